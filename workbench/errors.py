@@ -1,0 +1,106 @@
+"""The workbench's one exception family.
+
+Every error a user can cause is a :class:`WorkbenchError`; errors about bad input are also
+:class:`ValueError` so that generic code can catch them. Messages say where the problem is
+and what to do about it::
+
+    WorkbenchError
+    ├── TranscriptError (ValueError)        a transcript file cannot be read or parsed
+    │   └── TranscriptEncodingError         bytes that no supported encoding decodes
+    ├── CodebookError (ValueError)          a codebook file or change is invalid
+    ├── ImportFormatError (ValueError)      an interop file (docx, vtt, qdpx, ...) is unusable
+    ├── AttributeSheetError (ValueError)    a case-attribute CSV row is invalid
+    ├── NotFoundError (LookupError)         an unknown document, segment, code or coder
+    │   ├── UnknownCodeError
+    │   └── UnknownCoderError
+    ├── ConflictError                       the change clashes with stored data
+    │   └── DuplicateImportError            the same document imported under another name
+    ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
+    └── StorageError                        the database cannot be opened or migrated
+
+    TranscriptWarning (UserWarning)         imported, but check it (e.g. read as cp1252)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgreementInputError",
+    "AttributeSheetError",
+    "CodebookError",
+    "ConflictError",
+    "DuplicateImportError",
+    "ImportFormatError",
+    "NotFoundError",
+    "StorageError",
+    "TranscriptEncodingError",
+    "TranscriptWarning",
+    "TranscriptError",
+    "UnknownCodeError",
+    "UnknownCoderError",
+    "WorkbenchError",
+]
+
+
+class WorkbenchError(Exception):
+    """Base class of every error the workbench raises on purpose."""
+
+
+class TranscriptError(WorkbenchError, ValueError):
+    """A transcript cannot be imported; the message names the file and line."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        where = ""
+        if path is not None:
+            where = f"{path}, line {line}: " if line is not None else f"{path}: "
+        super().__init__(where + message)
+        self.path = path
+        self.line = line
+        self.reason = message
+
+
+class TranscriptEncodingError(TranscriptError):
+    """The bytes of a transcript are in no encoding the workbench reads."""
+
+
+class CodebookError(WorkbenchError, ValueError):
+    """A codebook is invalid; the message names the code and the field."""
+
+
+class ImportFormatError(WorkbenchError, ValueError):
+    """An interchange file (docx, WebVTT, REFI-QDA, ...) cannot be imported."""
+
+
+class AttributeSheetError(WorkbenchError, ValueError):
+    """A case-attribute sheet has an invalid row; the message names the row."""
+
+
+class NotFoundError(WorkbenchError, LookupError):
+    """Something named by the caller does not exist in the project."""
+
+
+class UnknownCodeError(NotFoundError):
+    """A code key that is not in the project's codebook."""
+
+
+class UnknownCoderError(NotFoundError):
+    """A coder name that is not registered in the project."""
+
+
+class ConflictError(WorkbenchError):
+    """A change that clashes with what is stored (nothing was changed)."""
+
+
+class DuplicateImportError(ConflictError):
+    """The same transcript content is already stored under another document name."""
+
+
+class AgreementInputError(WorkbenchError, ValueError):
+    """Reliability data that cannot be analysed (shape, values or too few coders)."""
+
+
+class StorageError(WorkbenchError):
+    """The project database cannot be opened, created or migrated."""
+
+
+class TranscriptWarning(UserWarning):
+    """A transcript was imported but something about it deserves a look."""

@@ -1,0 +1,273 @@
+"""The data model: frozen dataclasses passed between layers.
+
+Parsers produce :class:`ParsedTranscript` (case attributes + turns + canonical text),
+segmentation turns those into :class:`SegmentDraft` records, storage returns
+:class:`Segment`, :class:`Coding` and :class:`Codebook` values. No layer hands out ORM
+objects or database rows.
+
+Offsets are Python ``str`` character offsets into the stored document text, with an
+exclusive end: ``document_text[start:end] == text`` always holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "PERSPECTIVES",
+    "ROLES",
+    "CaseAttributes",
+    "Code",
+    "Codebook",
+    "Coding",
+    "ImportReport",
+    "ParsedTranscript",
+    "Perspective",
+    "RawTurn",
+    "Role",
+    "Segment",
+    "SegmentDraft",
+    "SegmentUnit",
+    "Theme",
+    "Turn",
+    "UnanchoredCoding",
+    "format_video_time",
+]
+
+Perspective = Literal["client", "therapist"]
+Role = Literal["interviewer", "participant"]
+SegmentUnit = Literal["sentence", "turn"]
+PERSPECTIVES: tuple[str, ...] = ("client", "therapist")
+ROLES: tuple[str, ...] = ("interviewer", "participant")
+
+
+def format_video_time(seconds: float | None) -> str:
+    """``HH:MM:SS`` for a session-video time in seconds (``""`` for none)."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    frac = seconds - whole
+    text = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    if frac >= 0.0005:
+        text += f".{round(frac * 1000):03d}"
+    return text
+
+
+@dataclass(frozen=True)
+class CaseAttributes:
+    """Attributes of one interview (a case): who recalls which session of which dyad."""
+
+    dyad: str
+    session: int
+    perspective: str
+    participant: str | None = None
+    interview_date: dt.date | None = None
+    outcome_group: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        """All attributes as one flat mapping (free attributes after the standard ones)."""
+        out: dict[str, object] = {
+            "dyad": self.dyad,
+            "session": self.session,
+            "perspective": self.perspective,
+            "participant": self.participant,
+            "interview_date": self.interview_date.isoformat() if self.interview_date else None,
+            "outcome_group": self.outcome_group,
+        }
+        out.update(self.extra)
+        return out
+
+
+@dataclass(frozen=True)
+class RawTurn:
+    """A speaker turn as a reader found it, before the canonical text is built."""
+
+    speaker: str
+    role: str
+    text: str
+    video_time: float | None = None
+    source_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A speaker turn placed in the canonical document text (``start``/``end`` offsets)."""
+
+    index: int
+    speaker: str
+    role: str
+    text: str
+    start: int
+    end: int
+    video_time: float | None = None
+    stop_index: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedTranscript:
+    """A transcript ready to store: name, case attributes, canonical text and turns."""
+
+    name: str
+    attributes: CaseAttributes
+    text: str
+    turns: tuple[Turn, ...]
+    source: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def sha256(self) -> str:
+        """Fingerprint of the stored content (text and attributes)."""
+        payload = json.dumps(
+            {"text": self.text, "attributes": self.attributes.as_dict()},
+            sort_keys=True,
+            default=str,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SegmentDraft:
+    """A unit of coding computed by segmentation, not yet stored."""
+
+    turn_index: int
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stored unit of coding: a sentence (or a whole turn) inside a speaker turn."""
+
+    id: int
+    document: str
+    turn_index: int
+    index: int
+    speaker: str
+    role: str
+    start: int
+    end: int
+    text: str
+    video_time: float | None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A group of codes in a codebook."""
+
+    key: str
+    name: str
+    description: str = ""
+    colour: str = "#777777"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code of the codebook, with what a coder needs to apply it consistently."""
+
+    key: str
+    name: str
+    theme: str
+    definition: str
+    colour: str
+    inclusion: str = ""
+    exclusion: str = ""
+    example: str = ""
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A codebook: themes and codes in file order (parents before their children)."""
+
+    name: str
+    themes: tuple[Theme, ...]
+    codes: tuple[Code, ...]
+    description: str = ""
+
+    def code(self, key: str) -> Code:
+        """The code with this key; :class:`KeyError` when there is none."""
+        for code in self.codes:
+            if code.key == key:
+                return code
+        raise KeyError(key)
+
+    def theme(self, key: str) -> Theme:
+        """The theme with this key; :class:`KeyError` when there is none."""
+        for theme in self.themes:
+            if theme.key == key:
+                return theme
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Code keys in codebook order."""
+        return tuple(code.key for code in self.codes)
+
+    @property
+    def sha256(self) -> str:
+        """Fingerprint of the content: equal codebooks have equal fingerprints."""
+        payload = json.dumps(
+            {
+                "name": self.name,
+                "description": self.description,
+                "themes": [vars(t) for t in self.themes],
+                "codes": [vars(c) for c in self.codes],
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Coding:
+    """One coder's application of one code to a segment (or a span inside it)."""
+
+    uuid: str
+    document: str
+    segment_id: int
+    code: str
+    coder: str
+    start: int
+    end: int
+    text: str
+    is_span: bool
+    memo: str
+    codebook_version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class UnanchoredCoding:
+    """A coding that re-importing an edited transcript could not place on the new text.
+
+    It is kept in the project (table ``unanchored_codings``) until someone re-applies it.
+    """
+
+    uuid: str
+    document: str
+    code: str
+    coder: str
+    text: str
+    memo: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What importing one transcript did."""
+
+    document: str
+    status: Literal["added", "unchanged", "updated"]
+    segments: int
+    reanchored: int = 0
+    unanchored: tuple[UnanchoredCoding, ...] = ()
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,1 @@
+"""Reading input files: transcripts (several formats), codebooks and attribute sheets."""

@@ -1,0 +1,46 @@
+"""The append-only audit trail, written in the same transaction as each change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import Connection, insert, select
+
+from workbench.storage.schema import audit
+
+__all__ = ["audit_events", "now", "record"]
+
+
+def now() -> dt.datetime:
+    """The current time in UTC (what every timestamp column stores)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def record(
+    conn: Connection,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    key: str,
+    detail: Mapping[str, object] | None = None,
+) -> None:
+    """Append one audit event (caller's transaction)."""
+    conn.execute(
+        insert(audit).values(
+            at=now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_key=key,
+            detail=json.dumps(dict(detail or {}), sort_keys=True, default=str),
+        )
+    )
+
+
+def audit_events(conn: Connection) -> list[dict[str, object]]:
+    """All audit events, oldest first."""
+    rows = conn.execute(select(audit).order_by(audit.c.id)).mappings()
+    return [{**row, "detail": json.loads(row["detail"])} for row in rows]

@@ -1,0 +1,139 @@
+"""Codebook versions and codes in the database."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from workbench.errors import CodebookError
+from workbench.model import Code, Codebook, Theme
+from workbench.storage.audit_log import now, record
+from workbench.storage.schema import codebook_versions, codes, codings, themes
+
+__all__ = ["current_codebook", "current_version", "save_codebook_version"]
+
+
+def current_version(conn: Connection) -> int | None:
+    """Id of the newest codebook version, or None before any codebook was loaded."""
+    return conn.execute(select(func.max(codebook_versions.c.id))).scalar()
+
+
+def current_codebook(conn: Connection) -> Codebook | None:
+    """The codebook as last loaded, or None."""
+    row = conn.execute(
+        select(codebook_versions.c.content).order_by(codebook_versions.c.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    data = json.loads(row.content)
+    return Codebook(
+        name=data["name"],
+        description=data["description"],
+        themes=tuple(Theme(**t) for t in data["themes"]),
+        codes=tuple(Code(**c) for c in data["codes"]),
+    )
+
+
+def save_codebook_version(
+    conn: Connection, codebook: Codebook, *, source: str, actor: str, retire_missing: bool
+) -> tuple[int, bool]:
+    """Store ``codebook`` as a new version unless it equals the current one.
+
+    Returns ``(version_id, created)``. Codes no longer in the codebook are *retired* (kept
+    with their codings) only when ``retire_missing``; otherwise a code that still has codings
+    makes this raise :class:`CodebookError` and nothing changes.
+    """
+    latest = conn.execute(
+        select(codebook_versions.c.id, codebook_versions.c.sha256)
+        .order_by(codebook_versions.c.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.sha256 == codebook.sha256:
+        return latest.id, False
+    existing = {row.key: row for row in conn.execute(select(codes)).all()}
+    new_keys = set(codebook.keys)
+    dropped = [key for key, row in existing.items()
+               if key not in new_keys and row.retired_version_id is None]
+    if dropped and not retire_missing:
+        used = conn.execute(
+            select(codes.c.key, func.count(codings.c.id))
+            .join(codings, codings.c.code_id == codes.c.id)
+            .where(codes.c.key.in_(dropped))
+            .group_by(codes.c.key)
+        ).all()
+        if used:
+            listing = ", ".join(f"{key!r} ({n} codings)" for key, n in used)
+            raise CodebookError(
+                f"the new codebook drops codes that have codings: {listing}. Nothing was "
+                "changed. Restore the codes, merge their codings into another code first, or "
+                "load with retire_missing=True (CLI: --retire-missing) to keep the codings "
+                "under a retired code."
+            )
+    content = json.dumps(
+        {
+            "name": codebook.name,
+            "description": codebook.description,
+            "themes": [asdict(t) for t in codebook.themes],
+            "codes": [asdict(c) for c in codebook.codes],
+        },
+        sort_keys=True,
+    )
+    version = conn.execute(
+        insert(codebook_versions).values(
+            name=codebook.name,
+            sha256=codebook.sha256,
+            content=content,
+            source=source,
+            loaded_at=now(),
+        )
+    ).inserted_primary_key[0]
+    theme_ids = _sync_themes(conn, codebook)
+    ids: dict[str, int] = {}
+    for position, code in enumerate(codebook.codes):
+        values = {
+            "name": code.name,
+            "theme_id": theme_ids[code.theme],
+            "parent_id": ids.get(code.parent) if code.parent else None,
+            "definition": code.definition,
+            "inclusion": code.inclusion,
+            "exclusion": code.exclusion,
+            "example": code.example,
+            "colour": code.colour,
+            "position": position,
+            "retired_version_id": None,
+        }
+        if code.key in existing:
+            conn.execute(update(codes).where(codes.c.key == code.key).values(**values))
+            ids[code.key] = existing[code.key].id
+        else:
+            ids[code.key] = conn.execute(
+                insert(codes).values(key=code.key, first_version_id=version, **values)
+            ).inserted_primary_key[0]
+    for key in dropped:
+        conn.execute(update(codes).where(codes.c.key == key).values(retired_version_id=version))
+    record(
+        conn,
+        actor=actor,
+        action="load_codebook",
+        entity="codebook_version",
+        key=str(version),
+        detail={"name": codebook.name, "source": source, "codes": len(codebook.codes),
+                "retired": dropped},
+    )
+    return version, True
+
+
+def _sync_themes(conn: Connection, codebook: Codebook) -> dict[str, int]:
+    existing = {row.key: row.id for row in conn.execute(select(themes.c.key, themes.c.id))}
+    for position, theme in enumerate(codebook.themes):
+        values = {"name": theme.name, "description": theme.description,
+                  "colour": theme.colour, "position": position}
+        if theme.key in existing:
+            conn.execute(update(themes).where(themes.c.key == theme.key).values(**values))
+        else:
+            existing[theme.key] = conn.execute(
+                insert(themes).values(key=theme.key, **values)
+            ).inserted_primary_key[0]
+    return existing

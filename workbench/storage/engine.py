@@ -1,0 +1,186 @@
+"""Open a project database: SQLite file (WAL, foreign keys, busy timeout) or a server URL.
+
+:func:`open_store` creates or upgrades the schema with Alembic. Before an existing SQLite
+project file is migrated it is copied next to itself (``<name>.backup-<revision>-<time>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from workbench.errors import StorageError
+
+__all__ = ["Store", "head_revision", "is_url", "open_store"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 15_000
+
+
+def is_url(target: str | Path) -> bool:
+    """True when ``target`` is a database URL rather than a file path."""
+    return isinstance(target, str) and "://" in target
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of the workbench knows."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - packaging error
+        raise StorageError("the workbench's migrations are missing; reinstall the package.")
+    return head
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves in _sqlite_begin
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get("workbench_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+class Store:
+    """A project's database: an engine plus transactions. All SQL lives in this package."""
+
+    def __init__(self, engine: Engine, location: str):
+        self.engine = engine
+        self.location = location
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction: committed on success, rolled back on any error."""
+        with self.engine.connect() as connection:
+            # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_begin): two
+            # writers then queue on the busy timeout instead of one failing half-way.
+            connection.execution_options(workbench_write=True)
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    def revision(self) -> str | None:
+        """The schema revision stored in the database."""
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def close(self) -> None:
+        """Release all connections."""
+        self.engine.dispose()
+
+
+def _make_engine(target: str | Path) -> tuple[Engine, str, Path | None]:
+    if is_url(target):
+        url = str(target)
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StorageError(f"cannot use database URL {url!r}: {exc}") from None
+        return engine, url, None
+    path = Path(target).expanduser()
+    if path.exists() and path.is_dir():
+        raise StorageError(f"{path} is a folder; give the path of the project file (*.sqlite).")
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine, str(path), path
+
+
+def _backup_sqlite(path: Path, revision: str) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    backup = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
+    source = sqlite3.connect(path)
+    try:
+        target = sqlite3.connect(backup)
+        with target:
+            source.backup(target)
+        target.close()
+    finally:
+        source.close()
+    return backup
+
+
+def open_store(target: str | Path, *, create: bool = False) -> Store:
+    """Open (and migrate) the project at ``target``; ``create=True`` makes a new one.
+
+    Raises :class:`StorageError` when the file is missing (and ``create`` is false), already
+    holds a project (and ``create`` is true), or the database cannot be reached or migrated.
+    """
+    path = None if is_url(target) else Path(target).expanduser()
+    if path is not None:
+        if create and path.exists() and path.stat().st_size > 0:
+            raise StorageError(
+                f"{path} already exists; open it with workbench.open_project() instead, or "
+                "choose another file name."
+            )
+        if not create and not path.exists():
+            raise StorageError(
+                f"no project at {path}; create one with `workbench init {path}` or "
+                "workbench.create_project()."
+            )
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    engine, location, file_path = _make_engine(target)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+            tables = set(inspect(connection).get_table_names())
+    except OperationalError as exc:
+        engine.dispose()
+        raise StorageError(
+            f"cannot open the project database {location}: {exc.orig}. Check the path or that "
+            "the database server is running."
+        ) from None
+    head = head_revision()
+    if current is None and tables - {"alembic_version"}:
+        engine.dispose()
+        raise StorageError(
+            f"{location} holds tables but is not a workbench project; use an empty database."
+        )
+    if not create and current is None and file_path is not None:
+        engine.dispose()
+        raise StorageError(f"{location} is not a workbench project (no schema version found).")
+    if current != head:
+        if file_path is not None and current is not None:
+            _backup_sqlite(file_path, current)
+        try:
+            with engine.connect() as connection:
+                connection.execution_options(workbench_write=True)
+                with connection.begin():
+                    command.upgrade(_alembic_config(connection), "head")
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StorageError(f"migrating {location} to revision {head} failed: {exc}") from None
+    return Store(engine, location)

@@ -1,0 +1,212 @@
+"""Read-side queries that return tidy pandas DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Connection, Select, and_, exists, select
+
+from workbench.storage.schema import (
+    case_attributes,
+    cases,
+    coders,
+    codes,
+    codings,
+    documents,
+    segments,
+    themes,
+    turns,
+    unanchored_codings,
+)
+
+__all__ = [
+    "CASE_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "cases_frame",
+    "codings_frame",
+    "segments_frame",
+    "turns_frame",
+    "unanchored_frame",
+]
+
+CASE_COLUMNS = ["dyad", "session", "perspective", "participant", "interview_date", "outcome_group"]
+SEGMENT_COLUMNS = [
+    "segment_id", "document", "turn_index", "segment_index", "speaker", "role",
+    "start", "end", "text", "video_time",
+]
+
+
+def _case_cols() -> list[object]:
+    return [
+        cases.c.id.label("case_id"),
+        cases.c.dyad,
+        cases.c.session,
+        cases.c.perspective,
+        cases.c.participant,
+        cases.c.interview_date,
+        cases.c.outcome_group,
+    ]
+
+
+def _with_extra_attributes(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    extra = pd.read_sql(select(case_attributes), conn)
+    if not extra.empty and not frame.empty:
+        wide = extra.pivot(index="case_id", columns="name", values="value")
+        wide = wide[[c for c in wide.columns if c not in frame.columns]]
+        frame = frame.merge(wide, left_on="case_id", right_index=True, how="left")
+    return frame.drop(columns=["case_id"])
+
+
+def _filters(
+    stmt: Select, documents_: Sequence[str] | None, perspectives: Sequence[str] | None
+) -> Select:
+    if documents_ is not None:
+        stmt = stmt.where(documents.c.name.in_(list(documents_)))
+    if perspectives is not None:
+        stmt = stmt.where(cases.c.perspective.in_(list(perspectives)))
+    return stmt
+
+
+def cases_frame(conn: Connection) -> pd.DataFrame:
+    """One row per document with all case attributes."""
+    stmt = select(documents.c.name.label("document"), *_case_cols()).join(
+        cases, cases.c.id == documents.c.case_id
+    ).order_by(documents.c.name)
+    return _with_extra_attributes(conn, pd.read_sql(stmt, conn))
+
+
+def turns_frame(conn: Connection, document: str) -> pd.DataFrame:
+    """The turns of one document in order."""
+    stmt = (
+        select(turns.c.idx.label("turn_index"), turns.c.speaker, turns.c.role, turns.c.start,
+               turns.c.end, turns.c.video_time, turns.c.stop_index)
+        .join(documents, documents.c.id == turns.c.document_id)
+        .where(documents.c.name == document)
+        .order_by(turns.c.idx)
+    )
+    return pd.read_sql(stmt, conn)
+
+
+def segments_frame(
+    conn: Connection,
+    *,
+    documents_: Sequence[str] | None = None,
+    roles: Sequence[str] | None = None,
+    perspectives: Sequence[str] | None = None,
+    speakers: Sequence[str] | None = None,
+    uncoded_by: int | None = None,
+    with_attributes: bool = True,
+) -> pd.DataFrame:
+    """Segments (one row each) with their case attributes, in document order."""
+    stmt = (
+        select(
+            segments.c.id.label("segment_id"),
+            documents.c.name.label("document"),
+            segments.c.turn_idx.label("turn_index"),
+            segments.c.idx.label("segment_index"),
+            segments.c.speaker,
+            segments.c.role,
+            segments.c.start,
+            segments.c.end,
+            segments.c.text,
+            segments.c.video_time,
+            *_case_cols(),
+        )
+        .join(documents, documents.c.id == segments.c.document_id)
+        .join(cases, cases.c.id == documents.c.case_id)
+        .order_by(documents.c.name, segments.c.idx)
+    )
+    stmt = _filters(stmt, documents_, perspectives)
+    if roles is not None:
+        stmt = stmt.where(segments.c.role.in_(list(roles)))
+    if speakers is not None:
+        stmt = stmt.where(segments.c.speaker.in_(list(speakers)))
+    if uncoded_by is not None:
+        stmt = stmt.where(
+            ~exists().where(and_(codings.c.segment_id == segments.c.id,
+                                 codings.c.coder_id == uncoded_by))
+        )
+    frame = pd.read_sql(stmt, conn)
+    if not with_attributes:
+        return frame[SEGMENT_COLUMNS]
+    return _with_extra_attributes(conn, frame)
+
+
+def codings_frame(
+    conn: Connection,
+    *,
+    documents_: Sequence[str] | None = None,
+    perspectives: Sequence[str] | None = None,
+    coder_names: Sequence[str] | None = None,
+    with_attributes: bool = True,
+) -> pd.DataFrame:
+    """Codings (one row each) with segment, code, theme, coder and case attributes."""
+    parent = codes.alias("parent")
+    stmt = (
+        select(
+            codings.c.uuid.label("coding_uuid"),
+            codings.c.segment_id,
+            documents.c.name.label("document"),
+            segments.c.turn_idx.label("turn_index"),
+            segments.c.idx.label("segment_index"),
+            segments.c.speaker,
+            segments.c.role,
+            segments.c.video_time,
+            segments.c.text.label("segment_text"),
+            codings.c.start,
+            codings.c.end,
+            codings.c.text,
+            codings.c.is_span,
+            codes.c.key.label("code"),
+            codes.c.name.label("code_name"),
+            parent.c.key.label("parent_code"),
+            themes.c.key.label("theme"),
+            themes.c.name.label("theme_name"),
+            coders.c.name.label("coder"),
+            codings.c.memo,
+            codings.c.codebook_version_id.label("codebook_version"),
+            codings.c.created_at,
+            codings.c.updated_at,
+            *_case_cols(),
+        )
+        .join(segments, segments.c.id == codings.c.segment_id)
+        .join(documents, documents.c.id == segments.c.document_id)
+        .join(cases, cases.c.id == documents.c.case_id)
+        .join(codes, codes.c.id == codings.c.code_id)
+        .outerjoin(parent, parent.c.id == codes.c.parent_id)
+        .join(themes, themes.c.id == codes.c.theme_id)
+        .join(coders, coders.c.id == codings.c.coder_id)
+        .order_by(documents.c.name, segments.c.idx, codes.c.position, coders.c.name)
+    )
+    stmt = _filters(stmt, documents_, perspectives)
+    if coder_names is not None:
+        stmt = stmt.where(coders.c.name.in_(list(coder_names)))
+    frame = pd.read_sql(stmt, conn)
+    frame["is_span"] = frame["is_span"].astype(bool)
+    if not with_attributes:
+        return frame.drop(columns=["case_id", *CASE_COLUMNS])
+    return _with_extra_attributes(conn, frame)
+
+
+def unanchored_frame(conn: Connection) -> pd.DataFrame:
+    """Codings kept aside because an edited transcript no longer holds their text."""
+    stmt = (
+        select(
+            unanchored_codings.c.uuid.label("coding_uuid"),
+            documents.c.name.label("document"),
+            codes.c.key.label("code"),
+            coders.c.name.label("coder"),
+            unanchored_codings.c.text,
+            unanchored_codings.c.context_before,
+            unanchored_codings.c.context_after,
+            unanchored_codings.c.memo,
+            unanchored_codings.c.reason,
+            unanchored_codings.c.unanchored_at,
+        )
+        .join(documents, documents.c.id == unanchored_codings.c.document_id)
+        .join(codes, codes.c.id == unanchored_codings.c.code_id)
+        .join(coders, coders.c.id == unanchored_codings.c.coder_id)
+        .order_by(unanchored_codings.c.id)
+    )
+    return pd.read_sql(stmt, conn)

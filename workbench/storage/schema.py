@@ -1,0 +1,246 @@
+"""Table definitions (SQLAlchemy Core). The migrations in ``migrations/versions`` create them.
+
+Change the schema only together with a new migration; a test checks that the migrated
+database matches this metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = [
+    "audit",
+    "case_attributes",
+    "cases",
+    "codebook_versions",
+    "coder_positions",
+    "coders",
+    "codes",
+    "codings",
+    "documents",
+    "memos",
+    "metadata",
+    "segments",
+    "themes",
+    "turns",
+    "unanchored_codings",
+]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = DateTime(timezone=True)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("dyad", String(100), nullable=False),
+    Column("session", Integer, nullable=False),
+    Column("perspective", String(20), nullable=False),
+    Column("participant", String(100)),
+    Column("interview_date", Date),
+    Column("outcome_group", String(100)),
+)
+
+case_attributes = Table(
+    "case_attributes",
+    metadata,
+    Column("case_id", ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("case_id", ForeignKey("cases.id"), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False, default=""),
+    Column("segment_unit", String(20), nullable=False),
+    Column("imported_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("speaker", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("video_time", Float),
+    Column("stop_index", Integer),
+    UniqueConstraint("document_id", "idx"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_id", ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_idx", Integer, nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("speaker", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("video_time", Float),
+    UniqueConstraint("document_id", "idx"),
+)
+
+codebook_versions = Table(
+    "codebook_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("source", Text, nullable=False, default=""),
+    Column("loaded_at", TS, nullable=False),
+)
+
+themes = Table(
+    "themes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("colour", String(7), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+)
+
+codes = Table(
+    "codes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("theme_id", ForeignKey("themes.id"), nullable=False),
+    Column("parent_id", ForeignKey("codes.id")),
+    Column("definition", Text, nullable=False),
+    Column("inclusion", Text, nullable=False, default=""),
+    Column("exclusion", Text, nullable=False, default=""),
+    Column("example", Text, nullable=False, default=""),
+    Column("colour", String(7), nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("first_version_id", ForeignKey("codebook_versions.id"), nullable=False),
+    Column("retired_version_id", ForeignKey("codebook_versions.id")),
+)
+
+coders = Table(
+    "coders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", TS, nullable=False),
+)
+
+codings = Table(
+    "codings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("segment_id", ForeignKey("segments.id"), nullable=False),
+    Column("code_id", ForeignKey("codes.id"), nullable=False),
+    Column("coder_id", ForeignKey("coders.id"), nullable=False),
+    Column("codebook_version_id", ForeignKey("codebook_versions.id"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("is_span", Boolean, nullable=False, default=False),
+    Column("memo", Text, nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("segment_id", "code_id", "coder_id", name="uq_codings_segment_code_coder"),
+    Index("ix_codings_coder_segment", "coder_id", "segment_id"),
+    Index("ix_codings_code", "code_id"),
+)
+
+unanchored_codings = Table(
+    "unanchored_codings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", ForeignKey("codes.id"), nullable=False),
+    Column("coder_id", ForeignKey("coders.id"), nullable=False),
+    Column("codebook_version_id", ForeignKey("codebook_versions.id"), nullable=False),
+    Column("old_start", Integer, nullable=False),
+    Column("old_end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("context_before", Text, nullable=False, default=""),
+    Column("context_after", Text, nullable=False, default=""),
+    Column("memo", Text, nullable=False, default=""),
+    Column("reason", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("unanchored_at", TS, nullable=False),
+)
+
+memos = Table(
+    "memos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("coder_id", ForeignKey("coders.id"), nullable=False),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_key", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_memos_target", "target_kind", "target_key"),
+)
+
+coder_positions = Table(
+    "coder_positions",
+    metadata,
+    Column("coder_id", ForeignKey("coders.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("segment_idx", Integer, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("entity", String(50), nullable=False),
+    Column("entity_key", String(200), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),
+)
+
+Index("ix_segments_document_role", segments.c.document_id, segments.c.role)
+Index("ix_audit_entity", audit.c.entity, audit.c.entity_key)
