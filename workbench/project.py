@@ -447,40 +447,67 @@ class Project:
         relative to the segment). Applying a code the coder already applied there keeps
         the existing coding (and sets the memo, if one is given).
         """
-        code_id = self._code_id(code)
-        coder_id = self._coder_id(coder)
+        return self.apply_codes([(segment_id, code, coder, memo, span)])[0]
+
+    def apply_codes(
+        self, items: Sequence[tuple[int, str, str, str, tuple[int, int] | None]]
+    ) -> list[str]:
+        """Apply many ``(segment_id, code, coder, memo, span)`` codings in one transaction.
+
+        All or nothing: an unknown code, coder or segment stops the batch with nothing saved.
+        """
+        resolved = [(seg, self._code_id(code), code, self._coder_id(coder), coder, memo, span)
+                    for seg, code, coder, memo, span in items]
+        uuids: list[str] = []
         with self.store.transaction() as conn:
-            seg = conn.execute(
-                select(segments.c.start, segments.c.end, segments.c.text)
-                .where(segments.c.id == segment_id)
-            ).first()
-            if seg is None:
-                raise NotFoundError(f"no segment with id {segment_id}; list them with "
-                                    "project.segments().")
-            start, end, text, is_span = seg.start, seg.end, seg.text, False
-            if span is not None:
-                lo, hi = span
-                if not 0 <= lo < hi <= len(seg.text):
-                    raise ValueError(
-                        f"span {span} is not inside the segment (0..{len(seg.text)}); give "
-                        "(start, end) offsets into the segment text with start < end."
-                    )
-                start, end, text, is_span = seg.start + lo, seg.start + hi, seg.text[lo:hi], True
-                is_span = (lo, hi) != (0, len(seg.text))
             version = current_version(conn)
             if version is None:  # pragma: no cover - a code id implies a codebook
                 raise NotFoundError("load a codebook before coding.")
-            coding_uuid, created = cs.insert_coding(
-                conn, segment_id=segment_id, code_id=code_id, coder_id=coder_id,
-                version_id=version, start=start, end=end, text=text, is_span=is_span, memo=memo,
-            )
-            if not created and memo:
-                cs.update_coding_memo(conn, coding_uuid, memo)
-            if created or memo:
-                record(conn, actor=coder, action="apply_code" if created else "edit_memo",
-                       entity="coding", key=coding_uuid,
-                       detail={"segment_id": segment_id, "code": code, "memo": memo,
-                               "span": [start, end] if is_span else None})
+            for segment_id, code_id, code, coder_id, coder, memo, span in resolved:
+                uuids.append(self._apply(conn, version, segment_id, code_id, code, coder_id,
+                                         coder, memo, span))
+        return uuids
+
+    def _apply(
+        self,
+        conn: Connection,
+        version: int,
+        segment_id: int,
+        code_id: int,
+        code: str,
+        coder_id: int,
+        coder: str,
+        memo: str,
+        span: tuple[int, int] | None,
+    ) -> str:
+        seg = conn.execute(
+            select(segments.c.start, segments.c.end, segments.c.text)
+            .where(segments.c.id == segment_id)
+        ).first()
+        if seg is None:
+            raise NotFoundError(f"no segment with id {segment_id}; list them with "
+                                "project.segments().")
+        start, end, text, is_span = seg.start, seg.end, seg.text, False
+        if span is not None:
+            lo, hi = span
+            if not 0 <= lo < hi <= len(seg.text):
+                raise ValueError(
+                    f"span {span} is not inside the segment (0..{len(seg.text)}); give "
+                    "(start, end) offsets into the segment text with start < end."
+                )
+            start, end, text = seg.start + lo, seg.start + hi, seg.text[lo:hi]
+            is_span = (lo, hi) != (0, len(seg.text))
+        coding_uuid, created = cs.insert_coding(
+            conn, segment_id=segment_id, code_id=code_id, coder_id=coder_id,
+            version_id=version, start=start, end=end, text=text, is_span=is_span, memo=memo,
+        )
+        if not created and memo:
+            cs.update_coding_memo(conn, coding_uuid, memo)
+        if created or memo:
+            record(conn, actor=coder, action="apply_code" if created else "edit_memo",
+                   entity="coding", key=coding_uuid,
+                   detail={"segment_id": segment_id, "code": code, "memo": memo,
+                           "span": [start, end] if is_span else None})
         return coding_uuid
 
     def remove_code(self, segment_id: int, code: str, coder: str) -> bool:

@@ -1,0 +1,67 @@
+# IPR workbench: `make lab` opens the sample project in JupyterLab; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := projects/sample.sqlite
+SAMPLE_INPUTS := $(wildcard transcripts/sample/*.ipr.txt) transcripts/sample_codings.csv codebooks/ipr_relational.yaml
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+PYTEST_FLAGS ?=
+
+.PHONY: setup lab sample test lint typecheck unit notebooks browser-deps bench review clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(SAMPLE): $(STAMP) $(SAMPLE_INPUTS)
+	@mkdir -p projects
+	@rm -f $@ $@-wal $@-shm
+	$(BIN)/workbench sample $@
+
+sample: $(SAMPLE)
+
+lab: $(SAMPLE)
+	@echo "Opening JupyterLab on notebooks/ with the sample project $(SAMPLE)."
+	@echo "The URL to open is printed below (http://127.0.0.1:8888/lab?token=...)."
+	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ServerApp.ip=127.0.0.1 --no-browser $(ROOT_FLAG)
+
+review: $(SAMPLE)
+	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/voila notebooks/04_themes.ipynb \
+		--Voila.ip=127.0.0.1 --no-browser
+
+# Debian's Chromium for the browser tests (never `playwright install`, which downloads).
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: /usr/bin/chromium missing and not root: browser tests will skip (fail under CI=true)"; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check workbench tests benchmarks tools
+
+typecheck: $(STAMP)
+	$(BIN)/mypy workbench
+
+unit: $(STAMP) browser-deps
+	$(BIN)/pytest tests $(PYTEST_FLAGS)
+
+notebooks: $(SAMPLE)
+	@mkdir -p build && cp $(SAMPLE) build/nbval-project.sqlite
+	WORKBENCH_PROJECT=$(abspath build/nbval-project.sqlite) $(BIN)/pytest --nbval \
+		--nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks -p no:cacheprovider
+
+test: lint typecheck unit notebooks
+
+bench: $(SAMPLE)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf build test-artifacts benchmarks/out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,172 @@
+"""The ``workbench`` command line.
+
+    workbench init PROJECT
+    workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
+    workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
+    workbench coder add PROJECT NAME...
+    workbench info PROJECT
+    workbench export codings PROJECT OUT.csv
+    workbench sample PROJECT            (build the synthetic sample study)
+
+PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Errors print one line and
+exit with status 2; long work shows a progress bar on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.project import Project, create_project, open_project
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="IPR qualitative coding workbench")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create a new project")
+    p.add_argument("project")
+
+    p = sub.add_parser("import", help="import transcripts (any supported format)")
+    p.add_argument("project")
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--unit", choices=["sentence", "turn"], default="sentence",
+                   help="unit of coding (default: sentence)")
+    p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("codebook", help="codebook commands")
+    csub = p.add_subparsers(dest="action", required=True)
+    q = csub.add_parser("load", help="load a codebook YAML (records a new version if changed)")
+    q.add_argument("project")
+    q.add_argument("codebook", type=Path)
+    q.add_argument("--retire-missing", action="store_true",
+                   help="keep codings of codes the new codebook drops, under retired codes")
+
+    p = sub.add_parser("coder", help="coder commands")
+    csub = p.add_subparsers(dest="action", required=True)
+    q = csub.add_parser("add", help="register coders")
+    q.add_argument("project")
+    q.add_argument("names", nargs="+")
+
+    p = sub.add_parser("info", help="what the project holds")
+    p.add_argument("project")
+
+    p = sub.add_parser("export", help="export tables")
+    csub = p.add_subparsers(dest="what", required=True)
+    q = csub.add_parser("codings", help="all codings as CSV")
+    q.add_argument("project")
+    q.add_argument("out", type=Path)
+
+    p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
+    p.add_argument("project")
+    p.add_argument("--root", type=Path, default=None, help="repository root (default: auto)")
+    return parser
+
+
+def _info(project: Project) -> str:
+    cases = project.cases()
+    segments = project.segments(with_attributes=False)
+    codings = project.codings(with_attributes=False)
+    lines = [
+        f"project:    {project.location}",
+        f"documents:  {len(cases)}",
+        f"segments:   {len(segments)} ({(segments.role == 'participant').sum()} participant)",
+        f"coders:     {', '.join(project.coders()) or '-'}",
+    ]
+    try:
+        codebook = project.codebook
+        lines.append(f"codebook:   {codebook.name} (version {project.codebook_version()}, "
+                     f"{len(codebook.codes)} codes in {len(codebook.themes)} themes)")
+    except WorkbenchError:
+        lines.append("codebook:   none loaded")
+    lines.append(f"codings:    {len(codings)}")
+    if len(codings):
+        per = codings.groupby("coder").size()
+        lines += [f"  {coder}: {n}" for coder, n in per.items()]
+    unanchored = project.unanchored_codings()
+    if len(unanchored):
+        lines.append(f"unanchored: {len(unanchored)} codings need attention")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute a parsed command line; returns the exit status."""
+    if args.command == "init":
+        create_project(args.project).close()
+        print(f"created {args.project}")
+        return 0
+    if args.command == "sample":
+        from workbench.sample import build_sample_project
+
+        project = build_sample_project(args.project, root=args.root)
+        print(_info(project))
+        project.close()
+        return 0
+    with open_project(args.project) as project:
+        if args.command == "import":
+            attributes = None
+            if args.attributes is not None:
+                from workbench.parsing.attribute_sheet import read_attribute_sheet
+
+                attributes = read_attribute_sheet(args.attributes)
+            reports = project.import_transcripts(
+                args.files, unit=args.unit, attributes=attributes, progress=not args.no_progress
+            )
+            for report in reports:
+                extra = ""
+                if report.status == "updated":
+                    extra = f", {report.reanchored} codings re-anchored"
+                    if report.unanchored:
+                        extra += f", {len(report.unanchored)} could NOT be re-anchored (kept; see info)"
+                print(f"{report.document}: {report.status} ({report.segments} segments{extra})")
+        elif args.command == "codebook":
+            version = project.load_codebook(args.codebook, retire_missing=args.retire_missing)
+            print(f"codebook version {version}: {project.codebook.name}")
+        elif args.command == "coder":
+            for name in args.names:
+                project.add_coder(name)
+            print("coders: " + ", ".join(project.coders()))
+        elif args.command == "info":
+            print(_info(project))
+        elif args.command == "export":
+            frame = project.codings()
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(args.out, index=False)
+            print(f"wrote {len(frame)} codings to {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``workbench`` console script."""
+    args = _parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = _show_warning
+        try:
+            return run(args)
+        except WorkbenchError as exc:
+            print(f"workbench: error: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"workbench: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+                  file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("workbench: interrupted; the last completed step is saved.", file=sys.stderr)
+            return 130
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    print(f"workbench: warning: {message}", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
