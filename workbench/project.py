@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -44,6 +45,7 @@ from workbench.storage.codebook_store import current_codebook, current_version, 
 from workbench.storage.documents_store import (
     document_by_name,
     document_by_sha,
+    document_fingerprint,
     insert_document,
     replace_document_content,
 )
@@ -147,23 +149,42 @@ class Project:
         reports: dict[str, ImportReport] = {}
         with self.store.reading() as conn:
             for t in transcripts:
-                stored = document_by_name(conn, t.name)
-                if stored is not None and stored.sha256 == t.sha256 and stored.unit == unit:
+                if document_fingerprint(conn, t.name) == (t.sha256, unit):
                     reports[t.name] = ImportReport(t.name, "unchanged", 0, warnings=t.warnings)
                     continue
                 twin = document_by_sha(conn, t.sha256)
-                if twin is not None and twin.name != t.name:
+                if twin is not None and twin != t.name:
                     raise DuplicateImportError(
                         f"{t.source or t.name}: same content as the stored document "
-                        f"{twin.name!r}; nothing was imported. Remove the duplicate file, or "
+                        f"{twin!r}; nothing was imported. Remove the duplicate file, or "
                         "give it a different case (front matter) if it really is another "
                         "interview."
                     )
                 todo.append(t)
-        for transcript in _progress(todo, progress, "Importing"):
-            drafts = segment_transcripts([transcript], unit=unit)[0]
-            reports[transcript.name] = self._store_transcript(transcript, drafts, unit)
+        # Segment the next document while a worker thread stores the previous one: SQLite
+        # and PostgreSQL drivers release the GIL while they write.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store") as pool:
+            pending: list[Future[ImportReport]] = []
+            for transcript in _progress(todo, progress, "Importing"):
+                drafts = segment_transcripts([transcript], unit=unit)[0]
+                pending.append(pool.submit(self._store_transcript, transcript, drafts, unit))
+                if len(pending) > 1:
+                    self._collect(pending.pop(0), reports)
+            for future in pending:
+                self._collect(future, reports)
         return [reports[n] for n in names]
+
+    @staticmethod
+    def _collect(future: Future[ImportReport], reports: dict[str, ImportReport]) -> None:
+        report = future.result()
+        reports[report.document] = report
+        for item in report.unanchored:
+            warnings.warn(
+                f"{report.document}: {item.coder}'s coding {item.code!r} on "
+                f"{item.text[:60]!r} could not be re-anchored ({item.reason}); it is kept in "
+                "project.unanchored_codings().",
+                stacklevel=4,
+            )
 
     def _store_transcript(
         self, transcript: ParsedTranscript, drafts: list[SegmentDraft], unit: str
@@ -184,13 +205,6 @@ class Project:
                    key=transcript.name,
                    detail={"segments": len(drafts), "reanchored": placed,
                            "unanchored": [u.uuid for u in lost]})
-        for item in lost:
-            warnings.warn(
-                f"{transcript.name}: {item.coder}'s coding {item.code!r} on "
-                f"{item.text[:60]!r} could not be re-anchored ({item.reason}); it is kept in "
-                "project.unanchored_codings().",
-                stacklevel=3,
-            )
         return ImportReport(transcript.name, "updated", len(drafts), reanchored=placed,
                             unanchored=tuple(lost), warnings=transcript.warnings)
 
@@ -463,6 +477,11 @@ class Project:
             version = current_version(conn)
             if version is None:  # pragma: no cover - a code id implies a codebook
                 raise NotFoundError("load a codebook before coding.")
+            live = set(cs.code_ids(conn).values())
+            for _, code_id, code, *_ in resolved:
+                if code_id not in live:  # retired (by another user) since the ids were cached
+                    self._code_ids = None
+                    self._code_id(code)  # raises UnknownCodeError saying it was retired
             for segment_id, code_id, code, coder_id, coder, memo, span in resolved:
                 uuids.append(self._apply(conn, version, segment_id, code_id, code, coder_id,
                                          coder, memo, span))
@@ -562,6 +581,12 @@ class Project:
             if doc is None:
                 raise NotFoundError(f"no document {document!r}.")
             return cs.get_position(conn, coder_id=coder_id, document_id=doc.id)
+
+    def last_position(self, coder: str) -> tuple[str, int] | None:
+        """``(document, segment_index)`` where ``coder`` was most recently (None if never)."""
+        coder_id = self._coder_id(coder)
+        with self.store.reading() as conn:
+            return cs.last_position(conn, coder_id=coder_id)
 
 
 def _listify(value: str | Sequence[str] | None) -> list[str] | None:

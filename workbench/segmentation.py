@@ -29,16 +29,20 @@ class PipelineError(WorkbenchError):
     """The configured spaCy pipeline cannot be loaded."""
 
 
-@lru_cache(maxsize=4)
 def load_pipeline(name: str | None = None) -> Language:
     """The spaCy pipeline used for segmentation (cached per name).
 
     ``name`` is ``"blank:en"`` (default) or the name of an installed pipeline package.
     Never downloads anything.
     """
+    # Resolve the name before the cache, so a changed WORKBENCH_SPACY_PIPELINE is honoured.
+    return _load_pipeline(name or os.environ.get("WORKBENCH_SPACY_PIPELINE") or DEFAULT_PIPELINE)
+
+
+@lru_cache(maxsize=4)
+def _load_pipeline(name: str) -> Language:
     import spacy
 
-    name = name or os.environ.get("WORKBENCH_SPACY_PIPELINE") or DEFAULT_PIPELINE
     if name.startswith("blank:"):
         nlp = spacy.blank(name.split(":", 1)[1])
         nlp.add_pipe("sentencizer")
@@ -95,10 +99,14 @@ def segment_transcripts(
     texts = (turn.text for _, turn in owners)
     for (i, turn), doc in zip(owners, nlp.pipe(texts, batch_size=_BATCH), strict=True):
         out = results[i]
-        base = turn.start
-        spans = ((s.start_char, s.end_char) for s in doc.sents)
-        for start, end in sentence_spans(turn.text, spans):
-            out.append(
-                SegmentDraft(turn.index, len(out), base + start, base + end, turn.text[start:end])
-            )
+        base, text, turn_index = turn.start, turn.text, turn.index
+        for sent in doc.sents:
+            start, end = sent.start_char, sent.end_char
+            if text[start].isspace() or text[end - 1].isspace():
+                trimmed = next(sentence_spans(text, [(start, end)]), None)
+                if trimmed is None:
+                    continue
+                start, end = trimmed
+            out.append(SegmentDraft(turn_index, len(out), base + start, base + end,
+                                    text[start:end]))
     return results

@@ -32,6 +32,7 @@ __all__ = [
     "get_position",
     "insert_coding",
     "insert_unanchored",
+    "last_position",
     "restore_codings",
     "save_memo",
     "set_position",
@@ -255,6 +256,18 @@ def get_position(conn: Connection, *, coder_id: int, document_id: int) -> int | 
         )
     ).scalar()
     return None if value is None else int(value)
+
+
+def last_position(conn: Connection, *, coder_id: int) -> tuple[str, int] | None:
+    """The document name and segment index a coder visited most recently, or None."""
+    row = conn.execute(
+        select(documents.c.name, coder_positions.c.segment_idx)
+        .join(documents, documents.c.id == coder_positions.c.document_id)
+        .where(coder_positions.c.coder_id == coder_id)
+        .order_by(coder_positions.c.updated_at.desc(), documents.c.name)
+        .limit(1)
+    ).first()
+    return None if row is None else (str(row[0]), int(row[1]))
 
 
 def document_ids(conn: Connection) -> dict[str, int]:

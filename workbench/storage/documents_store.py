@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from workbench.model import ParsedTranscript, SegmentDraft
 from workbench.storage.audit_log import now
@@ -14,6 +14,7 @@ __all__ = [
     "DocumentRow",
     "document_by_name",
     "document_by_sha",
+    "document_fingerprint",
     "insert_document",
     "replace_document_content",
 ]
@@ -45,9 +46,19 @@ def document_by_name(conn: Connection, name: str) -> DocumentRow | None:
     return _row(conn.execute(select(documents).where(documents.c.name == name)).first())
 
 
-def document_by_sha(conn: Connection, sha256: str) -> DocumentRow | None:
-    """A stored document with this content fingerprint, or None."""
-    return _row(conn.execute(select(documents).where(documents.c.sha256 == sha256)).first())
+def document_by_sha(conn: Connection, sha256: str) -> str | None:
+    """The name of a stored document with this content fingerprint, or None."""
+    return conn.execute(
+        select(documents.c.name).where(documents.c.sha256 == sha256).limit(1)
+    ).scalar()
+
+
+def document_fingerprint(conn: Connection, name: str) -> tuple[str, str] | None:
+    """``(sha256, segment_unit)`` of the stored document called ``name``, or None."""
+    row = conn.execute(
+        select(documents.c.sha256, documents.c.segment_unit).where(documents.c.name == name)
+    ).first()
+    return None if row is None else (row.sha256, row.segment_unit)
 
 
 def _case_values(parsed: ParsedTranscript) -> dict[str, object]:
@@ -69,48 +80,47 @@ def _write_case_attributes(conn: Connection, case_id: int, parsed: ParsedTranscr
         conn.execute(insert(case_attributes), rows)
 
 
+def _bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
+                 rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert many rows given as tuples in ``columns`` order.
+
+    On SQLite this goes straight to the driver's ``executemany`` (about 3x faster than
+    SQLAlchemy's parameter processing for the hundreds of thousands of segments of a
+    large import); other databases use SQLAlchemy Core.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+    else:
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+_TURN_COLUMNS = ("document_id", "idx", "speaker", "role", "start", "end", "video_time",
+                 "stop_index")
+_SEGMENT_COLUMNS = ("document_id", "turn_id", "turn_idx", "idx", "speaker", "role", "start",
+                    "end", "text", "video_time")
+
+
 def _write_turns_and_segments(
     conn: Connection, document_id: int, parsed: ParsedTranscript, drafts: Sequence[SegmentDraft]
 ) -> None:
-    conn.execute(
-        insert(turns),
-        [
-            {
-                "document_id": document_id,
-                "idx": t.index,
-                "speaker": t.speaker,
-                "role": t.role,
-                "start": t.start,
-                "end": t.end,
-                "video_time": t.video_time,
-                "stop_index": t.stop_index,
-            }
-            for t in parsed.turns
-        ],
-    )
+    _bulk_insert(conn, turns, _TURN_COLUMNS, [
+        (document_id, t.index, t.speaker, t.role, t.start, t.end, t.video_time, t.stop_index)
+        for t in parsed.turns
+    ])
     turn_ids = dict(
         conn.execute(select(turns.c.idx, turns.c.id).where(turns.c.document_id == document_id)).all()
     )
     by_index = parsed.turns
-    if drafts:
-        conn.execute(
-            insert(segments),
-            [
-                {
-                    "document_id": document_id,
-                    "turn_id": turn_ids[d.turn_index],
-                    "turn_idx": d.turn_index,
-                    "idx": d.index,
-                    "speaker": by_index[d.turn_index].speaker,
-                    "role": by_index[d.turn_index].role,
-                    "start": d.start,
-                    "end": d.end,
-                    "text": d.text,
-                    "video_time": by_index[d.turn_index].video_time,
-                }
-                for d in drafts
-            ],
-        )
+    _bulk_insert(conn, segments, _SEGMENT_COLUMNS, [
+        (document_id, turn_ids[d.turn_index], d.turn_index, d.index,
+         by_index[d.turn_index].speaker, by_index[d.turn_index].role, d.start, d.end, d.text,
+         by_index[d.turn_index].video_time)
+        for d in drafts
+    ])
 
 
 def insert_document(

@@ -79,7 +79,7 @@ documents = Table(
     Column("name", String(200), nullable=False, unique=True),
     Column("case_id", ForeignKey("cases.id"), nullable=False, unique=True),
     Column("text", Text, nullable=False),
-    Column("sha256", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
     Column("source", Text, nullable=False, default=""),
     Column("segment_unit", String(20), nullable=False),
     Column("imported_at", TS, nullable=False),

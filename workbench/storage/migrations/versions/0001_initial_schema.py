@@ -126,6 +126,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('memos', schema=None) as batch_op:
         batch_op.create_index('ix_memos_target', ['target_kind', 'target_key'], unique=False)
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_documents_sha256'), ['sha256'], unique=False)
+
 
     op.create_table('coder_positions',
     sa.Column('coder_id', sa.Integer(), nullable=False),
