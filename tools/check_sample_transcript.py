@@ -12,7 +12,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.parsing.ipr_text import parse_video_time, read_ipr_file  # noqa: E402
+from workbench.parsing.ipr_text import parse_video_time, read_ipr_file
 
 CODES = {
     "withdrawal", "anxiety", "rupture", "feeling_judged", "advice_giving", "repair",

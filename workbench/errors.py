@@ -16,6 +16,7 @@ and what to do about it::
     ├── ConflictError                       the change clashes with stored data
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
+    ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
     └── StorageError                        the database cannot be opened or migrated
 
     TranscriptWarning (UserWarning)         imported, but check it (e.g. read as cp1252)
@@ -32,6 +33,7 @@ __all__ = [
     "ImportFormatError",
     "NotFoundError",
     "StorageError",
+    "SummaryInputError",
     "TranscriptEncodingError",
     "TranscriptWarning",
     "TranscriptError",
@@ -96,6 +98,10 @@ class DuplicateImportError(ConflictError):
 
 class AgreementInputError(WorkbenchError, ValueError):
     """Reliability data that cannot be analysed (shape, values or too few coders)."""
+
+
+class SummaryInputError(WorkbenchError, ValueError):
+    """A frame passed to a theme summary lacks a column or an option is invalid."""
 
 
 class StorageError(WorkbenchError):

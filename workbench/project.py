@@ -41,7 +41,11 @@ from workbench.segmentation import segment_transcripts
 from workbench.storage import codings_store as cs
 from workbench.storage import queries
 from workbench.storage.audit_log import audit_events, now, record
-from workbench.storage.codebook_store import current_codebook, current_version, save_codebook_version
+from workbench.storage.codebook_store import (
+    current_codebook,
+    current_version,
+    save_codebook_version,
+)
 from workbench.storage.documents_store import (
     document_by_name,
     document_by_sha,

@@ -74,7 +74,7 @@ def reanchor(
             relative = old_start / max(1, len(old_text)) * len(new_text)
 
             def score(candidate: int, before: str = before, after: str = after,
-                      relative: float = relative) -> tuple[float, float]:
+                      relative: float = relative, text: str = text) -> tuple[float, float]:
                 new_before, new_after = context_of(new_text, candidate, candidate + len(text))
                 similarity = _similarity(before, new_before) + _similarity(after, new_after)
                 return (similarity, -abs(candidate - relative))

@@ -48,6 +48,7 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
 
     Raises :class:`TranscriptEncodingError` when no supported encoding fits.
     """
+    warning: str | None = None
     if data.startswith(codecs.BOM_UTF8):
         encoding, body = "utf-8-sig", data[len(codecs.BOM_UTF8) :]
         text = _strict(body, "utf-8", source)
@@ -70,12 +71,11 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
                     "Windows-1252 either. Open it in a text editor and save it as UTF-8.",
                     path=source,
                 ) from None
-            return DecodedText(
-                normalise_newlines(text),
-                "cp1252",
+            encoding = "cp1252"
+            warning = (
                 f"{source}: not valid UTF-8 (first bad byte at position {exc.start}); read as "
                 "Windows-1252. Check accented letters, and save the file as UTF-8 to silence "
-                "this warning.",
+                "this warning."
             )
     if "\x00" in text:
         raise TranscriptEncodingError(
@@ -85,7 +85,7 @@ def decode_bytes(data: bytes, *, source: str = "<bytes>") -> DecodedText:
         )
     if text.startswith("\ufeff"):
         text = text[1:]
-    return DecodedText(normalise_newlines(text), encoding)
+    return DecodedText(normalise_newlines(text), encoding, warning)
 
 
 def _strict(data: bytes, encoding: str, source: str) -> str:

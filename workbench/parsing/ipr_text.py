@@ -21,6 +21,24 @@ _STOP = re.compile(r"^\[(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]\s*$
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that keeps an impossible date (``2026-02-30``) as text.
+
+    PyYAML raises a bare :class:`ValueError` for those; as text they reach the attribute
+    checks, which name the file, the line and the expected format.
+    """
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def parse_video_time(text: str) -> float:
     """Seconds for ``HH:MM:SS``, ``MM:SS`` or ``H:M:S.fff`` (ValueError otherwise)."""
     match = _TIME.match(text.strip())
@@ -29,10 +47,10 @@ def parse_video_time(text: str) -> float:
     hours, minutes, seconds, frac = match.groups()
     if int(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
         raise ValueError(f"not a time: {text!r}")
-    value = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    value = float(int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
     if frac:
         value += int(frac.ljust(3, "0")) / 1000
-    return float(value)
+    return value
 
 
 def document_name_for(path: Path) -> str:
@@ -109,7 +127,7 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, object], int
             line=1,
         )
     try:
-        front = yaml.safe_load("\n".join(lines[1:number])) or {}
+        front = yaml.load("\n".join(lines[1:number]), Loader=_FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

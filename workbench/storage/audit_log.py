@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, CursorResult, insert, select
 
 from workbench.storage.schema import audit
 
-__all__ = ["audit_events", "now", "record"]
+__all__ = ["audit_events", "new_id", "now", "record"]
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just added."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer key
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])
 
 
 def now() -> dt.datetime:

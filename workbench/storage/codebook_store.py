@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from workbench.errors import CodebookError
 from workbench.model import Code, Codebook, Theme
-from workbench.storage.audit_log import now, record
+from workbench.storage.audit_log import new_id, now, record
 from workbench.storage.schema import codebook_versions, codes, codings, themes
 
 __all__ = ["current_codebook", "current_version", "save_codebook_version"]
@@ -80,7 +80,7 @@ def save_codebook_version(
         },
         sort_keys=True,
     )
-    version = conn.execute(
+    version = new_id(conn.execute(
         insert(codebook_versions).values(
             name=codebook.name,
             sha256=codebook.sha256,
@@ -88,7 +88,7 @@ def save_codebook_version(
             source=source,
             loaded_at=now(),
         )
-    ).inserted_primary_key[0]
+    ))
     theme_ids = _sync_themes(conn, codebook)
     ids: dict[str, int] = {}
     for position, code in enumerate(codebook.codes):
@@ -108,9 +108,9 @@ def save_codebook_version(
             conn.execute(update(codes).where(codes.c.key == code.key).values(**values))
             ids[code.key] = existing[code.key].id
         else:
-            ids[code.key] = conn.execute(
+            ids[code.key] = new_id(conn.execute(
                 insert(codes).values(key=code.key, first_version_id=version, **values)
-            ).inserted_primary_key[0]
+            ))
     for key in dropped:
         conn.execute(update(codes).where(codes.c.key == key).values(retired_version_id=version))
     record(
@@ -133,7 +133,7 @@ def _sync_themes(conn: Connection, codebook: Codebook) -> dict[str, int]:
         if theme.key in existing:
             conn.execute(update(themes).where(themes.c.key == theme.key).values(**values))
         else:
-            existing[theme.key] = conn.execute(
+            existing[theme.key] = new_id(conn.execute(
                 insert(themes).values(key=theme.key, **values)
-            ).inserted_primary_key[0]
+            ))
     return existing

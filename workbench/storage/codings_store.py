@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from workbench.storage.audit_log import now, record
+from workbench.storage.audit_log import new_id, now, record
 from workbench.storage.schema import (
     coder_positions,
     coders,
@@ -25,8 +25,8 @@ from workbench.storage.schema import (
 __all__ = [
     "StoredCoding",
     "add_coder",
-    "coder_ids",
     "code_ids",
+    "coder_ids",
     "codings_of_document",
     "delete_coding",
     "get_position",
@@ -75,7 +75,7 @@ def add_coder(conn: Connection, name: str, *, actor: str) -> int:
     existing = conn.execute(select(coders.c.id).where(coders.c.name == name)).scalar()
     if existing is not None:
         return int(existing)
-    coder_id = conn.execute(insert(coders).values(name=name, created_at=now())).inserted_primary_key[0]
+    coder_id = new_id(conn.execute(insert(coders).values(name=name, created_at=now())))
     record(conn, actor=actor, action="add_coder", entity="coder", key=name)
     return int(coder_id)
 

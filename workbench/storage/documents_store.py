@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from workbench.model import ParsedTranscript, SegmentDraft
-from workbench.storage.audit_log import now
+from workbench.storage.audit_log import new_id, now
 from workbench.storage.schema import case_attributes, cases, documents, segments, turns
 
 __all__ = [
@@ -127,12 +127,12 @@ def insert_document(
     conn: Connection, parsed: ParsedTranscript, drafts: Sequence[SegmentDraft], unit: str
 ) -> int:
     """Store a new case, document, turns and segments; returns the document id."""
-    case_id = conn.execute(
+    case_id = new_id(conn.execute(
         insert(cases).values(key=parsed.name, **_case_values(parsed))
-    ).inserted_primary_key[0]
+    ))
     _write_case_attributes(conn, case_id, parsed)
     stamp = now()
-    document_id = conn.execute(
+    document_id = new_id(conn.execute(
         insert(documents).values(
             name=parsed.name,
             case_id=case_id,
@@ -143,7 +143,7 @@ def insert_document(
             imported_at=stamp,
             updated_at=stamp,
         )
-    ).inserted_primary_key[0]
+    ))
     _write_turns_and_segments(conn, document_id, parsed, drafts)
     return int(document_id)
 

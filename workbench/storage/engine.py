@@ -172,6 +172,12 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
     if not create and current is None and file_path is not None:
         engine.dispose()
         raise StorageError(f"{location} is not a workbench project (no schema version found).")
+    if create and current is not None:  # a server database (files were checked above)
+        engine.dispose()
+        raise StorageError(
+            f"{location} already holds a workbench project; open it with "
+            "workbench.open_project() instead, or use an empty database."
+        )
     if current != head:
         if file_path is not None and current is not None:
             _backup_sqlite(file_path, current)

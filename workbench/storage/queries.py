@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, exists, select
@@ -37,7 +38,7 @@ SEGMENT_COLUMNS = [
 ]
 
 
-def _case_cols() -> list[object]:
+def _case_cols() -> list[Any]:
     return [
         cases.c.id.label("case_id"),
         cases.c.dyad,
