@@ -11,7 +11,14 @@ import re
 from collections.abc import Iterable, Sequence
 
 from workbench.errors import TranscriptError
-from workbench.model import ROLES, CaseAttributes, ParsedTranscript, RawTurn, Turn, format_video_time
+from workbench.model import (
+    ROLES,
+    CaseAttributes,
+    ParsedTranscript,
+    RawTurn,
+    Turn,
+    format_video_time,
+)
 
 __all__ = ["build_transcript", "clean_turn_text"]
 

@@ -25,6 +25,7 @@ __all__ = [
     "UNKNOWN_SPEAKER",
     "Line",
     "ReaderContext",
+    "as_lines",
     "finish_turns",
     "is_interviewer_name",
     "normalise_name",
@@ -61,6 +62,11 @@ def parse_clock(text: str) -> float:
 def number_lines(text: str) -> list[Line]:
     """The lines of decoded text (LF line ends) with 1-based line numbers."""
     return [(index + 1, line) for index, line in enumerate(text.split("\n"))]
+
+
+def as_lines(source: str | Sequence[Line]) -> list[Line]:
+    """Numbered lines of ``source``: decoded text, or lines already numbered (from a .docx)."""
+    return number_lines(source) if isinstance(source, str) else list(source)
 
 
 def normalise_name(name: str) -> str:
@@ -106,6 +112,11 @@ class ReaderContext:
         """True when ``name`` is in ``roles`` or was declared."""
         return normalise_name(name) in self._declared
 
+    def canonical_name(self, speaker: str) -> str:
+        """The spelling under which ``speaker`` (same name ignoring case/spaces) first spoke."""
+        seen = self._seen.get(normalise_name(speaker))
+        return seen[0] if seen else " ".join(speaker.split())
+
     def role_of(self, speaker: str) -> str:
         """The role of ``speaker`` by the role rule (see the module docstring)."""
         key = normalise_name(speaker)
@@ -148,10 +159,11 @@ class ReaderContext:
         unused = [self._role_names[key] for key in self._roles if key not in self._seen]
         if unused and self._seen:
             speakers = _names([name for name, _, _ in self._seen.values()])
-            out.append(f"{self.source}: roles name {_names(unused)}, who do(es) not speak in "
-                       f"the file (its speakers: {speakers}); check the spelling.")
+            out.append(f"{self.source}: roles name {_names(unused)} but the file has no such "
+                       f"speaker (its speakers: {speakers}); check the spelling.")
         if self._seen and all(role != "interviewer" for _, _, role in self._seen.values()):
-            out.append(f"{self.source}: no speaker is the interviewer; {hint}")
+            out.append(f"{self.source}: no speaker is the interviewer; name the interviewer in "
+                       "roles or in the attribute sheet's 'interviewer' column.")
         return out
 
 
