@@ -1,0 +1,113 @@
+"""Where coders disagree: the segments to discuss before a consensus coding.
+
+:func:`disagreement_table` lists, for one code or for every code, the segments on which
+the coders did not all make the same decision (some applied the code, some did not).
+Units are segments; a span coding anywhere in a segment counts as applying the code there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.presence import build_presence
+from workbench.errors import AgreementInputError
+
+__all__ = ["coder_column", "disagreement_table"]
+
+_CONTEXT = ("segment_id", "document", "speaker", "text")
+
+
+def coder_column(coder: str) -> str:
+    """Name of the column listing a coder's codes in :func:`disagreement_table`."""
+    return f"codes_by_{coder}"
+
+
+def disagreement_table(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    coders: Sequence[str],
+    codes: Sequence[str],
+    *,
+    code: str | None = None,
+    themes: Mapping[str, str] | None = None,
+    filters: Mapping[str, Any] | None = None,
+    roles: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Segments where the coders differ, one row per (segment, disputed code).
+
+    Parameters
+    ----------
+    segments, codings : DataFrame
+        As for :func:`~workbench.analysis.presence.build_presence`; ``document``,
+        ``speaker`` and ``text`` columns of ``segments`` are copied when present.
+    coders, codes : sequence of str
+        Coders compared and codes considered.
+    code : str, optional
+        Only this code (one row per disputed segment); default: every code.
+    themes : mapping, optional
+        Code -> theme, adds a ``theme`` column.
+    filters, roles
+        Segment selection, as for ``build_presence``.
+
+    Returns
+    -------
+    DataFrame
+        ``segment_id``, ``document``, ``speaker``, ``text``, ``code`` (and ``theme``),
+        ``applied_by`` and ``not_applied_by`` (coders, comma-joined in the order given),
+        then one ``codes_by_<coder>`` column per coder listing all that coder's codes on
+        the segment (among ``codes``, sorted, comma-joined). Rows follow the order of
+        ``segments``, then of ``codes``. ``attrs`` holds the unit, coders and counts.
+    """
+    if code is not None and code not in codes:
+        raise AgreementInputError(
+            f"The code {code!r} is not among the codes compared {list(codes)}; add it to codes."
+        )
+    presence = build_presence(segments, codings, coders, codes, filters=filters, roles=roles)
+    array = presence.array
+    counts = array.sum(axis=1)
+    disputed = (counts > 0) & (counts < array.shape[1])
+    if code is not None:
+        only = list(presence.codes).index(code)
+        keep = np.zeros_like(disputed)
+        keep[:, only] = disputed[:, only]
+        disputed = keep
+    unit_idx, code_idx = np.nonzero(disputed)
+    seg = presence.segments
+    table = pd.DataFrame({
+        col: (seg[col].to_numpy()[unit_idx] if col in seg.columns else None)
+        for col in _CONTEXT
+    })
+    table["code"] = [presence.codes[k] for k in code_idx]
+    if themes is not None:
+        table["theme"] = [themes.get(c) for c in table["code"]]
+    names = np.array(presence.codes, dtype=object)
+    order = np.argsort(names)
+    applied_by, not_applied_by = [], []
+    for u, k in zip(unit_idx, code_idx, strict=True):
+        flags = array[u, :, k]
+        applied_by.append(", ".join(c for c, f in zip(presence.coders, flags, strict=True) if f))
+        not_applied_by.append(
+            ", ".join(c for c, f in zip(presence.coders, flags, strict=True) if not f)
+        )
+    table["applied_by"] = applied_by
+    table["not_applied_by"] = not_applied_by
+    for c, coder in enumerate(presence.coders):
+        mine = array[unit_idx, c, :][:, order]
+        sorted_names = names[order]
+        table[coder_column(coder)] = [", ".join(sorted_names[row]) for row in mine]
+    table.attrs.update(
+        unit="segment",
+        coders=list(presence.coders),
+        codes=list(presence.codes),
+        code=code,
+        n_units=presence.n_units,
+        n_disputed_segments=len(np.unique(unit_idx)),
+        coder_columns={coder: coder_column(coder) for coder in presence.coders},
+        filters=presence.describe()["filters"],
+        roles=presence.describe()["roles"],
+    )
+    return table

@@ -1,0 +1,347 @@
+"""Presence/absence of codes per unit and coder, built from plain DataFrames.
+
+Agreement on a codebook is agreement on many yes/no decisions: for every unit, every
+coder and every code, did the coder apply the code? :func:`build_presence` turns the
+``segments`` and ``codings`` DataFrames (as ``Project.segments()``/``Project.codings()``
+return them) into those decisions, for one of two kinds of unit:
+
+``"segment"``
+    Units are the selected segments (the units the coders were assigned). A code is
+    present for a coder on a segment when the coder has any coding of it there,
+    whole-segment or span.
+``"character"``
+    Units are the characters of the selected segments, as in NVivo's coding comparison.
+    A coding covers the characters ``[start, end)`` of its segment (clipped to the
+    segment). Characters with the same coverage are stored as one run with a character
+    count, so this is exact without one row per character; bootstrap intervals resample
+    whole segments, because neighbouring characters are not independent.
+
+``include_uncoded`` keeps (True) or drops (False) the units that no listed coder coded
+with any code at all (of any code in ``codings``, not only the analysed ones). Keeping
+them counts agreement on "nothing here", as QualCoder and NVivo do; dropping them
+restricts agreement to the text someone thought codable. Every result states which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import AgreementInputError
+
+__all__ = ["UNIT_KINDS", "Presence", "UnitKind", "build_presence"]
+
+UnitKind = Literal["segment", "character"]
+UNIT_KINDS: tuple[str, ...] = ("segment", "character")
+_SEGMENT_COLUMNS = ("segment_id",)
+_CODING_COLUMNS = ("segment_id", "coder", "code")
+
+
+@dataclass(frozen=True, eq=False)
+class Presence:
+    """Yes/no decisions: did coder ``c`` apply code ``k`` to unit ``u``?
+
+    Attributes
+    ----------
+    array : ndarray of bool, shape (n_units, n_coders, n_codes)
+        The decisions.
+    weights : ndarray of float64, shape (n_units,)
+        Characters per unit (character runs); 1 for segments.
+    clusters : ndarray of int64, shape (n_units,)
+        Row of :attr:`segments` each unit belongs to (resampling clusters).
+    segments : DataFrame
+        The selected segments, one row per cluster.
+    coders, codes : tuple of str
+        Axis labels of :attr:`array`.
+    unit : {"segment", "character"}
+        What a unit is.
+    include_uncoded : bool
+        Whether units no coder coded were kept.
+    n_uncoded_dropped : int
+        Units (segments or characters) dropped because no coder coded them.
+    filters : dict
+        Segment filters applied (column -> accepted values).
+    roles : tuple of str or None
+        Roles of the speakers whose segments were kept (``None``: all).
+    """
+
+    array: np.ndarray
+    weights: np.ndarray
+    clusters: np.ndarray
+    segments: pd.DataFrame
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    unit: str = "segment"
+    include_uncoded: bool = True
+    n_uncoded_dropped: int = 0
+    filters: dict[str, list[Any]] = field(default_factory=dict)
+    roles: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_array(
+        cls, array: Any, coders: Sequence[str], codes: Sequence[str]
+    ) -> Presence:
+        """Segment-level decisions from a boolean array of shape (n_units, n_coders, n_codes).
+
+        For synthetic data and benchmarks; project data goes through :func:`build_presence`.
+        """
+        arr = np.asarray(array)
+        if arr.ndim != 3 or arr.dtype.kind not in "biu":
+            raise AgreementInputError(
+                "Presence data must be a boolean (or 0/1) array of shape "
+                f"(n_units, n_coders, n_codes); got shape {arr.shape}, dtype {arr.dtype}."
+            )
+        if arr.dtype.kind != "b" and not np.isin(arr, (0, 1)).all():
+            raise AgreementInputError("Presence values must be 0/1 or True/False.")
+        names = _check_names(coders, codes)
+        if arr.shape[1:] != (len(names[0]), len(names[1])):
+            raise AgreementInputError(
+                f"Presence array has shape {arr.shape} but {len(names[0])} coders and "
+                f"{len(names[1])} codes were named; give one name per column."
+            )
+        if arr.shape[0] == 0:
+            raise AgreementInputError("Presence data has no units; pass at least one segment.")
+        n = arr.shape[0]
+        frame = pd.DataFrame({"segment_id": np.arange(n)})
+        return cls(arr.astype(bool), np.ones(n), np.arange(n, dtype=np.int64), frame,
+                   names[0], names[1])
+
+    @property
+    def n_units(self) -> int:
+        """Number of units: segments, or characters summed over character runs."""
+        return round(float(self.weights.sum()))
+
+    def describe(self) -> dict[str, Any]:
+        """What every table built from these decisions should carry in ``attrs``."""
+        return {
+            "unit": self.unit,
+            "n_units": self.n_units,
+            "coders": list(self.coders),
+            "include_uncoded": self.include_uncoded,
+            "n_uncoded_dropped": self.n_uncoded_dropped,
+            "filters": {k: list(v) for k, v in self.filters.items()},
+            "roles": None if self.roles is None else list(self.roles),
+        }
+
+
+def build_presence(
+    segments: pd.DataFrame,
+    codings: pd.DataFrame,
+    coders: Sequence[str],
+    codes: Sequence[str],
+    *,
+    unit: UnitKind = "segment",
+    filters: Mapping[str, Any] | None = None,
+    roles: Sequence[str] | None = None,
+    include_uncoded: bool = True,
+) -> Presence:
+    """Presence/absence decisions per unit, coder and code.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        One row per segment: ``segment_id`` (unique) plus the filter columns; ``start``,
+        ``end`` (character offsets) for ``unit="character"``; ``role`` when ``roles`` is
+        used.
+    codings : DataFrame
+        One row per coding: ``segment_id``, ``coder``, ``code``; ``start``, ``end`` for
+        ``unit="character"`` (missing offsets mean the whole segment). Codings of other
+        coders, and of segments outside the selection, are ignored.
+    coders : sequence of str
+        The coders to compare (at least two). Each is taken to have coded every selected
+        segment: pass only coders who finished the selection.
+    codes : sequence of str
+        The codes to analyse (codings of other codes still count as "coded" for
+        ``include_uncoded``).
+    unit : {"segment", "character"}
+        Unit of analysis (see the module docstring).
+    filters : mapping, optional
+        Segment column -> accepted value or list of values, e.g.
+        ``{"document": [...], "perspective": "client", "session": 3}``.
+    roles : sequence of str, optional
+        Speaker roles to keep. Default: every role for segments, ``("participant",)``
+        for characters (the participant's text, as NVivo compares coded text).
+    include_uncoded : bool
+        Keep units that no listed coder coded with any code.
+
+    Raises
+    ------
+    AgreementInputError
+        Missing columns, fewer than two coders, duplicate names or segment ids, unknown
+        filter columns, a bad ``unit``, or no segment left after filtering.
+    """
+    if unit not in UNIT_KINDS:
+        raise AgreementInputError(f"unit must be one of {list(UNIT_KINDS)}; got {unit!r}.")
+    coder_names, code_names = _check_names(coders, codes)
+    if unit == "character" and roles is None:
+        roles = ("participant",)
+    extra = ("start", "end") if unit == "character" else ()
+    _check_frame(segments, "segments", (*_SEGMENT_COLUMNS, *extra,
+                                       *(("role",) if roles is not None else ())))
+    _check_frame(codings, "codings", _CODING_COLUMNS)
+    accepted = _check_filters(segments, filters)
+    if segments["segment_id"].duplicated().any():
+        dup = segments.loc[segments["segment_id"].duplicated(), "segment_id"].iloc[0]
+        raise AgreementInputError(
+            f"segments lists segment_id {dup!r} twice; pass each segment once."
+        )
+    selected = _select(segments, accepted, roles)
+    ours = codings[codings["coder"].isin(coder_names)]
+    seg_row = pd.Index(selected["segment_id"]).get_indexer(ours["segment_id"])
+    ours, seg_row = ours[seg_row >= 0], seg_row[seg_row >= 0]
+    coder_col = pd.Index(coder_names).get_indexer(ours["coder"])
+    code_col = pd.Index(code_names).get_indexer(ours["code"])
+    build = _segment_decisions if unit == "segment" else _character_decisions
+    array, weights, clusters, coded = build(selected, ours, seg_row, coder_col, code_col,
+                                            len(coder_names), len(code_names))
+    dropped = 0
+    if not include_uncoded:
+        dropped = round(float(weights[~coded].sum()))
+        array, weights, clusters = array[coded], weights[coded], clusters[coded]
+    return Presence(array, weights, clusters, selected, coder_names, code_names, unit,
+                    include_uncoded, dropped, accepted,
+                    None if roles is None else tuple(roles))
+
+
+# -- decisions ----------------------------------------------------------------------------
+def _segment_decisions(
+    selected: pd.DataFrame, codings: pd.DataFrame, seg_row: np.ndarray,
+    coder_col: np.ndarray, code_col: np.ndarray, n_coders: int, n_codes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = len(selected)
+    array = np.zeros((n, n_coders, n_codes), bool)
+    known = code_col >= 0
+    array[seg_row[known], coder_col[known], code_col[known]] = True
+    coded = np.zeros(n, bool)
+    coded[seg_row] = True
+    return array, np.ones(n), np.arange(n, dtype=np.int64), coded
+
+
+def _character_decisions(
+    selected: pd.DataFrame, codings: pd.DataFrame, seg_row: np.ndarray,
+    coder_col: np.ndarray, code_col: np.ndarray, n_coders: int, n_codes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    seg_start = _offsets(selected["start"], "segments", "start")
+    seg_end = _offsets(selected["end"], "segments", "end")
+    if (seg_end < seg_start).any():
+        bad = selected["segment_id"].iloc[int(np.flatnonzero(seg_end < seg_start)[0])]
+        raise AgreementInputError(f"Segment {bad!r} ends before it starts; fix its offsets.")
+    length = seg_end - seg_start
+    origin = np.concatenate([[0], np.cumsum(length)])  # segments laid end to end
+    lo = _offsets(codings["start"], "codings", "start", seg_start[seg_row])
+    hi = _offsets(codings["end"], "codings", "end", seg_end[seg_row])
+    lo = np.clip(lo, seg_start[seg_row], seg_end[seg_row])
+    hi = np.clip(hi, lo, seg_end[seg_row])
+    g_lo = origin[seg_row] + lo - seg_start[seg_row]
+    g_hi = origin[seg_row] + hi - seg_start[seg_row]
+    bounds = np.unique(np.concatenate([origin, g_lo, g_hi]))
+    runs = len(bounds) - 1
+    weights = np.diff(bounds).astype(np.float64)
+    clusters = np.searchsorted(origin[:-1], bounds[:-1], side="right").astype(np.int64) - 1
+    first = np.searchsorted(bounds, g_lo)
+    last = np.searchsorted(bounds, g_hi)
+    array = np.zeros((runs, n_coders, n_codes), bool)
+    for k in range(n_codes):
+        mine = code_col == k
+        array[:, :, k] = _covered(first[mine], last[mine], coder_col[mine], runs, n_coders)
+    coded = _covered(first, last, np.zeros_like(coder_col), runs, 1)[:, 0]
+    return array, weights, clusters, coded
+
+
+def _covered(first: np.ndarray, last: np.ndarray, column: np.ndarray, runs: int,
+             width: int) -> np.ndarray:
+    """Whether each run lies in some interval ``[first, last)`` of its column: (runs, width)."""
+    size = (runs + 1) * width
+    diff = (np.bincount(first * width + column, minlength=size)
+            - np.bincount(last * width + column, minlength=size))
+    return np.cumsum(diff.reshape(runs + 1, width), axis=0)[:runs] > 0
+
+
+def _offsets(column: pd.Series, frame: str, name: str,
+             fallback: np.ndarray | None = None) -> np.ndarray:
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    missing = np.isnan(values)
+    if missing.any():
+        if fallback is None:
+            raise AgreementInputError(
+                f"{frame}.{name} has missing offsets; character-level agreement needs the "
+                "start and end of every segment."
+            )
+        values = np.where(missing, fallback, values)
+    if (values < 0).any():
+        raise AgreementInputError(f"{frame}.{name} holds negative offsets; fix the offsets.")
+    return values.astype(np.int64)
+
+
+# -- validation ---------------------------------------------------------------------------
+def _check_names(coders: Sequence[str], codes: Sequence[str]) -> tuple[tuple[str, ...],
+                                                                       tuple[str, ...]]:
+    if isinstance(coders, str) or isinstance(codes, str):
+        raise AgreementInputError(
+            "coders and codes must be lists of names, not a single string; "
+            "e.g. coders=['ana', 'ben']."
+        )
+    coder_names, code_names = tuple(coders), tuple(codes)
+    if len(coder_names) < 2:
+        raise AgreementInputError(
+            f"Agreement needs at least 2 coders; got {list(coder_names)}. List every coder "
+            "who coded the selection."
+        )
+    if not code_names:
+        raise AgreementInputError("No codes given; list the codes to analyse.")
+    for what, names in (("coder", coder_names), ("code", code_names)):
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise AgreementInputError(f"The {what} {name!r} is listed twice; list it once.")
+            seen.add(name)
+    return coder_names, code_names
+
+
+def _check_frame(frame: pd.DataFrame, name: str, required: Sequence[str]) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise AgreementInputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}.")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise AgreementInputError(
+            f"{name} lacks the column(s) {missing}; it has {list(frame.columns)}."
+        )
+
+
+def _check_filters(segments: pd.DataFrame, filters: Mapping[str, Any] | None
+                   ) -> dict[str, list[Any]]:
+    accepted: dict[str, list[Any]] = {}
+    for column, wanted in (filters or {}).items():
+        if column not in segments.columns:
+            raise AgreementInputError(
+                f"Cannot filter on {column!r}: segments has no such column (it has "
+                f"{list(segments.columns)})."
+            )
+        if isinstance(wanted, str) or not isinstance(wanted, Sequence | set | pd.Index
+                                                     | np.ndarray):
+            wanted = [wanted]
+        accepted[column] = list(wanted)
+    return accepted
+
+
+def _select(segments: pd.DataFrame, accepted: dict[str, list[Any]],
+            roles: Sequence[str] | None) -> pd.DataFrame:
+    keep = np.ones(len(segments), bool)
+    for column, values in accepted.items():
+        keep &= segments[column].isin(values).to_numpy()
+    if roles is not None:
+        keep &= segments["role"].isin(list(roles)).to_numpy()
+    selected = segments.loc[keep].reset_index(drop=True)
+    if selected.empty:
+        shown = {c: sorted(map(str, pd.unique(segments[c])))[:8] for c in accepted}
+        raise AgreementInputError(
+            f"No segment matches the filters {accepted}"
+            + (f" and roles {list(roles)}" if roles is not None else "")
+            + (f"; available values: {shown}" if shown else "")
+            + ". Loosen the filters or check the spelling."
+        )
+    return selected
