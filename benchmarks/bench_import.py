@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import generate_turns, write_transcripts  # noqa: E402
+from corpus import generate_turns, write_transcripts
 
-from workbench import create_project, read_ipr_file  # noqa: E402
-from workbench.segmentation import load_pipeline  # noqa: E402
+from workbench import create_project, read_ipr_file
+from workbench.segmentation import load_pipeline
 
 TARGET_RATIO = 0.60
 WORDS = 1_000_000

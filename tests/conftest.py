@@ -33,7 +33,7 @@ def _pg_available() -> str | None:
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-_PG_PROBLEM: str | None | bool = False
+_PG_PROBLEM: str | bool | None = False
 
 
 def pg_problem() -> str | None:

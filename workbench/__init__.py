@@ -21,6 +21,7 @@ from workbench.errors import (
     UnknownCoderError,
     WorkbenchError,
 )
+from workbench.interop import RefiImportReport, export_qdc, export_qdpx, import_qdpx, read_qdc
 from workbench.model import (
     CaseAttributes,
     Code,
@@ -38,6 +39,8 @@ from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.parsing.ipr_text import parse_ipr_text, read_ipr_file
 from workbench.project import Project, create_project, open_project
 from workbench.segmentation import load_pipeline
+from workbench.views.coding_controller import CodingController
+from workbench.views.coding_panel import CodingPanel, coding_panel
 
 __version__ = "0.1.0"
 
@@ -49,6 +52,8 @@ __all__ = [
     "Codebook",
     "CodebookError",
     "Coding",
+    "CodingController",
+    "CodingPanel",
     "ConflictError",
     "DuplicateImportError",
     "ImportFormatError",
@@ -57,6 +62,7 @@ __all__ = [
     "ParsedTranscript",
     "Project",
     "RawTurn",
+    "RefiImportReport",
     "Segment",
     "StorageError",
     "Theme",
@@ -68,10 +74,15 @@ __all__ = [
     "UnknownCodeError",
     "UnknownCoderError",
     "WorkbenchError",
+    "coding_panel",
     "create_project",
+    "export_qdc",
+    "export_qdpx",
+    "import_qdpx",
     "load_codebook_file",
     "load_pipeline",
     "open_project",
     "parse_ipr_text",
     "read_ipr_file",
+    "read_qdc",
 ]

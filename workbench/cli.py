@@ -2,10 +2,12 @@
 
     workbench init PROJECT
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
+                                        (FILE: transcripts, REFI-QDA .qdpx or .qdc)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
     workbench coder add PROJECT NAME...
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
+    workbench export qdpx|qdc|xlsx PROJECT OUT  (REFI-QDA project, REFI-QDA codebook, tables)
     workbench sample PROJECT            (build the synthetic sample study)
 
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Errors print one line and
@@ -17,10 +19,11 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.model import CaseAttributes
 from workbench.project import Project, create_project, open_project
 
 __all__ = ["main"]
@@ -33,11 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a new project")
     p.add_argument("project")
 
-    p = sub.add_parser("import", help="import transcripts (any supported format)")
+    p = sub.add_parser("import", help="import transcripts (any supported format), REFI-QDA "
+                                      ".qdpx projects and .qdc codebooks")
     p.add_argument("project")
     p.add_argument("files", nargs="+", type=Path)
-    p.add_argument("--unit", choices=["sentence", "turn"], default="sentence",
-                   help="unit of coding (default: sentence)")
+    p.add_argument("--unit", choices=["sentence", "turn"], default=None,
+                   help="unit of coding (default: sentence; for .qdpx: as exported)")
     p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
     p.add_argument("--no-progress", action="store_true")
 
@@ -63,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     q = csub.add_parser("codings", help="all codings as CSV")
     q.add_argument("project")
     q.add_argument("out", type=Path)
+    for what, text in (("qdpx", "the project as REFI-QDA .qdpx"),
+                       ("qdc", "the codebook as REFI-QDA .qdc"),
+                       ("xlsx", "codings, segments, cases and codebook as an .xlsx workbook")):
+        q = csub.add_parser(what, help=text)
+        q.add_argument("project")
+        q.add_argument("out", type=Path)
 
     p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
     p.add_argument("project")
@@ -116,9 +126,13 @@ def run(args: argparse.Namespace) -> int:
                 from workbench.parsing.attribute_sheet import read_attribute_sheet
 
                 attributes = read_attribute_sheet(args.attributes)
+            refi = [f for f in args.files if f.suffix.lower() in (".qdpx", ".qdc")]
+            _import_refi(project, refi, args, attributes)
+            transcripts = [f for f in args.files if f not in refi]
             reports = project.import_transcripts(
-                args.files, unit=args.unit, attributes=attributes, progress=not args.no_progress
-            )
+                transcripts, unit=args.unit or "sentence", attributes=attributes,
+                progress=not args.no_progress,
+            ) if transcripts else []
             for report in reports:
                 extra = ""
                 if report.status == "updated":
@@ -135,12 +149,47 @@ def run(args: argparse.Namespace) -> int:
             print("coders: " + ", ".join(project.coders()))
         elif args.command == "info":
             print(_info(project))
+        elif args.command == "export" and args.what != "codings":
+            _export(project, args.what, args.out)
         elif args.command == "export":
             frame = project.codings()
             args.out.parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(args.out, index=False)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
+
+
+def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
+                 attributes: Mapping[str, CaseAttributes] | None) -> None:
+    from workbench.interop import import_qdpx, read_qdc
+
+    for path in files:
+        if path.suffix.lower() == ".qdc":
+            codebook, notes = read_qdc(path)
+            version = project.load_codebook(codebook)
+            print(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
+            for note in notes:
+                print(f"  warning: {note}")
+        else:
+            report = import_qdpx(project, path, unit=args.unit,
+                                 attributes=attributes, progress=not args.no_progress)
+            print(report.summary())
+
+
+def _export(project: Project, what: str, out: Path) -> None:
+    from workbench.interop import export_qdc, export_qdpx, export_xlsx
+
+    if what == "qdpx":
+        export_qdpx(project, out)
+        print(f"wrote {len(project.documents())} documents and "
+              f"{len(project.codings(with_attributes=False))} codings to {out}")
+    elif what == "qdc":
+        codebook = project.codebook
+        export_qdc(codebook, out)
+        print(f"wrote {len(codebook.codes)} codes to {out}")
+    else:
+        export_xlsx(project, out)
+        print(f"wrote the codings, segments, cases and codebook tables to {out}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

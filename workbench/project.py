@@ -151,8 +151,16 @@ class Project:
             )
         todo: list[ParsedTranscript] = []
         reports: dict[str, ImportReport] = {}
+        first_with: dict[str, str] = {}  # sha256 -> first document name in this batch
         with self.store.reading() as conn:
             for t in transcripts:
+                earlier = first_with.setdefault(t.sha256, t.name)
+                if earlier != t.name:
+                    raise DuplicateImportError(
+                        f"{t.source or t.name}: same content as {earlier!r} in this import; "
+                        "nothing was imported. Remove the duplicate file, or give it a "
+                        "different case (front matter) if it really is another interview."
+                    )
                 if document_fingerprint(conn, t.name) == (t.sha256, unit):
                     reports[t.name] = ImportReport(t.name, "unchanged", 0, warnings=t.warnings)
                     continue

@@ -1,0 +1,27 @@
+"""Exchange with other qualitative-analysis programs: REFI-QDA 1.5 and spreadsheets.
+
+* :func:`export_qdpx` / :func:`import_qdpx` — a whole project as a REFI-QDA ``.qdpx``
+  (``project.qde`` + ``sources/``), validated against the bundled XSD, read leniently and
+  safely (:mod:`~workbench.interop.safe_zip`, :mod:`~workbench.interop.xml_safety`);
+* :func:`export_qdc` / :func:`read_qdc` — the codebook as a REFI-QDA ``.qdc``;
+* :func:`export_xlsx` / :func:`export_csv_tables` — the project tables.
+
+The mapping between the two models is documented in :mod:`~workbench.interop.refi_export`,
+:mod:`~workbench.interop.refi_codebook`, :mod:`~workbench.interop.refi_text` and
+:mod:`~workbench.interop.refi_import`.
+"""
+
+from workbench.interop.refi_codebook import export_qdc, read_qdc
+from workbench.interop.refi_export import export_qdpx
+from workbench.interop.refi_import import RefiImportReport, import_qdpx
+from workbench.interop.tables_export import export_csv_tables, export_xlsx
+
+__all__ = [
+    "RefiImportReport",
+    "export_csv_tables",
+    "export_qdc",
+    "export_qdpx",
+    "export_xlsx",
+    "import_qdpx",
+    "read_qdc",
+]

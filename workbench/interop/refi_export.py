@@ -1,0 +1,231 @@
+"""Export a project as a REFI-QDA 1.5 ``.qdpx`` (``project.qde`` + ``sources/<GUID>.txt``).
+
+Mapping (:mod:`refi_import` reverses it exactly for files the workbench wrote):
+
+* **documents** -> ``TextSource`` whose internal file is the canonical document text, UTF-8
+  without BOM; its ``Description`` records the unit of coding and the interviewer speakers;
+* **codebook** -> ``CodeBook`` (themes are non-codable top-level codes; see
+  :mod:`refi_codebook`); codes retired from the codebook that still have codings go under
+  a non-codable folder "Retired codes" so every ``CodeRef`` resolves;
+* **coders** -> ``User`` (plus one system user, the project's creating user);
+* **codings** -> one ``PlainTextSelection`` per coding, ``startPosition``/``endPosition``
+  being character offsets into the document text (end exclusive), holding one ``Coding``
+  whose ``creatingUser`` is the coder; a memo is a ``Note`` referenced from the selection;
+* **case attributes** -> a ``Variable`` per attribute (``session`` Integer,
+  ``interview_date`` Date, the rest Text) and one ``Case`` per document with its values
+  and a ``SourceRef``;
+* the project ``Description`` starts with ``Codebook: NAME`` then the codebook description.
+
+GUIDs derive from names and keys, so exporting the same project twice gives the same GUIDs.
+Memos on documents, segments or codes and the audit trail are not exported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from lxml import etree
+
+from workbench.errors import NotFoundError
+from workbench.interop._refi import ORIGIN, PROJECT_NS, make_guid, xml_text
+from workbench.interop.refi_codebook import code_guid, codes_element
+from workbench.interop.refi_import import SYSTEM_USER_GUID
+from workbench.interop.refi_text import describe_document
+from workbench.model import Code, Codebook, Theme
+from workbench.parsing.attributes import STANDARD_KEYS
+from workbench.project import Project
+
+__all__ = ["build_project_xml", "export_qdpx"]
+
+_Q = f"{{{PROJECT_NS}}}"
+SYSTEM_USER_NAME = "IPR workbench"
+_RETIRED = Theme("retired_codes", "Retired codes",
+                 "Codes removed from the codebook that still have codings.", "#999999")
+_VARIABLE_TYPES = {"session": "Integer", "interview_date": "Date"}
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None,
+         **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, _Q + tag, **attributes)
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _stamp(value: object) -> str:
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT
+
+
+def _value_text(name: str, value: Any) -> str:
+    if name == "session":
+        return str(int(value))
+    if name == "interview_date":
+        if isinstance(value, dt.datetime | pd.Timestamp):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)[:10]
+    return str(value)
+
+
+def _codebook(project: Project, codings: pd.DataFrame) -> Codebook | None:
+    try:
+        codebook: Codebook | None = project.codebook
+    except NotFoundError:
+        codebook = None
+    known = set(codebook.keys) if codebook is not None else set()
+    retired = codings[~codings["code"].isin(known)].drop_duplicates("code")
+    if retired.empty:
+        return codebook
+    extra = tuple(Code(row.code, row.code_name, _RETIRED.key,
+                       "(retired: no longer in the codebook)", "#999999")
+                  for row in retired.itertuples())
+    if codebook is None:
+        return Codebook("Retired codes", (_RETIRED,), extra)
+    return Codebook(codebook.name, (*codebook.themes, _RETIRED), (*codebook.codes, *extra),
+                    codebook.description)
+
+
+def _unit(project: Project, document: str) -> tuple[str, list[str]]:
+    turns = project.turns(document)
+    segments = project.segments(document=document, with_attributes=False)
+    same = len(turns) == len(segments) and all(
+        (a, b) == (c, d) for a, b, c, d in zip(turns["start"], turns["end"], segments["start"],
+                                               segments["end"], strict=True))
+    interviewers = sorted(set(turns.loc[turns["role"] == "interviewer", "speaker"]))
+    return ("turn" if same else "sentence"), interviewers
+
+
+def _document_guid(name: str, text: str) -> str:
+    return make_guid("document", name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def build_project_xml(project: Project, name: str) -> tuple[etree._Element, dict[str, str]]:
+    """The ``<Project>`` element and the source texts by GUID (see the module docstring)."""
+    codings = project.codings(with_attributes=False)
+    codebook = _codebook(project, codings)
+    now = _stamp(dt.datetime.now(dt.UTC))
+    root = etree.Element(_Q + "Project", nsmap={None: PROJECT_NS}, name=xml_text(name),
+                         origin=ORIGIN, creatingUserGUID=SYSTEM_USER_GUID,
+                         creationDateTime=now, modifiedDateTime=now)
+    users = _sub(root, "Users")
+    _sub(users, "User", guid=SYSTEM_USER_GUID, name=SYSTEM_USER_NAME)
+    user_guid = {}
+    for coder in project.coders():
+        user_guid[coder] = make_guid("user", coder)
+        _sub(users, "User", guid=user_guid[coder], name=xml_text(coder))
+    if codebook is not None and (codebook.themes or codebook.codes):
+        _sub(root, "CodeBook").append(codes_element(codebook, PROJECT_NS))
+    cases = project.cases()
+    texts = {doc: project.document_text(doc) for doc in project.documents()}
+    guids = {doc: _document_guid(doc, text) for doc, text in texts.items()}
+    _cases(root, cases, guids)
+    notes: list[tuple[str, str, str, str]] = []
+    by_document = dict(tuple(codings.groupby("document"))) if len(codings) else {}
+    sources = _sub(root, "Sources") if texts else root
+    for doc in texts:
+        unit, interviewers = _unit(project, doc)
+        source = _sub(sources, "TextSource", guid=guids[doc], name=xml_text(doc),
+                      plainTextPath=f"internal://{guids[doc]}.txt",
+                      creatingUser=SYSTEM_USER_GUID)
+        _sub(source, "Description", describe_document(unit, interviewers))
+        frame = by_document.get(doc)
+        for row in [] if frame is None else frame.sort_values(["start", "end"]).itertuples():
+            _selection(source, row, user_guid, notes)
+    if notes:
+        holder = _sub(root, "Notes")
+        for guid, title, creator, memo in notes:
+            note = _sub(holder, "Note", guid=guid, name=xml_text(title), creatingUser=creator)
+            _sub(note, "PlainTextContent", memo)
+    if codebook is not None:
+        description = f"Codebook: {codebook.name}"
+        if codebook.description:
+            description += "\n" + codebook.description
+        _sub(root, "Description", description)
+    return root, {guids[doc]: text for doc, text in texts.items()}
+
+
+def _selection(source: etree._Element, row: Any, user_guid: dict[str, str],
+               notes: list[tuple[str, str, str, str]]) -> None:
+    creator = user_guid.get(row.coder) or make_guid("user", row.coder)
+    stamp = _stamp(row.created_at)
+    selection = _sub(source, "PlainTextSelection", guid=make_guid("selection", row.coding_uuid),
+                     name=xml_text(row.text[:200]), startPosition=str(int(row.start)),
+                     endPosition=str(int(row.end)), creatingUser=creator,
+                     creationDateTime=stamp)
+    coding = _sub(selection, "Coding", guid=make_guid("coding", row.coding_uuid),
+                  creatingUser=creator, creationDateTime=stamp)
+    _sub(coding, "CodeRef", targetGUID=code_guid(row.code))
+    if isinstance(row.memo, str) and row.memo:
+        guid = make_guid("note", row.coding_uuid)
+        _sub(selection, "NoteRef", targetGUID=guid)
+        notes.append((guid, f"Memo by {row.coder} on {row.code}", creator, row.memo))
+
+
+def _cases(root: etree._Element, cases: pd.DataFrame, guids: dict[str, str]) -> None:
+    if cases.empty:
+        return
+    names = [c for c in STANDARD_KEYS if c in cases.columns]
+    names += [c for c in cases.columns if c not in names and c != "document"]
+    variables = _sub(root, "Variables")
+    variable_guid = {}
+    for name in names:
+        variable_guid[name] = make_guid("variable", name)
+        _sub(variables, "Variable", guid=variable_guid[name], name=xml_text(name),
+             typeOfVariable=_VARIABLE_TYPES.get(name, "Text"))
+    holder = _sub(root, "Cases")
+    for row in cases.to_dict("records"):
+        document = row["document"]
+        case = _sub(holder, "Case", guid=make_guid("case", document), name=xml_text(document))
+        for name in names:
+            if _missing(row[name]):
+                continue
+            value = _sub(case, "VariableValue")
+            _sub(value, "VariableRef", targetGUID=variable_guid[name])
+            kind = _VARIABLE_TYPES.get(name, "Text")
+            _sub(value, f"{kind}Value", _value_text(name, row[name]))
+        _sub(case, "SourceRef", targetGUID=guids[document])
+
+
+def export_qdpx(project: Project, path: str | Path, *, name: str | None = None) -> Path:
+    """Write ``project`` as a REFI-QDA ``.qdpx`` (validated against Project.xsd first).
+
+    ``name`` is the REFI project name (default: the file name without extension). The file
+    is written through a temporary file, so a failed export leaves no half-written file.
+    """
+    from workbench.interop.xml_safety import schema_errors
+
+    path = Path(path)
+    root, sources = build_project_xml(project, name or path.stem)
+    problems = schema_errors(root, "project")
+    if problems:  # pragma: no cover - a bug in this module, not a user error
+        raise RuntimeError("the exported project.qde does not validate: " + "; ".join(problems))
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", data)
+            for guid, text in sources.items():
+                archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

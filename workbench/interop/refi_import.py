@@ -1,0 +1,280 @@
+"""Import a REFI-QDA project (``.qdpx``) into a workbench project.
+
+Steps, each stored by the :class:`~workbench.project.Project` API in its own transaction:
+
+1. every text source becomes a document (see :mod:`refi_text`; the workbench's own exports
+   come back with identical text, turns and segments). Sources that are not plain text
+   (PDF, pictures, audio, video), whose text file is missing, or that are external files
+   are listed in ``skipped``. Case variables give the case attributes (``dyad``, ``session``,
+   ``perspective``, ``participant``, ``interview_date``, ``outcome_group``; others become free
+   attributes). A missing dyad is the case (or source) name, a missing session 0 and a
+   missing perspective ``"unknown"``, with a warning; ``attributes=`` overrides per document;
+2. the codes join the project's codebook (see :mod:`refi_codebook`): codes whose key the
+   codebook already has are taken to be the same code; only new ones are added;
+3. users who made codings become coders (in the workbench's own files every user but the
+   system user does, so coders without codings survive a round trip);
+4. each coding of a text selection is applied to the segment holding the selected text, as
+   a span. A selection over several segments is split into one coding per segment (counted
+   in ``split_selections``); a selection on no segment (only white space or a speaker label)
+   is skipped. Memos come from the selection's description and the notes attached to the
+   selection or the coding. The workbench keeps one coding per coder, code and segment: a
+   second one is skipped, and codings already in the project are left as they are, so
+   importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from workbench.errors import NotFoundError
+from workbench.interop._refi import make_guid
+from workbench.interop.refi_read import ReadProject, ReadSource, read_project
+from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
+from workbench.model import CaseAttributes, Codebook, ImportReport, SegmentUnit
+from workbench.project import Project
+
+__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdpx"]
+
+SYSTEM_USER_GUID = make_guid("user", "system")
+"""The GUID of the workbench's own user in exported files (never imported as a coder)."""
+FALLBACK_CODER = "imported"
+
+
+@dataclass(frozen=True)
+class RefiImportReport:
+    """What importing a ``.qdpx`` did, and everything in it that was not imported."""
+
+    path: str
+    origin: str
+    documents: tuple[ImportReport, ...] = ()
+    codes_added: tuple[str, ...] = ()
+    coders: tuple[str, ...] = ()
+    codings: int = 0
+    """Codings of the file placed on segments (new or already in the project)."""
+    codings_new: int = 0
+    split_selections: int = 0
+    skipped: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """A few lines for people: counts, then every skipped item and warning."""
+        lines = [
+            f"{self.path}: from {self.origin or 'an unnamed program'}",
+            f"  documents: {len(self.documents)} "
+            f"({', '.join(f'{r.document} {r.status}' for r in self.documents) or '-'})",
+            f"  codes added: {len(self.codes_added)}; coders: {', '.join(self.coders) or '-'}",
+            f"  codings: {self.codings} placed, {self.codings_new} new"
+            + (f", {self.split_selections} selection(s) split over segments"
+               if self.split_selections else ""),
+        ]
+        lines += [f"  not imported: {item}" for item in self.skipped]
+        lines += [f"  warning: {item}" for item in self.warnings]
+        return "\n".join(lines)
+
+
+def import_qdpx(
+    project: Project,
+    path: str | Path,
+    *,
+    unit: SegmentUnit | None = None,
+    attributes: Mapping[str, CaseAttributes] | None = None,
+    max_total_bytes: int = MAX_TOTAL_BYTES,
+    progress: bool = False,
+) -> RefiImportReport:
+    """Import a REFI-QDA ``.qdpx`` file into ``project`` (see the module docstring).
+
+    ``unit`` is the unit of coding for new documents (default: what the workbench export
+    recorded, else ``"sentence"``); ``attributes`` maps document names to case attributes
+    that replace the ones read from the file. The archive is checked before anything is
+    read (see :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
+    """
+    path = Path(path)
+    with SafeZip(path, max_total=max_total_bytes) as archive:
+        read = read_project(archive, str(path))
+    return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+
+
+class _Importer:
+    def __init__(self, project: Project, read: ReadProject, where: str):
+        self.project = project
+        self.read = read
+        self.where = where
+        self.skipped = list(read.skipped)
+        self.warnings = list(read.warnings)
+
+    def run(
+        self, unit: SegmentUnit | None, attributes: Mapping[str, CaseAttributes], progress: bool
+    ) -> RefiImportReport:
+        sources = self._unique_names(self.read.sources)
+        documents = self._documents(sources, unit, attributes, progress)
+        added = self._codebook()
+        coder_of = _CoderNames(self.read.users)
+        items, split = self._codings(sources, coder_of)
+        used = sorted({item[2] for item in items})
+        coders = used
+        if self.read.from_workbench:
+            coders = sorted(set(used) | {coder_of(g) for g in self.read.users
+                                         if g != SYSTEM_USER_GUID})
+        elif unused := sorted({coder_of(g) for g in self.read.users} - set(used)):
+            self.skipped.append(f"{self.where}: user(s) without codings in this file were not "
+                                f"added as coders: {', '.join(unused)}.")
+        for name in coders:
+            self.project.add_coder(name)
+        new = self._apply(items)
+        if split:
+            self.warnings.append(f"{self.where}: {split} selection(s) spanning several segments "
+                                 "were split into one coding per segment.")
+        return RefiImportReport(
+            path=self.where, origin=self.read.origin, documents=tuple(documents),
+            codes_added=tuple(added), coders=tuple(coders), codings=len(items),
+            codings_new=new, split_selections=split, skipped=tuple(self.skipped),
+            warnings=tuple(self.warnings),
+        )
+
+    def _unique_names(self, sources: list[ReadSource]) -> list[ReadSource]:
+        seen: set[str] = set()
+        out = []
+        for source in sources:
+            name, number = source.text.transcript.name, 2
+            while name in seen:
+                name = f"{source.text.transcript.name} ({number})"
+                number += 1
+            if name != source.text.transcript.name:
+                self.warnings.append(f"{self.where}: two sources are called "
+                                     f"{source.text.transcript.name!r}; the second is {name!r}.")
+                transcript = replace(source.text.transcript, name=name)
+                source = replace(source, text=replace(source.text, transcript=transcript))
+            seen.add(name)
+            out.append(source)
+        return out
+
+    def _documents(
+        self,
+        sources: list[ReadSource],
+        unit: SegmentUnit | None,
+        attributes: Mapping[str, CaseAttributes],
+        progress: bool,
+    ) -> list[ImportReport]:
+        groups: dict[SegmentUnit, list[ReadSource]] = {}
+        for source in sources:
+            given = attributes.get(source.text.transcript.name)
+            if given is not None:
+                transcript = replace(source.text.transcript, attributes=given)
+                source.text = replace(source.text, transcript=transcript)
+            groups.setdefault(unit or source.unit or "sentence", []).append(source)
+        reports: dict[str, ImportReport] = {}
+        for group_unit, group in groups.items():
+            done = self.project.import_parsed([s.text.transcript for s in group],
+                                              unit=group_unit, progress=progress)
+            reports.update((r.document, r) for r in done)
+        return [reports[s.text.transcript.name] for s in sources]
+
+    def _codebook(self) -> list[str]:
+        imported = self.read.codes.codebook
+        try:
+            existing: Codebook | None = self.project.codebook
+        except NotFoundError:
+            existing = None
+        if existing is None:
+            if imported.codes or imported.themes:
+                self.project.load_codebook(imported)
+            return list(imported.keys)
+        theme_keys = {t.key for t in existing.themes}
+        code_of = {c.key: c for c in existing.codes}
+        themes = list(existing.themes) + [t for t in imported.themes if t.key not in theme_keys]
+        new = []
+        for code in imported.codes:
+            if code.key in code_of:
+                continue
+            parent = code_of.get(code.parent or "")
+            new.append(code if parent is None else replace(code, theme=parent.theme))
+            code_of[code.key] = new[-1]
+        if not new and len(themes) == len(existing.themes):
+            return []
+        used = {c.theme for c in new} | theme_keys
+        merged = replace(existing, themes=tuple(t for t in themes if t.key in used),
+                         codes=(*existing.codes, *new))
+        self.project.load_codebook(merged)
+        return [c.key for c in new]
+
+    def _codings(
+        self, sources: list[ReadSource], coder_of: _CoderNames
+    ) -> tuple[list[tuple[int, str, str, str, tuple[int, int]]], int]:
+        keys = self.read.codes.keys
+        folders = self.read.codes.folders
+        fallback = self.read.creating_user
+        items: list[tuple[int, str, str, str, tuple[int, int]]] = []
+        taken: set[tuple[int, str, str]] = set()
+        split = 0
+        for source in sources:
+            name = source.text.transcript.name
+            frame = self.project.segments(document=name, with_attributes=False)
+            segments = sorted(zip(frame["start"], frame["end"], frame["segment_id"], strict=True))
+            starts = [s[0] for s in segments]
+            for selection in source.selections:
+                what = f"{self.where}: {name!r}: selection {selection.name[:40]!r}"
+                pieces = []
+                for lo, hi in source.text.to_canonical(selection.start, selection.end):
+                    first = max(bisect.bisect_right(starts, lo) - 1, 0)
+                    for start, end, segment_id in segments[first:]:
+                        if start >= hi:
+                            break
+                        if max(lo, start) < min(hi, end):
+                            pieces.append((int(segment_id), max(lo, start) - start,
+                                           min(hi, end) - start))
+                if not pieces:
+                    self.skipped.append(f"{what} covers no segment text (only white space or "
+                                        "speaker labels); not imported.")
+                    continue
+                split += len(pieces) > 1
+                for code_guid, user, memo in selection.codings:
+                    key = keys.get(code_guid)
+                    if key is None:
+                        folder = folders.get(code_guid)
+                        why = (f"code folder {folder!r}, which is not a code here"
+                               if folder is not None else f"an unknown code ({code_guid})")
+                        self.skipped.append(f"{what} is coded with {why}; not imported.")
+                        continue
+                    coder = coder_of(user or fallback)
+                    for segment_id, lo, hi in pieces:
+                        if (segment_id, key, coder) in taken:
+                            self.skipped.append(f"{what}: {coder} already has code {key!r} on "
+                                                "that segment (one per coder, code and segment).")
+                            continue
+                        taken.add((segment_id, key, coder))
+                        items.append((segment_id, key, coder, memo, (lo, hi)))
+        return items, split
+
+    def _apply(self, items: list[tuple[int, str, str, str, tuple[int, int]]]) -> int:
+        if not items:
+            return 0
+        existing = self.project.codings(with_attributes=False)
+        have = set(zip(existing["segment_id"].astype(int), existing["code"], existing["coder"],
+                       strict=True))
+        todo = [item for item in items if (item[0], item[1], item[2]) not in have]
+        if todo:
+            self.project.apply_codes(
+                [(seg, code, coder, memo, span) for seg, code, coder, memo, span in todo])
+        return len(todo)
+
+
+class _CoderNames:
+    """User GUID -> coder name: the user's name, made unique; ``user XXXXXXXX`` without one."""
+
+    def __init__(self, users: Mapping[str, str]):
+        self.names: dict[str, str] = {}
+        taken: set[str] = set()
+        for guid, name in users.items():
+            name = name or f"user {guid[:8]}"
+            if name in taken:
+                name = f"{name} ({guid[:8]})"
+            taken.add(name)
+            self.names[guid] = name
+
+    def __call__(self, guid: str) -> str:
+        if not guid:
+            return FALLBACK_CODER
+        return self.names.get(guid) or f"user {guid[:8]}"

@@ -1,0 +1,364 @@
+"""Read a REFI-QDA project (``project.qde`` + ``sources/``) into plain Python values.
+
+Nothing here touches a :class:`~workbench.project.Project`; :mod:`refi_import` stores what
+this module read. Every element the workbench cannot use ends up in ``skipped`` with a
+sentence a user understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from workbench.errors import ImportFormatError, TranscriptError
+from workbench.interop._refi import ORIGIN, child, child_text, children, normalise_guid
+from workbench.interop.refi_codebook import CodesImport, read_codes, schema_warnings
+from workbench.interop.refi_text import (
+    SourceText,
+    decode_source,
+    read_description,
+    read_source_text,
+)
+from workbench.interop.safe_zip import SafeZip
+from workbench.interop.xml_safety import parse_untrusted_xml
+from workbench.model import PERSPECTIVES, CaseAttributes, SegmentUnit
+from workbench.parsing.attributes import STANDARD_KEYS
+
+__all__ = ["ReadProject", "ReadSelection", "ReadSource", "read_project"]
+
+_VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue",
+               "DateTimeValue")
+_MEDIA = {"PictureSource": "picture", "PDFSource": "PDF", "AudioSource": "audio",
+          "VideoSource": "video"}
+_SELECTIONS = ("PlainTextSelection", "PictureSelection", "PDFSelection", "AudioSelection",
+               "VideoSelection", "TranscriptSelection")
+
+
+@dataclass
+class ReadSelection:
+    """A text selection with its codings: ``(code GUID, user GUID, memo)`` each."""
+
+    guid: str
+    name: str
+    start: int
+    end: int
+    codings: list[tuple[str, str, str]]
+
+
+@dataclass
+class ReadSource:
+    """A text source read as a transcript, its selections and its unit of coding."""
+
+    guid: str
+    text: SourceText
+    unit: SegmentUnit | None
+    selections: list[ReadSelection]
+
+
+@dataclass
+class ReadProject:
+    """Everything :func:`read_project` took from a ``.qdpx``."""
+
+    origin: str
+    codes: CodesImport
+    users: dict[str, str]
+    sources: list[ReadSource] = field(default_factory=list)
+    creating_user: str = ""
+    """GUID of the user who created the project (coder of codings that name nobody)."""
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def from_workbench(self) -> bool:
+        """True for files the IPR workbench wrote."""
+        return self.origin.startswith(ORIGIN.rsplit(" ", 1)[0])
+
+
+def _guid(element: etree._Element, attribute: str = "guid") -> str:
+    return normalise_guid(element.get(attribute))
+
+
+def _find_qde(archive: SafeZip, where: str) -> str:
+    names = [n for n in archive.names()
+             if n.lower().endswith(".qde") and not n.startswith("__MACOSX/")]
+    top = [n for n in names if "/" not in n.replace("\\", "/")]
+    for candidates in ([n for n in top if n.lower() == "project.qde"], top, names):
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise ImportFormatError(f"{where}: the archive holds several projects "
+                                    f"({', '.join(candidates)}); export one project per file.")
+    raise ImportFormatError(f"{where}: no project.qde inside; is this a REFI-QDA .qdpx file?")
+
+
+class _ProjectReader:
+    def __init__(self, archive: SafeZip, where: str):
+        self.archive = archive
+        self.where = where
+        qde = _find_qde(archive, where)
+        self.base = qde.replace("\\", "/").rpartition("/")[0]
+        self.root = parse_untrusted_xml(archive.read(qde), f"{where}:{qde}")
+        if etree.QName(self.root).localname != "Project":
+            raise ImportFormatError(f"{where}: {qde} is not a REFI-QDA project (root element "
+                                    f"{etree.QName(self.root).localname!r}).")
+        self.notes: dict[str, tuple[str, str]] = {}
+        self.used_notes: set[str] = set()
+        self.variables: dict[str, tuple[str, str]] = {}
+        self.case_of: dict[str, tuple[str, dict[str, str]]] = {}
+        self.warnings: list[str] = []
+        self.skipped: list[str] = []
+
+    def _items(self, holder: str, name: str) -> list[etree._Element]:
+        """The ``name`` children of every ``holder`` child of the root."""
+        return [item for part in children(self.root, holder) for item in children(part, name)]
+
+    # -- files -------------------------------------------------------------------------
+    def _member(self, path: str) -> str | None:
+        if not path.lower().startswith("internal://"):
+            return None
+        name = path[len("internal://"):].lstrip("/")
+        for candidate in (f"{self.base}/sources/{name}" if self.base else f"sources/{name}",
+                          f"sources/{name}"):
+            found = self.archive.find(candidate)
+            if found is not None:
+                return found
+        matches = [n for n in self.archive.names()
+                   if n.replace("\\", "/").rpartition("/")[2].lower() == name.lower()]
+        return matches[0] if len(matches) == 1 else None
+
+    def _text_of(self, element: etree._Element, label: str) -> tuple[str | None, str]:
+        """``(text, problem)`` of a text source or note: inline content or internal file."""
+        inline = child(element, "PlainTextContent")
+        if inline is not None:
+            return "".join(inline.itertext()), ""
+        path = element.get("plainTextPath") or ""
+        if not path:
+            return None, f"{label} has neither PlainTextContent nor a plainTextPath"
+        member = self._member(path)
+        if member is None:
+            where = "is not in the archive" if path.lower().startswith("internal://") else \
+                "is outside the archive (only internal:// files are read)"
+            return None, f"{label}: its text file {path} {where}"
+        text, warning = decode_source(self.archive.read(member), f"{self.where}:{member}")
+        if warning:
+            self.warnings.append(warning)
+        return text, ""
+
+    # -- top-level parts ---------------------------------------------------------------
+    def read(self) -> ReadProject:
+        self.warnings += schema_warnings(self.root, "project", self.where)
+        users: dict[str, str] = {}
+        for user in self._items("Users", "User"):
+            users[_guid(user)] = (user.get("name") or "").strip()
+        name, description = self.root.get("name") or "Imported project", ""
+        text = child_text(self.root, "Description").strip()
+        if text.startswith("Codebook: "):
+            name, _, description = text[len("Codebook: "):].partition("\n")
+        codebook = child(self.root, "CodeBook")
+        codes = read_codes(None if codebook is None else child(codebook, "Codes"),
+                           name=name.strip(), description=description.strip(),
+                           where=self.where)
+        project = ReadProject(origin=self.root.get("origin") or "", codes=codes, users=users)
+        project.creating_user = _guid(self.root, "creatingUserGUID")
+        for note in self._items("Notes", "Note"):
+            body, _problem = self._text_of(note, f"note {note.get('name')!r}")
+            self.notes[_guid(note)] = (note.get("name") or "", body or "")
+        self._variables()
+        self._cases()
+        for kind in ("TextSource", *_MEDIA):
+            for element in self._items("Sources", kind):
+                self._source(element, project)
+        self._leftovers()
+        project.skipped = codes.skipped + self.skipped
+        project.warnings = self.warnings + codes.warnings
+        return project
+
+    def _variables(self) -> None:
+        for variable in self._items("Variables", "Variable"):
+            self.variables[_guid(variable)] = (variable.get("name") or "",
+                                               variable.get("typeOfVariable") or "Text")
+
+    def _values(self, element: etree._Element, label: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for value in children(element, "VariableValue"):
+            ref = child(value, "VariableRef")
+            variable = self.variables.get(_guid(ref, "targetGUID")) if ref is not None else None
+            found = [v for tag in _VALUE_TAGS for v in children(value, tag)]
+            if variable is None or not variable[0] or not found:
+                why = "an unknown variable" if variable is None else "no value"
+                self.skipped.append(f"{self.where}: {label}: a variable value with {why} "
+                                    "was not imported.")
+                continue
+            values[variable[0]] = "".join(found[0].itertext()).strip()
+        return values
+
+    def _cases(self) -> None:
+        selection_source = {
+            _guid(sel): _guid(src)
+            for src in self._items("Sources", "TextSource")
+            for sel in children(src, "PlainTextSelection")
+        }
+        for case in self._items("Cases", "Case"):
+            name = (case.get("name") or "").strip()
+            label = f"case {name!r}" if name else f"case {_guid(case)} (no name)"
+            values = self._values(case, label)
+            refs = [_guid(r, "targetGUID") for r in children(case, "SourceRef")]
+            refs += [selection_source.get(_guid(r, "targetGUID"), "")
+                     for r in children(case, "SelectionRef")]
+            coded = len(list(children(case, "CodeRef")))
+            if coded:
+                self.skipped.append(f"{self.where}: {label}: {coded} code(s) applied to the "
+                                    "whole case were not imported (codes apply to text here).")
+            for source in dict.fromkeys(r for r in refs if r):
+                if source in self.case_of:
+                    self.warnings.append(f"{self.where}: source {source} belongs to several "
+                                         f"cases; used the first, not {label}.")
+                    continue
+                self.case_of[source] = (name, values)
+
+    def _source(self, element: etree._Element, project: ReadProject) -> None:
+        kind = etree.QName(element).localname
+        name = (element.get("name") or "").strip() or f"Source {_guid(element)[:8]}"
+        selections = sum(1 for e in element.iter() if isinstance(e.tag, str)
+                         and etree.QName(e).localname in _SELECTIONS)
+        if kind != "TextSource":
+            what = _MEDIA.get(kind, kind)
+            self.skipped.append(f"{self.where}: {what} source {name!r} ({selections} "
+                                "selection(s)) was not imported: the workbench codes text only.")
+            return
+        label = f"text source {name!r}"
+        text, problem = self._text_of(element, label)
+        if text is None:
+            self.skipped.append(f"{self.where}: {problem}; the source and its {selections} "
+                                "selection(s) were not imported.")
+            return
+        unit, interviewers = read_description(child_text(element, "Description"))
+        case_name, values = self.case_of.get(_guid(element), ("", {}))
+        values = {**values, **self._values(element, label)}
+        attributes, missing = case_attributes(values, case_name or name)
+        if missing:
+            self.warnings.append(f"{self.where}: {label}: {missing}")
+        try:
+            source_text = read_source_text(text, name[:200], attributes,
+                                           interviewers=interviewers, source=self.where)
+        except TranscriptError:
+            self.skipped.append(f"{self.where}: {label} has no text; not imported.")
+            return
+        whole = len(list(children(element, "Coding")))
+        if whole:
+            self.skipped.append(f"{self.where}: {label}: {whole} coding(s) of the whole source "
+                                "were not imported (code text selections instead).")
+        fallback = _guid(element, "creatingUser")
+        read = [self._selection(sel, label, fallback, len(text))
+                for sel in children(element, "PlainTextSelection")]
+        project.sources.append(ReadSource(_guid(element), source_text, unit,
+                                          [s for s in read if s is not None]))
+
+    def _memo(self, element: etree._Element) -> list[str]:
+        parts = []
+        for ref in children(element, "NoteRef"):
+            guid = _guid(ref, "targetGUID")
+            if guid in self.notes:
+                self.used_notes.add(guid)
+                parts.append(self.notes[guid][1])
+        return [p for p in parts if p.strip()]
+
+    def _selection(self, element: etree._Element, label: str, fallback: str,
+                   length: int) -> ReadSelection | None:
+        name = (element.get("name") or "").strip()
+        try:
+            start, end = int(element.get("startPosition", "")), int(element.get("endPosition", ""))
+        except ValueError:
+            self.skipped.append(f"{self.where}: {label}: selection {name[:40]!r} has no valid "
+                                "positions; not imported.")
+            return None
+        name = name or f"at {start}-{end}"
+        what = f"{label}: selection {name[:40]!r}"
+        if not 0 <= start < end <= length:
+            self.skipped.append(f"{self.where}: {what} ({start}-{end}) lies outside the text "
+                                f"(0-{length}); not imported.")
+            return None
+        user = _guid(element, "creatingUser") or fallback
+        shared = [child_text(element, "Description").strip(), *self._memo(element)]
+        codings = []
+        for coding in children(element, "Coding"):
+            ref = child(coding, "CodeRef")
+            code = _guid(ref, "targetGUID") if ref is not None else ""
+            memo = "\n\n".join(p for p in [*shared, *self._memo(coding)] if p)
+            codings.append((code, _guid(coding, "creatingUser") or user, memo))
+        if not codings:
+            self.skipped.append(f"{self.where}: {what} has no codes; not imported.")
+            return None
+        return ReadSelection(_guid(element), name, start, end, codings)
+
+    def _leftovers(self) -> None:
+        unused = [n for g, (n, _) in self.notes.items() if g not in self.used_notes]
+        if unused:
+            names = ", ".join(repr(n) for n in unused[:5]) + (" ..." if len(unused) > 5 else "")
+            self.skipped.append(f"{self.where}: {len(unused)} note(s) not attached to a coded "
+                                f"text selection were not imported ({names}).")
+        counts = Counter(etree.QName(e).localname for part in ("Links", "Sets", "Graphs")
+                         for holder in children(self.root, part) for e in holder
+                         if isinstance(e.tag, str))
+        for tag, what in (("Link", "link(s)"), ("Set", "set(s)"), ("Graph", "graph(s)")):
+            if counts[tag]:
+                self.skipped.append(f"{self.where}: {counts[tag]} {what} not imported (the "
+                                    "workbench has no such objects).")
+
+
+def _norm_variable(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def case_attributes(values: Mapping[str, str], fallback: str) -> tuple[CaseAttributes, str]:
+    """Case attributes from REFI variable values, and a note on what had to be assumed."""
+    standard: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for name, value in values.items():
+        key = _norm_variable(name)
+        if key in STANDARD_KEYS and key not in standard:
+            standard[key] = value
+        else:
+            extra[name] = value
+    notes = []
+    dyad = standard.get("dyad") or fallback
+    try:
+        session = int(standard.get("session", ""))
+    except ValueError:
+        session = 0
+        notes.append("session" if "session" not in standard
+                     else f"session {standard['session']!r} (not a whole number)")
+    perspective = standard.get("perspective", "").lower()
+    if perspective not in PERSPECTIVES:
+        notes.append("perspective" if not perspective
+                     else f"perspective {standard['perspective']!r} (not client/therapist)")
+        perspective = "unknown"
+    if "dyad" not in standard:
+        notes.insert(0, "dyad")
+    try:
+        date = dt.date.fromisoformat(standard.get("interview_date", "")[:10]) \
+            if standard.get("interview_date") else None
+    except ValueError:
+        notes.append(f"interview_date {standard['interview_date']!r} (not YYYY-MM-DD)")
+        date = None
+    attributes = CaseAttributes(
+        dyad=dyad[:100], session=session, perspective=perspective,
+        participant=standard.get("participant") or None, interview_date=date,
+        outcome_group=standard.get("outcome_group") or None, extra=extra,
+    )
+    message = ""
+    if notes:
+        message = (f"no usable {', '.join(notes)}; stored with dyad {attributes.dyad!r}, "
+                   f"session {session}, perspective {perspective!r}. Add Case variables, or "
+                   "pass attributes= to import_qdpx, to set them.")
+    return attributes, message
+
+
+def read_project(archive: SafeZip, where: str) -> ReadProject:
+    """Read the project in ``archive`` (opened by the caller) into a :class:`ReadProject`."""
+    return _ProjectReader(archive, where).read()

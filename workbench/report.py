@@ -1,0 +1,344 @@
+"""The theme report: one self-contained HTML file plus CSV and XLSX exports of its tables.
+
+:func:`build_report` computes every table and figure from a project;
+:func:`report_html` renders them into one HTML page that opens offline (plotly.js is
+embedded once, nothing is loaded from the network); :func:`export_tables` writes each table
+as CSV and all of them into one XLSX workbook; :func:`write_report` does all three (the
+``workbench report`` command). Every text from the project (transcripts, code names,
+memos, case attributes) is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from workbench.analysis import dual_perspective as dp
+from workbench.analysis import summaries as sm
+from workbench.errors import WorkbenchError
+from workbench.model import Codebook, format_video_time
+from workbench.project import Project
+from workbench.views import figures as fg
+
+__all__ = ["ThemeReport", "build_report", "export_tables", "report_html", "write_report"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
+max-width:1200px;padding:0 1rem;color:#222;line-height:1.45}
+h1{font-size:1.7rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
+table.dataframe{border-collapse:collapse;font-size:.82rem;margin:.5rem 0 1.5rem}
+table.dataframe th,table.dataframe td{border:1px solid #ddd;padding:.2rem .45rem;
+vertical-align:top;text-align:left}table.dataframe thead th{background:#f3f3f3}
+.note{background:#f7f7f2;border-left:4px solid #c9c28f;padding:.5rem .8rem;font-size:.9rem}
+.scroll{overflow-x:auto}blockquote{margin:.4rem 0 .2rem 0;padding:.3rem .8rem;
+border-left:4px solid var(--c);background:#fafafa}.cite{font-size:.8rem;color:#555;
+margin:0 0 .8rem .9rem}.swatch{display:inline-block;width:.8rem;height:.8rem;
+border-radius:2px;margin-right:.4rem;background:var(--c)}nav li{margin:.1rem 0}
+"""
+
+
+@dataclass(frozen=True)
+class ThemeReport:
+    """Everything the report shows: tables (exported as files) and figures, in order."""
+
+    title: str
+    overview: Mapping[str, object]
+    tables: Mapping[str, pd.DataFrame]
+    captions: Mapping[str, str]
+    figures: Mapping[str, go.Figure]
+    exemplars: pd.DataFrame
+    agreement_note: str
+    codebook: Codebook
+    generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(
+        timespec="seconds"))
+
+
+def _export_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A flat table: index as columns, code tuples as ``"a; b"``, empty strings as missing."""
+    out = frame.copy()
+    if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
+        out = out.reset_index()
+    out.columns = [str(c) for c in out.columns]
+    for column in out.columns:
+        if out[column].dtype == object:
+            values = [("; ".join(map(str, v)) if isinstance(v, tuple) else v) for v in out[column]]
+            out[column] = [None if v == "" else v for v in values]
+    return out
+
+
+def _agreement(project: Project, segments: pd.DataFrame, codings: pd.DataFrame,
+               codebook: Codebook) -> tuple[dict[str, pd.DataFrame], str]:
+    """Per-code and overall agreement when the agreement module is importable."""
+    try:
+        from workbench.analysis.agreement_tables import code_agreement_table, overall_agreement
+    except ImportError as exc:
+        return {}, f"The agreement module is not available in this installation ({exc})."
+    coders = sorted(codings["coder"].unique()) if len(codings) else []
+    codes = list(codebook.keys)
+    themes = {c.key: c.theme for c in codebook.codes}
+    try:
+        per_code = code_agreement_table(segments, codings, coders, codes, themes=themes,
+                                        roles=["participant"], n_boot=500, seed=0)
+        overall = overall_agreement(segments, codings, coders, codes, roles=["participant"],
+                                    n_boot=500, seed=0)
+    except WorkbenchError as exc:
+        return {}, f"Agreement could not be computed: {exc}"
+    attrs = per_code.attrs
+    note = (f"Coders {', '.join(coders)}; unit: {attrs.get('unit', 'segment')} "
+            f"(participant segments; uncoded segments "
+            f"{'included' if attrs.get('include_uncoded', True) else 'excluded'}). "
+            "Krippendorff: alpha >= .800 reliable, .667-.800 tentative. Intervals: "
+            "500 bootstrap resamples, seed 0.")
+    return {"agreement_overall": overall, "agreement_per_code": per_code}, note
+
+
+def build_report(
+    project: Project,
+    *,
+    tolerance: float = dp.DEFAULT_TOLERANCE,
+    window: int = 2,
+    exemplars_per_code: int = 3,
+    seed: int = 0,
+    agreement: bool = True,
+) -> ThemeReport:
+    """Compute the report's tables and figures from a project (needs a codebook)."""
+    codebook = project.codebook
+    codings = project.codings()
+    segments = project.segments()
+    cases = project.cases()
+    freq = {by: sm.frequencies(codings, by, codebook=codebook)
+            for by in ("perspective", "outcome_group", "session", "dyad", "coder")}
+    both = sm.frequencies(codings, ["perspective", "outcome_group"], codebook=codebook)
+    themes = sm.frequencies(codings, ["perspective", "outcome_group"], level="theme",
+                            codebook=codebook)
+    overall = sm.frequencies(codings, (), codebook=codebook)
+    moments = dp.align_moments(segments, codings, tolerance=tolerance, codebook=codebook)
+    shared = moments[moments["recalled_by"] == "both"]
+    concordance = dp.perspective_concordance(moments, codebook=codebook)
+    crosstab = dp.perspective_crosstab(moments, codebook=codebook)
+    cooc = sm.cooccurrence(codings, codebook=codebook)
+    cooc_window = sm.cooccurrence(codings, window=window, codebook=codebook)
+    picks = sm.exemplars(codings, n=exemplars_per_code, seed=seed, codebook=codebook)
+    tables: dict[str, pd.DataFrame] = {
+        "codebook": pd.DataFrame([{"theme": c.theme, "code": c.key, "code_name": c.name,
+                                   "parent": c.parent, "definition": c.definition,
+                                   "colour": c.colour} for c in codebook.codes]),
+        "cases": cases,
+        "codes_overall": overall,
+        **{f"codes_by_{by}": frame for by, frame in freq.items()},
+        "codes_by_perspective_outcome": both,
+        "themes_by_perspective_outcome": themes,
+        "cooccurrence_segment": cooc,
+        f"cooccurrence_window{window}": cooc_window,
+        "codes_by_transcript": sm.code_case_matrix(codings, case="document", codebook=codebook),
+        "exemplars": picks,
+        "moments_shared": shared.drop(columns=["recalled_by"]),
+        "moments_all": moments,
+        "perspective_concordance": concordance,
+        "perspective_crosstab": crosstab,
+    }
+    agreement_tables: dict[str, pd.DataFrame] = {}
+    agreement_note = "Agreement was not requested."
+    if agreement:
+        agreement_tables, agreement_note = _agreement(project, segments, codings, codebook)
+    tables.update(agreement_tables)
+    captions = {
+        "codes_overall": "Per code: codings (all coders), distinct segments, transcripts and "
+                         "participants.",
+        "cooccurrence_segment": "Segments where both codes were applied (any coder).",
+        f"cooccurrence_window{window}": f"Row code's segments with the column code within "
+                                        f"{window} segments (same transcript).",
+        "moments_shared": f"Moments recalled by both client and therapist (stops within "
+                          f"{tolerance:g} s, greedy nearest pairing).",
+        "perspective_concordance": "Per code at shared moments: jaccard = both / (both + one "
+                                   "side only); positive agreement = 2 both / (2 both + one "
+                                   "side only).",
+    }
+    figures: dict[str, go.Figure] = {
+        "Code frequencies by perspective and outcome group": fg.frequency_figure(both, codebook),
+        "Themes and codes": fg.sunburst_figure(overall, codebook),
+        "Code co-occurrence (same segment)": fg.cooccurrence_figure(cooc, codebook),
+        "Concordance between perspectives": fg.concordance_figure(concordance, codebook),
+        "Client code x therapist code at shared moments": fg.crosstab_figure(crosstab,
+                                                                             codebook),
+    }
+    for (dyad, session), _ in moments.groupby(["dyad", "session"], sort=True):
+        figures[f"Timeline: dyad {dyad}, session {session}"] = fg.timeline_figure(
+            moments, codebook, dyad=dyad, session=session)
+    overview = {
+        "project": project.location, "codebook": codebook.name, "transcripts": len(cases),
+        "dyads": cases["dyad"].nunique(), "segments": len(segments),
+        "coders": ", ".join(project.coders()), "codings": len(codings),
+        "recall stops": int(moments["client_time"].notna().sum()
+                            + moments["therapist_time"].notna().sum()),
+        "moments recalled by both": len(shared),
+    }
+    return ThemeReport(
+        title=f"Theme summary: {codebook.name}", overview=overview,
+        tables={name: _export_ready(t) for name, t in tables.items()}, captions=captions,
+        figures=figures, exemplars=picks, agreement_note=agreement_note, codebook=codebook,
+    )
+
+
+# -- HTML ---------------------------------------------------------------------------------
+def _e(text: object) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _anchor(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _table_html(name: str, table: pd.DataFrame, caption: str = "") -> str:
+    shown = table.copy()
+    for column in ("video_time", "client_time", "therapist_time"):
+        if column in shown.columns:
+            shown[column] = [format_video_time(v) if pd.notna(v) else "" for v in shown[column]]
+    body = shown.to_html(escape=True, index=False, na_rep="", border=0,
+                         float_format=lambda v: f"{v:.3f}")
+    cap = f"<p>{_e(caption)}</p>" if caption else ""
+    return (f'<h3 id="t-{_anchor(name)}">{_e(name)}</h3>{cap}'
+            f'<div class="scroll">{body}</div>')
+
+
+def _exemplars_html(picks: pd.DataFrame, codebook: Codebook) -> str:
+    colours = fg.code_colours(codebook)
+    parts: list[str] = []
+    for code, rows in picks.groupby("code", sort=False):
+        colour = _e(colours.get(str(code), fg.UNKNOWN_COLOUR))
+        name = _e(rows["code_name"].iloc[0])
+        parts.append(f'<h3 style="--c:{colour}"><span class="swatch"></span>{name} '
+                     f"<small>({_e(code)})</small></h3>")
+        for row in rows.itertuples():
+            where = ", ".join(
+                f"{label} {_e(getattr(row, col))}"
+                for label, col in (("dyad", "dyad"), ("session", "session"),
+                                   ("", "perspective"), ("outcome", "outcome_group"))
+                if hasattr(row, col) and pd.notna(getattr(row, col))
+            )
+            time = format_video_time(row.video_time) if pd.notna(getattr(row, "video_time",
+                                                                         None)) else ""
+            memo = f"<br>memos: {_e(row.memos)}" if getattr(row, "memos", "") else ""
+            parts.append(
+                f'<blockquote style="--c:{colour}">{_e(row.quote)}</blockquote>'
+                f'<p class="cite">{_e(getattr(row, "speaker", ""))} ({_e(row.document)}; '
+                f"{where}; video {_e(time)}); applied by {int(row.coders)} coder(s){memo}</p>"
+            )
+    return "".join(parts) or "<p>No codings yet.</p>"
+
+
+def report_html(report: ThemeReport) -> str:
+    """The report as one HTML document (plotly.js embedded once; no network requests)."""
+    figures: list[str] = []
+    for i, (title, fig) in enumerate(report.figures.items()):
+        div = fig.to_html(full_html=False, include_plotlyjs=(i == 0), include_mathjax=False,
+                          config={"displaylogo": False, "responsive": True})
+        figures.append(f'<h3 id="f-{_anchor(title)}">{_e(title)}</h3>{div}')
+    overview = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
+                       for k, v in report.overview.items())
+    tables = "".join(_table_html(name, t, report.captions.get(name, ""))
+                     for name, t in report.tables.items() if not name.startswith("agreement"))
+    agreement = "".join(_table_html(name, t) for name, t in report.tables.items()
+                        if name.startswith("agreement"))
+    toc = "".join(f'<li><a href="#t-{_anchor(n)}">{_e(n)}</a></li>' for n in report.tables)
+    figure_toc = "".join(f'<li><a href="#f-{_anchor(t)}">{_e(t)}</a></li>'
+                         for t in report.figures)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(report.title)}</title><style>{_CSS}</style></head><body>
+<h1>{_e(report.title)}</h1>
+<p class="note">Generated {_e(report.generated)} by the IPR workbench. This file contains
+transcript excerpts: handle it as the study's data protection rules require. It loads
+nothing from the network (plotly.js is embedded).</p>
+<h2 id="overview">Overview</h2><table class="dataframe">{overview}</table>
+<p class="note">Unit: stored segments (sentences or speaker turns). Counts pool all coders:
+<em>codings</em> counts every coder's codings, <em>segments</em> counts distinct segments
+that any coder coded. Recall stops of client and therapist within the tolerance are the same
+moment (greedy nearest pairing without reuse).</p>
+<nav><h2>Contents</h2><h3>Figures</h3><ul>{figure_toc}</ul><h3>Tables</h3><ul>{toc}</ul>
+</nav>
+<h2 id="figures">Figures</h2>{"".join(figures)}
+<h2 id="exemplars">Exemplar quotes</h2>
+<p>Per code, quotes from different transcripts first, then those more coders applied the
+code to; ties broken by a seeded content hash (reproducible).</p>
+{_exemplars_html(report.exemplars, report.codebook)}
+<h2 id="agreement">Agreement summary</h2><p class="note">{_e(report.agreement_note)}</p>
+{agreement}
+<h2 id="tables">Tables</h2>
+<p>Every table is also exported as CSV and as a sheet of one XLSX workbook.</p>{tables}
+</body></html>
+"""
+
+
+# -- exports ------------------------------------------------------------------------------
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.isoformat()
+    return value
+
+
+def export_tables(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list[Path]:
+    """Write each table as ``NAME.csv`` and all as sheets of ``tables.xlsx`` in ``directory``.
+
+    Cells are written as values: a text starting with ``=`` stays text in the workbook
+    (never a formula). Returns the written paths, the workbook last.
+    """
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    book = Workbook()
+    for default in list(book.worksheets):
+        book.remove(default)
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        table.to_csv(path, index=False)
+        written.append(path)
+        sheet = book.create_sheet(title=name[:31])
+        sheet.append([str(c) for c in table.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.itertuples(index=False):
+            sheet.append([_cell(v) for v in row])
+        for column in sheet.iter_cols(min_row=2):
+            for cell in column:
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
+        sheet.freeze_panes = "A2"
+    workbook = folder / "tables.xlsx"
+    book.save(workbook)
+    written.append(workbook)
+    return written
+
+
+def write_report(
+    project: Project,
+    out: str | Path,
+    *,
+    tables_dir: str | Path | None = None,
+    tolerance: float = dp.DEFAULT_TOLERANCE,
+    window: int = 2,
+    agreement: bool = True,
+) -> ThemeReport:
+    """Build the report, write the HTML to ``out`` and, with ``tables_dir``, the tables."""
+    report = build_report(project, tolerance=tolerance, window=window, agreement=agreement)
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(report_html(report), encoding="utf-8")
+    if tables_dir is not None:
+        export_tables(report.tables, tables_dir)
+    return report

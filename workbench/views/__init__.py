@@ -1,0 +1,23 @@
+"""Views for JupyterLab: plain-Python controllers and thin ipywidgets over them.
+
+* :mod:`workbench.views.coding_state` — frozen view-state dataclasses and the pure helpers
+  that build them (no widgets, no database).
+* :mod:`workbench.views.coding_document` — :class:`CodingDocument`: one transcript and a
+  coder's codings of it, read once and kept up to date (the cache behind fast moves).
+* :mod:`workbench.views.coding_session` — :class:`CodingSession`: document, filters,
+  current segment, moves; every move stored with ``Project.set_position``.
+* :mod:`workbench.views.coding_controller` — :class:`CodingController`: a session plus
+  coding, memos, undo, keys and error recording, every change stored through
+  :class:`workbench.Project` at once. Imports no ipywidgets, so tests drive it directly.
+* :mod:`workbench.views.coding_html` — HTML fragments for the panel, every text escaped.
+* :mod:`workbench.views.keys` — :class:`KeyCatcher`, a tiny anywidget that forwards key
+  presses to Python.
+* :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
+
+A view never talks to the database and never holds state of its own: it renders
+``controller.view_state()`` and calls controller actions from its callbacks.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []

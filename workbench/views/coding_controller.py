@@ -1,0 +1,314 @@
+"""The coding controller of one coder: plain Python, no widgets.
+
+:class:`CodingController` extends :class:`CodingSession` (document, filter, current
+segment, moves) with coding, memos, undo, keys and error recording. It holds what a
+coding panel shows (including this coder's codings of the document and an undo stack)
+and :meth:`CodingController.view_state` returns it as one frozen value. It calls
+:class:`workbench.Project` for every change, so each action is stored when it happens:
+JupyterLab does not reliably save widget state, and two people may code the same project
+at once. A document's segments and this coder's codings are read once when the document
+is opened; afterwards actions update that cache instead of querying again, so moving and
+coding stay fast in projects with a million codings.
+
+Actions raise :class:`workbench.WorkbenchError` subclasses (or ``ValueError``) on bad
+input. A view calls them through :meth:`CodingController.perform`, which records the
+exception in :attr:`CodingController.last_error` instead of raising, for the view to show.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
+
+from workbench.errors import NotFoundError, UnknownCodeError
+from workbench.parsing.attributes import suggest
+from workbench.project import Project
+from workbench.views.coding_session import CodingSession
+from workbench.views.coding_state import (
+    ErrorInfo,
+    SegmentRecord,
+    UndoAction,
+    ViewState,
+    case_pairs,
+    code_states,
+)
+
+__all__ = ["KEY_HELP", "CodingController"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+UNDO_LIMIT = 500
+KEY_HELP = "keys: 1-9, 0 toggle codes · ← → move · u next uncoded · z undo"
+
+
+class CodingController(CodingSession):
+    """One coder coding one project, a document at a time (see :class:`CodingSession`).
+
+    ``document=None`` resumes the document and segment where ``coder`` was last (or the
+    first document). ``reviewer=True`` also shows the other coders' codings; by default a
+    coder sees only their own (blind coding). ``context`` is the number of speaker turns
+    shown before and after the current one.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        coder: str,
+        document: str | None = None,
+        *,
+        reviewer: bool = False,
+        context: int = 1,
+    ) -> None:
+        self.last_error: ErrorInfo | None = None
+        self._undo: list[UndoAction] = []
+        super().__init__(project, coder, document, reviewer=reviewer, context=context)
+
+    # -- errors ------------------------------------------------------------------------
+    def perform(self, action: Callable[..., T], *args: object, **kwargs: object) -> T | None:
+        """Run an action; record an exception in :attr:`last_error` instead of raising.
+
+        Returns the action's result, or ``None`` when it failed. A successful action
+        clears the previous error.
+        """
+        try:
+            result = action(*args, **kwargs)
+        except Exception as exc:
+            self.record_error(exc)
+            return None
+        self.last_error = None
+        return result
+
+    def record_error(self, exc: BaseException) -> ErrorInfo:
+        """Keep ``exc`` as :attr:`last_error` (and log it); returns the record."""
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        self.last_error = ErrorInfo(type(exc).__name__, str(exc), detail)
+        log.info("coding panel action failed: %s: %s", type(exc).__name__, exc)
+        return self.last_error
+
+    # -- reading -----------------------------------------------------------------------
+    @property
+    def undo_stack(self) -> tuple[UndoAction, ...]:
+        """Actions that :meth:`undo` can invert, oldest first."""
+        return tuple(self._undo)
+
+    @property
+    def memo_code(self) -> str | None:
+        """The coding a memo is written to: the last code applied here, else the first."""
+        applied = self.applied()
+        if self._memo_code in applied:
+            return self._memo_code
+        return applied[0] if applied else None
+
+    def view_state(self) -> ViewState:
+        """Everything the panel renders, from the cache (no database access)."""
+        doc, segment = self.doc, self.segment
+        mine = doc.mine.get(segment.id, {}) if segment else {}
+        others = doc.others.get(segment.id, {}) if segment else {}
+        around = doc.context(segment, self.context) if segment else None
+        by_coder: dict[str, list[str]] = {}
+        for key in self.codebook.keys:
+            for name in others.get(key, ()):
+                by_coder.setdefault(name, []).append(key)
+        memo_code = self.memo_code
+        return ViewState(
+            coder=self.coder, coders=self._coders, reviewer=self.reviewer,
+            documents=self._documents, document=doc.name,
+            case=case_pairs(self._cases, doc.name), speakers=doc.speakers,
+            filter_role=self._role, filter_speaker=self._speaker, segment=segment,
+            position=self._pos if segment else 0, total=len(self._visible),
+            coded=sum(1 for i in self._visible if doc.mine.get(doc.segments[i].id)),
+            turn=around.turn if around else None,
+            before=around.before if around else "",
+            highlight=around.highlight if around else "",
+            after=around.after if around else "",
+            context_before=around.context_before if around else (),
+            context_after=around.context_after if around else (),
+            codes=code_states(self.codebook, mine, others),
+            others=tuple((name, tuple(keys)) for name, keys in sorted(by_coder.items())),
+            memo_codes=self.applied(), memo_code=memo_code,
+            memo=mine[memo_code][1] if memo_code else "",
+            can_undo=bool(self._undo),
+            undo_label=self._undo[-1].describe() if self._undo else "",
+            message=self.message, error=self.last_error,
+        )
+
+    # -- choosing --------------------------------------------------------------------
+    def set_coder(self, coder: str) -> None:
+        """Code as another coder: their codings, their last position; clears undo."""
+        self.coder = self._checked_coder(coder)
+        self._undo.clear()
+        self.message = f"coding as {coder}"
+        self._open(None)
+
+    def set_reviewer(self, on: bool) -> None:
+        """Show (``True``) or hide every coder's codings of the current document."""
+        self.reviewer = bool(on)
+        if self.reviewer:
+            self.doc.load_others(self.project, self.coder)
+        else:
+            self.doc.others = {}
+        self.message = "reviewer view: all coders' codings shown" if on else "blind coding"
+
+    # -- coding ------------------------------------------------------------------------
+    def _require_segment(self) -> SegmentRecord:
+        segment = self.segment
+        if segment is None:
+            raise NotFoundError("no segment is selected: no segment matches the filter.")
+        return segment
+
+    def code_key(self, code: str | int) -> str:
+        """The code key for a key or a shortcut number (1..9, 0 for the tenth code)."""
+        keys = self.codebook.keys
+        if isinstance(code, int):
+            position = 9 if code == 0 else code - 1
+            if not 0 <= position < min(len(keys), 10):
+                raise ValueError(
+                    f"no code on key {code}: the codebook has {len(keys)} codes and keys 1-9, 0 "
+                    "toggle the first ten."
+                )
+            return keys[position]
+        if code not in keys:
+            raise UnknownCodeError(
+                f"code {code!r} is not in the codebook{suggest(code, keys)}; its codes are "
+                f"{', '.join(keys)}."
+            )
+        return code
+
+    def toggle_code(self, code: str | int) -> bool:
+        """Apply the code if this coder has not applied it here, else remove it.
+
+        Returns True when the code is applied afterwards.
+        """
+        key = self.code_key(code)
+        if key in self.applied():
+            self.remove(key)
+            return False
+        self.apply(key)
+        return True
+
+    def apply(self, code: str | int, memo: str = "") -> str:
+        """Apply a code to the current segment (kept if already applied); returns its uuid."""
+        segment = self._require_segment()
+        key = self.code_key(code)
+        mine = self.doc.mine.get(segment.id, {})
+        if key in mine:
+            self.message = f"{self.codebook.code(key).name} is already applied"
+            if memo:
+                self.set_memo(memo, key)
+            return mine[key][0]
+        uuid = self.project.apply_code(segment.id, key, self.coder, memo=memo)
+        self.doc.mine.setdefault(segment.id, {})[key] = (uuid, memo)
+        self._memo_code = key
+        self._push(UndoAction("apply", self.document, segment.id, segment.index, key))
+        self.message = f"applied {self.codebook.code(key).name}"
+        return uuid
+
+    def remove(self, code: str | int) -> bool:
+        """Remove this coder's coding of a code from the current segment."""
+        segment = self._require_segment()
+        key = self.code_key(code)
+        mine = self.doc.mine.get(segment.id, {})
+        if key not in mine:
+            self.message = f"{self.codebook.code(key).name} is not applied here"
+            return False
+        removed = self.project.remove_code(segment.id, key, self.coder)
+        _uuid, memo = mine.pop(key)
+        if removed:
+            self._push(UndoAction("remove", self.document, segment.id, segment.index, key, memo))
+            self.message = f"removed {self.codebook.code(key).name}"
+        else:
+            self.message = f"{self.codebook.code(key).name} was already removed elsewhere"
+        return removed
+
+    def select_memo_code(self, code: str) -> None:
+        """Choose which of this segment's codings the memo box edits."""
+        key = self.code_key(code)
+        if key not in self.applied():
+            raise ValueError(f"{key!r} is not applied to this segment; apply it first.")
+        self._memo_code = key
+
+    def set_memo(self, text: str, code: str | int | None = None) -> None:
+        """Write the memo of this coder's coding ``code`` (default :attr:`memo_code`)."""
+        segment = self._require_segment()
+        key = self.code_key(code) if code is not None else self.memo_code
+        mine = self.doc.mine.get(segment.id, {})
+        if key is None or key not in mine:
+            raise ValueError(
+                f"a memo belongs to a coding: apply a code to segment #{segment.index} first, "
+                "then write its memo."
+            )
+        uuid, old = mine[key]
+        if text == old:
+            self.message = "memo unchanged"
+            return
+        self.project.set_coding_memo(uuid, text, coder=self.coder)
+        mine[key] = (uuid, text)
+        self._memo_code = key
+        self._push(UndoAction("memo", self.document, segment.id, segment.index, key, old))
+        self.message = f"memo saved on {self.codebook.code(key).name}"
+
+    # -- undo --------------------------------------------------------------------------
+    def _push(self, action: UndoAction) -> None:
+        self._undo.append(action)
+        del self._undo[:-UNDO_LIMIT]
+
+    def undo(self) -> UndoAction | None:
+        """Invert the last apply, remove or memo edit (and show its segment)."""
+        if not self._undo:
+            self.message = "nothing to undo"
+            return None
+        action = self._undo.pop()
+        try:
+            self._invert(action)
+        except Exception:
+            self._undo.append(action)
+            raise
+        self.message = f"undone: {action.describe()}"
+        return action
+
+    def _invert(self, action: UndoAction) -> None:
+        if action.document != self.document:
+            self._open(action.document)
+        mine = self.doc.mine.setdefault(action.segment_id, {})
+        if action.kind == "apply":
+            self.project.remove_code(action.segment_id, action.code, self.coder)
+            mine.pop(action.code, None)
+        elif action.kind == "remove":
+            uuid = self.project.apply_code(action.segment_id, action.code, self.coder,
+                                           memo=action.memo)
+            mine[action.code] = (uuid, action.memo)
+        else:
+            if action.code not in mine:
+                raise NotFoundError(f"the coding {action.code!r} of segment "
+                                    f"#{action.segment_index} no longer exists.")
+            uuid = mine[action.code][0]
+            self.project.set_coding_memo(uuid, action.memo, coder=self.coder)
+            mine[action.code] = (uuid, action.memo)
+        for pos, i in enumerate(self._visible):
+            if self.doc.segments[i].id == action.segment_id:
+                if pos != self._pos:
+                    self._go(pos)
+                break
+
+    # -- keys --------------------------------------------------------------------------
+    def handle_key(self, key: str) -> bool:
+        """Act on a key from the keyboard widget; False when the key means nothing here.
+
+        Digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft`` move,
+        ``u`` goes to the next uncoded segment, ``z`` undoes.
+        """
+        if len(key) == 1 and key.isdigit():
+            self.toggle_code(int(key))
+        elif key in ("ArrowRight", "ArrowDown"):
+            self.next()
+        elif key in ("ArrowLeft", "ArrowUp"):
+            self.previous()
+        elif key in ("u", "U"):
+            self.next_uncoded()
+        elif key in ("z", "Z"):
+            self.undo()
+        else:
+            return False
+        return True

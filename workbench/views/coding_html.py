@@ -1,0 +1,166 @@
+"""HTML fragments for the coding panel, built from a :class:`ViewState`.
+
+ipywidgets' ``HTML`` widget sets ``innerHTML``, so every piece of project data that goes
+into a fragment (transcript text, speaker names, code names, case attributes, error
+messages) passes through :func:`html.escape` here: a transcript line ``<script>...`` or
+``<img src=x onerror=...>`` shows as text. Colours come from the codebook and are only
+used when they are ``#rrggbb``.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from workbench.model import Code, Codebook
+from workbench.views.coding_state import ErrorInfo, TurnView, ViewState
+
+__all__ = [
+    "case_html",
+    "codebook_html",
+    "context_html",
+    "contrast_colour",
+    "error_html",
+    "header_html",
+    "reviewer_html",
+    "safe_colour",
+    "tint",
+    "tooltip",
+]
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+_MUTED = "color:#555"
+
+
+def safe_colour(colour: str, default: str = "#777777") -> str:
+    """``colour`` when it is ``#rrggbb``, else ``default`` (never raw text in a style)."""
+    return colour if _HEX.match(colour or "") else default
+
+
+def tint(colour: str, amount: float = 0.8) -> str:
+    """``colour`` mixed with white (``amount`` 0 = colour, 1 = white)."""
+    colour = safe_colour(colour)
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(c + (255 - c) * amount) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def contrast_colour(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour``."""
+    colour = safe_colour(colour)
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _turn_head(turn: TurnView) -> str:
+    time = f' <span style="{_MUTED}">[{_e(turn.video_time)}]</span>' if turn.video_time else ""
+    return (f'<b>{_e(turn.speaker)}</b> <span style="{_MUTED}">({_e(turn.role)})</span>{time}')
+
+
+def _turn(turn: TurnView, *, faded: bool) -> str:
+    opacity = "opacity:0.75;" if faded else ""
+    border = "#1f77b4" if turn.role == "participant" else "#bbbbbb"
+    return (
+        f'<div class="wb-turn" style="{opacity}margin:4px 0;padding:4px 8px;'
+        f'border-left:4px solid {border};white-space:pre-wrap">'
+        f"{_turn_head(turn)}<br>{_e(turn.text)}</div>"
+    )
+
+
+def header_html(state: ViewState) -> str:
+    """Document, segment number and position in the filtered list."""
+    if state.segment is None:
+        return f"<b>{_e(state.document)}</b>: no segment matches the filter."
+    return (
+        f"<b>{_e(state.document)}</b> · segment #{state.segment.index} "
+        f'<span style="{_MUTED}">({state.position + 1} of {state.total} shown)</span>'
+    )
+
+
+def context_html(state: ViewState) -> str:
+    """The turns before, the current turn with the segment highlighted, the turns after."""
+    if state.turn is None:
+        return '<div class="wb-context"><i>Nothing to show.</i></div>'
+    current = (
+        '<div class="wb-turn wb-current" style="margin:6px 0;padding:6px 8px;'
+        'border:2px solid #1f77b4;border-radius:4px;white-space:pre-wrap">'
+        f"{_turn_head(state.turn)}<br>{_e(state.before)}"
+        '<mark class="wb-segment" style="background:#ffe066;padding:1px 0">'
+        f"{_e(state.highlight)}</mark>{_e(state.after)}</div>"
+    )
+    parts = [_turn(t, faded=True) for t in state.context_before]
+    parts.append(current)
+    parts += [_turn(t, faded=True) for t in state.context_after]
+    return '<div class="wb-context">' + "".join(parts) + "</div>"
+
+
+def case_html(pairs: tuple[tuple[str, str], ...]) -> str:
+    """The case attributes as one line of ``name: value`` pairs."""
+    items = " · ".join(f'<span style="{_MUTED}">{_e(k)}:</span> {_e(v)}' for k, v in pairs)
+    return f'<div class="wb-case" style="font-size:12px">{items}</div>'
+
+
+def reviewer_html(state: ViewState, codebook: Codebook) -> str:
+    """A visible banner and the other coders' codings when the reviewer switch is on."""
+    if not state.reviewer:
+        return (f'<div class="wb-blind" style="{_MUTED};font-size:12px">Blind coding: only '
+                f"{_e(state.coder)}'s codings are shown.</div>")
+    names = {c.key: c.name for c in codebook.codes}
+    rows = "".join(
+        f"<li><b>{_e(coder)}</b>: {_e(', '.join(names.get(k, k) for k in keys))}</li>"
+        for coder, keys in state.others
+    ) or "<li><i>no other coder has coded this segment</i></li>"
+    return (
+        '<div class="wb-reviewer" style="background:#fff3cd;border:2px solid #d4a017;'
+        'padding:4px 8px;border-radius:4px">'
+        "<b>REVIEWER VIEW</b>: showing every coder's codings (not blind).<ul style="
+        f'"margin:2px 0">{rows}</ul></div>'
+    )
+
+
+def tooltip(code: Code) -> str:
+    """Plain-text tooltip for a code button (the browser shows it as text)."""
+    parts = [f"{code.name}: {code.definition}"]
+    if code.inclusion:
+        parts.append(f"Use for: {code.inclusion}")
+    if code.exclusion:
+        parts.append(f"Not for: {code.exclusion}")
+    if code.example:
+        parts.append(f"Example: {code.example}")
+    return "\n".join(parts)
+
+
+def codebook_html(codebook: Codebook, theme: str) -> str:
+    """Definition, inclusion, exclusion and example of each code of one theme."""
+    rows = []
+    for code in codebook.codes:
+        if code.theme != theme:
+            continue
+        colour = safe_colour(code.colour)
+        details = [f"<div>{_e(code.definition)}</div>"]
+        for label, text in (("Use for", code.inclusion), ("Not for", code.exclusion),
+                            ("Example", code.example)):
+            if text:
+                details.append(f'<div><span style="{_MUTED}">{label}:</span> {_e(text)}</div>')
+        rows.append(
+            f'<div style="margin:4px 0;padding-left:6px;border-left:6px solid {colour}">'
+            f"<b>{_e(code.name)}</b> <code>{_e(code.key)}</code>{''.join(details)}</div>"
+        )
+    return "".join(rows)
+
+
+def error_html(error: ErrorInfo | None) -> str:
+    """The last error with its traceback folded away ("" when there is none)."""
+    if error is None:
+        return ""
+    return (
+        '<div class="wb-error" style="background:#fdecea;border:1px solid #d62728;'
+        'color:#611a15;padding:4px 8px;border-radius:4px">'
+        f"<b>{_e(error.kind)}</b>: {_e(error.message)}"
+        f'<details><summary>details</summary><pre style="white-space:pre-wrap">'
+        f"{_e(error.traceback)}</pre></details></div>"
+    )

@@ -1,0 +1,276 @@
+"""The coding panel: a thin ipywidgets view over :class:`CodingController`.
+
+Every callback runs the controller action through :meth:`CodingPanel.run`, which shows
+any exception in the panel's error area instead of letting ipywidgets swallow it, then
+re-renders the widgets from ``controller.view_state()``. The panel keeps no state of its
+own; what is stored is stored by the controller through :class:`workbench.Project` at
+the moment of each click or key press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.project import Project
+from workbench.views.coding_controller import KEY_HELP, CodingController
+from workbench.views.coding_html import (
+    case_html,
+    codebook_html,
+    context_html,
+    contrast_colour,
+    error_html,
+    header_html,
+    reviewer_html,
+    safe_colour,
+    tint,
+    tooltip,
+)
+from workbench.views.coding_state import CodeState, ViewState
+from workbench.views.keys import KeyCatcher
+
+__all__ = ["CodingPanel", "coding_panel"]
+
+_ALL = ""
+_ROLE_OPTIONS = [("all turns", _ALL), ("participant turns", "participant"),
+                 ("interviewer turns", "interviewer")]
+
+
+def _auto(**kwargs: Any) -> widgets.Layout:
+    return widgets.Layout(width="auto", **kwargs)
+
+
+class CodingPanel(widgets.VBox):
+    """The coding panel for one :class:`CodingController` (display it, or ``.widget``)."""
+
+    def __init__(self, controller: CodingController, **kwargs: Any) -> None:
+        self.controller = controller
+        self._rendering = False
+        codebook = controller.codebook
+        self.coder_dropdown = widgets.Dropdown(description="Coder", layout=_auto())
+        self.document_dropdown = widgets.Dropdown(description="Transcript", layout=_auto())
+        self.reviewer_toggle = widgets.ToggleButton(
+            description="Reviewer view", icon="eye",
+            tooltip="Show every coder's codings (turn off for blind coding)")
+        self.role_filter = widgets.Dropdown(options=_ROLE_OPTIONS, description="Show",
+                                            layout=_auto())
+        self.speaker_filter = widgets.Dropdown(description="Speaker", layout=_auto())
+        self.case_html = widgets.HTML()
+        self.reviewer_html = widgets.HTML()
+        self.header_html = widgets.HTML()
+        self.context_html = widgets.HTML()
+        self.previous_button = widgets.Button(description="Previous", icon="arrow-left",
+                                              tooltip="Previous segment (←)", layout=_auto())
+        self.next_button = widgets.Button(description="Next", icon="arrow-right",
+                                          tooltip="Next segment (→)", layout=_auto())
+        self.uncoded_button = widgets.Button(description="Next uncoded", icon="forward",
+                                             tooltip="Next segment you have not coded (u)",
+                                             layout=_auto())
+        self.jump_input = widgets.BoundedIntText(
+            description="Segment #", min=0, style={"description_width": "initial"},
+            layout=widgets.Layout(width="150px"))
+        self.jump_button = widgets.Button(description="Go", layout=_auto(min_width="44px"))
+        self.undo_button = widgets.Button(description="Undo", icon="undo", tooltip="Undo (z)",
+                                          layout=_auto())
+        self.refresh_button = widgets.Button(
+            description="Reload", icon="refresh", layout=_auto(),
+            tooltip="Re-read this transcript's codings from the project")
+        self.code_buttons: dict[str, widgets.Button] = {}
+        theme_rows: list[widgets.Widget] = []
+        for theme in codebook.themes:
+            buttons = []
+            for code in codebook.codes:
+                if code.theme != theme.key:
+                    continue
+                button = widgets.Button(tooltip=tooltip(code), layout=_auto())
+                button.on_click(self._code_clicked(code.key))
+                self.code_buttons[code.key] = button
+                buttons.append(button)
+            if buttons:
+                title = widgets.Label(theme.name, layout=widgets.Layout(width="190px"),
+                                      style={"text_color": safe_colour(theme.colour),
+                                             "font_weight": "bold"})
+                theme_rows.append(widgets.HBox(
+                    [title, widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))]))
+        self.codebook_accordion = widgets.Accordion(
+            children=[widgets.HTML(codebook_html(codebook, t.key)) for t in codebook.themes],
+            titles=tuple(f"Codebook: {t.name}" for t in codebook.themes))
+        self.codebook_accordion.selected_index = None
+        self.memo_code = widgets.Dropdown(description="Memo on", layout=_auto())
+        self.memo_text = widgets.Textarea(
+            continuous_update=False, layout=widgets.Layout(width="100%", height="60px"))
+        self.memo_button = widgets.Button(description="Save memo", icon="save")
+        self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
+        self.progress_label = widgets.Label()
+        self.key_catcher = KeyCatcher(hint=f"⌨ click here, then {KEY_HELP}")
+        self.message_label = widgets.Label()
+        self.error_html = widgets.HTML()
+        self._wire()
+        super().__init__(children=[
+            widgets.HBox([self.coder_dropdown, self.document_dropdown, self.reviewer_toggle]),
+            self.case_html,
+            widgets.HBox([self.role_filter, self.speaker_filter]),
+            self.reviewer_html,
+            self.header_html,
+            self.context_html,
+            widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
+                          self.jump_input, self.jump_button, self.undo_button,
+                          self.refresh_button]),
+            self.key_catcher,
+            *theme_rows,
+            widgets.HBox([self.memo_code, self.memo_button]),
+            self.memo_text,
+            widgets.HBox([self.progress, self.progress_label]),
+            self.message_label,
+            self.error_html,
+            self.codebook_accordion,
+        ], **kwargs)
+        self.add_class("wb-coding-panel")
+        self.render()
+
+    @property
+    def widget(self) -> CodingPanel:
+        """The panel itself (it is a ``VBox``), for ``display(panel.widget)``."""
+        return self
+
+    # -- callbacks ---------------------------------------------------------------------
+    def run(self, action: Callable[[], object]) -> None:
+        """Run a controller action, then re-render; errors land in the error area."""
+        self.controller.perform(action)
+        try:
+            self.render()
+        except Exception as exc:  # a rendering bug must be visible too
+            self.controller.record_error(exc)
+            self.error_html.value = error_html(self.controller.last_error)
+
+    def _code_clicked(self, key: str) -> Callable[[widgets.Button], None]:
+        def clicked(_button: widgets.Button) -> None:
+            self.run(lambda: self.controller.toggle_code(key))
+        return clicked
+
+    def _on_value(self, widget: widgets.Widget, action: Callable[[Any], object]) -> None:
+        def changed(change: dict[str, Any]) -> None:
+            if not self._rendering:
+                self.run(lambda: action(change["new"]))
+        widget.observe(changed, names="value")
+
+    def _on_click(self, button: widgets.Button, action: Callable[[], object]) -> None:
+        button.on_click(lambda _b: self.run(action))
+
+    def _wire(self) -> None:
+        c = self.controller
+        self._on_value(self.coder_dropdown, c.set_coder)
+        self._on_value(self.document_dropdown, c.select_document)
+        self._on_value(self.reviewer_toggle, c.set_reviewer)
+        self._on_value(self.role_filter, lambda role: c.set_filter(
+            role or None, self.speaker_filter.value or None))
+        self._on_value(self.speaker_filter, lambda speaker: c.set_filter(
+            self.role_filter.value or None, speaker or None))
+        self._on_value(self.memo_code, self._memo_code_chosen)
+        self._on_value(self.memo_text, lambda text: c.set_memo(text))
+        self._on_click(self.previous_button, c.previous)
+        self._on_click(self.next_button, c.next)
+        self._on_click(self.uncoded_button, c.next_uncoded)
+        self._on_click(self.jump_button, lambda: c.jump(self.jump_input.value))
+        self._on_click(self.undo_button, c.undo)
+        self._on_click(self.refresh_button, c.refresh)
+        self._on_click(self.memo_button, lambda: c.set_memo(self.memo_text.value))
+        self.key_catcher.on_key(self.press)
+
+    def _memo_code_chosen(self, code: str | None) -> None:
+        if code:
+            self.controller.select_memo_code(code)
+
+    def press(self, key: str) -> None:
+        """Handle a key as the keyboard widget does (``"1"``, ``"ArrowRight"``, ``"u"``...)."""
+        self.run(lambda: self.controller.handle_key(key))
+
+    # -- rendering ---------------------------------------------------------------------
+    def render(self) -> None:
+        """Set every widget from ``controller.view_state()``."""
+        state = self.controller.view_state()
+        self._rendering = True
+        try:
+            self._render_choices(state)
+            self.case_html.value = case_html(state.case)
+            self.reviewer_html.value = reviewer_html(state, self.controller.codebook)
+            self.header_html.value = header_html(state)
+            self.context_html.value = context_html(state)
+            for code_state in state.codes:
+                self._style_button(self.code_buttons[code_state.code.key], code_state, state)
+            self._render_memo(state)
+            self.progress.max = max(state.total, 1)
+            self.progress.value = state.coded
+            self.progress_label.value = state.progress_label
+            segment = state.segment
+            self.jump_input.max = max(self.controller.last_segment_index, 0)
+            if segment is not None:
+                self.jump_input.value = segment.index
+            for button in (self.previous_button, self.next_button, self.uncoded_button):
+                button.disabled = segment is None
+            self.undo_button.disabled = not state.can_undo
+            self.undo_button.tooltip = (f"Undo {state.undo_label} (z)" if state.can_undo
+                                        else "Nothing to undo")
+            self.message_label.value = state.message
+            self.error_html.value = error_html(state.error)
+        finally:
+            self._rendering = False
+
+    def _render_choices(self, state: ViewState) -> None:
+        if tuple(self.coder_dropdown.options) != state.coders:
+            self.coder_dropdown.options = state.coders
+        self.coder_dropdown.value = state.coder
+        if tuple(self.document_dropdown.options) != state.documents:
+            self.document_dropdown.options = state.documents
+        self.document_dropdown.value = state.document
+        self.reviewer_toggle.value = state.reviewer
+        self.reviewer_toggle.button_style = "warning" if state.reviewer else ""
+        self.reviewer_toggle.description = "Reviewer view: ON" if state.reviewer else \
+            "Reviewer view"
+        speakers = [("all speakers", _ALL), *((s, s) for s in state.speakers)]
+        if list(self.speaker_filter.options) != speakers:
+            self.speaker_filter.options = speakers
+        self.speaker_filter.value = state.filter_speaker or _ALL
+        self.role_filter.value = state.filter_role or _ALL
+
+    def _style_button(self, button: widgets.Button, code: CodeState, state: ViewState) -> None:
+        colour = safe_colour(code.code.colour)
+        label = f"{code.shortcut} {code.code.name}".strip()
+        if state.reviewer and code.others:
+            label += f" · {', '.join(code.others)}"
+        button.description = label
+        button.icon = "check" if code.applied else ""
+        button.disabled = state.segment is None
+        if code.applied:
+            button.style.button_color = colour
+            button.style.text_color = contrast_colour(colour)
+            button.style.font_weight = "bold"
+        else:
+            button.style.button_color = tint(colour, 0.8)
+            button.style.text_color = "#222222"
+            button.style.font_weight = "normal"
+
+    def _render_memo(self, state: ViewState) -> None:
+        names = {c.code.key: c.code.name for c in state.codes}
+        options = [(names.get(k, k), k) for k in state.memo_codes]
+        if list(self.memo_code.options) != options:
+            self.memo_code.options = options
+        self.memo_code.value = state.memo_code
+        self.memo_code.disabled = not options
+        self.memo_button.disabled = not options
+        self.memo_text.disabled = not options
+        self.memo_text.placeholder = ("memo on this coding" if options
+                                      else "apply a code to write a memo on it")
+        self.memo_text.value = state.memo
+
+
+def coding_panel(
+    project: Project, coder: str, document: str | None = None, *, reviewer: bool = False
+) -> CodingPanel:
+    """A :class:`CodingPanel` for ``coder``, resuming where they left off.
+
+    Show it as the last expression of a notebook cell.
+    """
+    return CodingPanel(CodingController(project, coder, document, reviewer=reviewer))

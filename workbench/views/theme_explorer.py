@@ -1,0 +1,173 @@
+"""A small filter view of the theme summaries for the notebook and the Voila review page.
+
+:class:`ThemeExplorer` is the plain controller: it holds the codings, the codebook and the
+current :class:`ThemeFilter` (outcome group, perspective, coder; ``None`` means all) and
+builds the filtered frequency table and figure with the package functions. It imports no
+ipywidgets, so tests drive it directly.
+
+:class:`ThemeExplorerView` is the thin ipywidgets view: three dropdowns and an ``Output``
+that re-renders the controller's figure on every change (errors from callbacks are shown
+in a second ``Output``, since widgets otherwise swallow them). It is read-only: nothing is
+written to the project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench.analysis.summaries import frequencies
+from workbench.errors import SummaryInputError
+from workbench.model import Codebook
+from workbench.project import Project
+from workbench.views.figures import frequency_figure
+
+__all__ = ["FILTER_FIELDS", "ThemeExplorer", "ThemeExplorerView", "ThemeFilter", "theme_explorer"]
+
+#: The filterable columns of the codings frame, in display order.
+FILTER_FIELDS: tuple[str, ...] = ("outcome_group", "perspective", "coder")
+_LABELS = {"outcome_group": "Outcome group", "perspective": "Perspective", "coder": "Coder"}
+_ALL = ""
+
+
+@dataclass(frozen=True)
+class ThemeFilter:
+    """Which codings to count; ``None`` for a field means every value."""
+
+    outcome_group: str | None = None
+    perspective: str | None = None
+    coder: str | None = None
+
+
+class ThemeExplorer:
+    """Controller: filter state plus the filtered frequency table and figure.
+
+    ``value`` is the count plotted (``"segments"``, ``"codings"``, ``"transcripts"`` or
+    ``"participants"``, see :func:`~workbench.analysis.summaries.frequencies`).
+    """
+
+    def __init__(self, codings: pd.DataFrame, codebook: Codebook, *,
+                 value: str = "segments") -> None:
+        missing = [c for c in (*FILTER_FIELDS, "code") if c not in codings.columns]
+        if missing:
+            raise SummaryInputError(
+                f"ThemeExplorer: the codings frame has no column(s) {', '.join(missing)}; "
+                "pass project.codings()."
+            )
+        self.codings = codings
+        self.codebook = codebook
+        self.value = value
+        self._filter = ThemeFilter()
+
+    @classmethod
+    def from_project(cls, project: Project, *, value: str = "segments") -> ThemeExplorer:
+        """A controller over all codings of a project."""
+        return cls(project.codings(), project.codebook, value=value)
+
+    @property
+    def filter(self) -> ThemeFilter:
+        """The current filter."""
+        return self._filter
+
+    def options(self) -> dict[str, list[str]]:
+        """The values each filter field can take (sorted, missing values left out)."""
+        return {f: sorted(str(v) for v in self.codings[f].dropna().unique())
+                for f in FILTER_FIELDS}
+
+    def set_filter(self, **changes: str | None) -> ThemeFilter:
+        """Change filter fields (``None`` or ``""`` = all); unknown values raise."""
+        options = self.options()
+        clean: dict[str, str | None] = {}
+        for name, value in changes.items():
+            if name not in FILTER_FIELDS:
+                raise SummaryInputError(f"unknown filter {name!r}; use one of "
+                                        f"{', '.join(FILTER_FIELDS)}.")
+            value = value or None
+            if value is not None and value not in options[name]:
+                raise SummaryInputError(f"{name} {value!r} does not occur in the codings; "
+                                        f"choose one of {', '.join(options[name])}.")
+            clean[name] = value
+        self._filter = replace(self._filter, **clean)
+        return self._filter
+
+    def filtered(self) -> pd.DataFrame:
+        """The codings matching the current filter."""
+        keep = pd.Series(True, index=self.codings.index)
+        for name in FILTER_FIELDS:
+            value = getattr(self._filter, name)
+            if value is not None:
+                keep &= self.codings[name].astype(str) == value
+        return self.codings[keep]
+
+    def table(self) -> pd.DataFrame:
+        """Code frequencies of the filtered codings by perspective and outcome group."""
+        return frequencies(self.filtered(), ["perspective", "outcome_group"],
+                           codebook=self.codebook)
+
+    def describe(self) -> str:
+        """One line: what is shown."""
+        parts = [f"{_LABELS[f].lower()} {getattr(self._filter, f)}" for f in FILTER_FIELDS
+                 if getattr(self._filter, f) is not None]
+        scope = ", ".join(parts) if parts else "all codings"
+        return f"{scope}: {len(self.filtered())} codings"
+
+    def figure(self) -> go.Figure:
+        """The frequency figure of the filtered codings."""
+        return frequency_figure(self.table(), self.codebook, value=self.value,
+                                title=f"Code frequencies ({self.describe()})")
+
+
+class ThemeExplorerView:
+    """Thin ipywidgets view over a :class:`ThemeExplorer` (display ``view.widget``)."""
+
+    def __init__(self, controller: ThemeExplorer) -> None:
+        import ipywidgets as widgets
+
+        self.controller = controller
+        options = controller.options()
+        self.dropdowns: dict[str, Any] = {
+            name: widgets.Dropdown(
+                options=[("all", _ALL), *((v, v) for v in options[name])], value=_ALL,
+                description=_LABELS[name], style={"description_width": "initial"},
+            )
+            for name in FILTER_FIELDS
+        }
+        self.output = widgets.Output()
+        self.errors = widgets.Output()
+        self.figure: go.Figure = controller.figure()
+        for dropdown in self.dropdowns.values():
+            dropdown.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([
+            widgets.HBox(list(self.dropdowns.values())), self.output, self.errors,
+        ])
+        self._render()
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        self.errors.clear_output()
+        try:
+            self.controller.set_filter(**{name: d.value for name, d in self.dropdowns.items()})
+            self.figure = self.controller.figure()
+            self._render()
+        except Exception as exc:  # shown to the user: widget callbacks swallow errors
+            with self.errors:
+                print(f"error: {exc}")
+
+    def _render(self) -> None:
+        from IPython.display import display
+
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(self.figure)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def theme_explorer(project: Project, *, value: str = "segments") -> ThemeExplorerView:
+    """The filter view over a project's codings (for notebooks and the Voila page)."""
+    return ThemeExplorerView(ThemeExplorer.from_project(project, value=value))
