@@ -45,7 +45,8 @@ browser-deps:
 	else echo "note: /usr/bin/chromium missing and not root: browser tests will skip (fail under CI=true)"; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check workbench tests benchmarks tools
+	$(BIN)/ruff check workbench benchmarks tools
+	$(BIN)/ruff check tests --select E9,F,B006,B008
 
 typecheck: $(STAMP)
 	$(BIN)/mypy workbench

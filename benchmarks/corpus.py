@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def _training_text() -> list[str]:
 
 def _chain(words: list[str]) -> dict[str, list[str]]:
     chain: dict[str, list[str]] = defaultdict(list)
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in pairwise(words):
         chain[a].append(b)
     return chain
 
