@@ -74,8 +74,9 @@ def test_browser_html_escapes(sqlite_demo: Project) -> None:
 def test_widget_shows_callback_errors(sqlite_demo: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     browser, _ = _browser(sqlite_demo)
     box = disagreement_widget(browser)
-    controls, view, error = box.children
-    next_button = [w for w in controls.children if isinstance(w, widgets.Button) and w.description == "Next"][0]
+    controls, _view, error = box.children
+    buttons = [w for w in controls.children if isinstance(w, widgets.Button)]
+    next_button = next(w for w in buttons if w.description == "Next")
     next_button.click()
     assert browser.index == 1 and error.value == ""
 
