@@ -5,6 +5,13 @@ codebook, register coders, and code segments; ``Project.segments()`` and
 ``Project.codings()`` return tidy pandas DataFrames for analysis.
 """
 
+from workbench.analysis.dual_perspective import (
+    align_moments,
+    perspective_concordance,
+    perspective_crosstab,
+    recall_stops,
+)
+from workbench.analysis.summaries import code_case_matrix, cooccurrence, exemplars, frequencies
 from workbench.errors import (
     AgreementInputError,
     AttributeSheetError,
@@ -14,6 +21,7 @@ from workbench.errors import (
     ImportFormatError,
     NotFoundError,
     StorageError,
+    SummaryInputError,
     TranscriptEncodingError,
     TranscriptError,
     TranscriptWarning,
@@ -38,9 +46,24 @@ from workbench.model import (
 from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.parsing.ipr_text import parse_ipr_text, read_ipr_file
 from workbench.project import Project, create_project, open_project
+from workbench.report import ThemeReport, build_report, export_tables, report_html, write_report
 from workbench.segmentation import load_pipeline
 from workbench.views.coding_controller import CodingController
 from workbench.views.coding_panel import CodingPanel, coding_panel
+from workbench.views.figures import (
+    concordance_figure,
+    cooccurrence_figure,
+    crosstab_figure,
+    frequency_figure,
+    sunburst_figure,
+    timeline_figure,
+)
+from workbench.views.theme_explorer import (
+    ThemeExplorer,
+    ThemeExplorerView,
+    ThemeFilter,
+    theme_explorer,
+)
 
 __version__ = "0.1.0"
 
@@ -65,7 +88,12 @@ __all__ = [
     "RefiImportReport",
     "Segment",
     "StorageError",
+    "SummaryInputError",
     "Theme",
+    "ThemeExplorer",
+    "ThemeExplorerView",
+    "ThemeFilter",
+    "ThemeReport",
     "TranscriptEncodingError",
     "TranscriptError",
     "TranscriptWarning",
@@ -74,15 +102,34 @@ __all__ = [
     "UnknownCodeError",
     "UnknownCoderError",
     "WorkbenchError",
+    "align_moments",
+    "build_report",
+    "code_case_matrix",
     "coding_panel",
+    "concordance_figure",
+    "cooccurrence",
+    "cooccurrence_figure",
     "create_project",
+    "crosstab_figure",
+    "exemplars",
     "export_qdc",
     "export_qdpx",
+    "export_tables",
+    "frequencies",
+    "frequency_figure",
     "import_qdpx",
     "load_codebook_file",
     "load_pipeline",
     "open_project",
     "parse_ipr_text",
+    "perspective_concordance",
+    "perspective_crosstab",
     "read_ipr_file",
     "read_qdc",
+    "recall_stops",
+    "report_html",
+    "sunburst_figure",
+    "theme_explorer",
+    "timeline_figure",
+    "write_report",
 ]

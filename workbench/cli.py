@@ -9,6 +9,7 @@
     workbench export codings PROJECT OUT.csv
     workbench export qdpx|qdc|xlsx PROJECT OUT  (REFI-QDA project, REFI-QDA codebook, tables)
     workbench sample PROJECT            (build the synthetic sample study)
+    workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
 
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Errors print one line and
 exit with status 2; long work shows a progress bar on stderr.
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         q = csub.add_parser(what, help=text)
         q.add_argument("project")
         q.add_argument("out", type=Path)
+
+    p = sub.add_parser("report", help="theme report: one offline HTML file (+ CSV/XLSX tables)")
+    p.add_argument("project")
+    p.add_argument("out", type=Path, help="the HTML file to write")
+    p.add_argument("--tables-dir", type=Path, default=None,
+                   help="also write every table as CSV and all of them as tables.xlsx here")
 
     p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
     p.add_argument("project")
@@ -149,6 +156,12 @@ def run(args: argparse.Namespace) -> int:
             print("coders: " + ", ".join(project.coders()))
         elif args.command == "info":
             print(_info(project))
+        elif args.command == "report":
+            from workbench.report import write_report
+
+            report = write_report(project, args.out, tables_dir=args.tables_dir)
+            where = f"; {len(report.tables)} tables in {args.tables_dir}" if args.tables_dir else ""
+            print(f"wrote {args.out} ({len(report.figures)} figures{where})")
         elif args.command == "export" and args.what != "codings":
             _export(project, args.what, args.out)
         elif args.command == "export":

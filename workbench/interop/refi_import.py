@@ -164,6 +164,8 @@ class _Importer:
             if given is not None:
                 transcript = replace(source.text.transcript, attributes=given)
                 source.text = replace(source.text, transcript=transcript)
+            elif source.attribute_note:
+                self.warnings.append(source.attribute_note)
             groups.setdefault(unit or source.unit or "sentence", []).append(source)
         reports: dict[str, ImportReport] = {}
         for group_unit, group in groups.items():

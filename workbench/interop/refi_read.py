@@ -58,6 +58,8 @@ class ReadSource:
     text: SourceText
     unit: SegmentUnit | None
     selections: list[ReadSelection]
+    attribute_note: str = ""
+    """What had to be assumed about the case attributes ("" when nothing)."""
 
 
 @dataclass
@@ -240,9 +242,7 @@ class _ProjectReader:
         unit, interviewers = read_description(child_text(element, "Description"))
         case_name, values = self.case_of.get(_guid(element), ("", {}))
         values = {**values, **self._values(element, label)}
-        attributes, missing = case_attributes(values, case_name or name)
-        if missing:
-            self.warnings.append(f"{self.where}: {label}: {missing}")
+        attributes, missing = attributes_from_variables(values, case_name or name)
         try:
             source_text = read_source_text(text, name[:200], attributes,
                                            interviewers=interviewers, source=self.where)
@@ -256,8 +256,9 @@ class _ProjectReader:
         fallback = _guid(element, "creatingUser")
         read = [self._selection(sel, label, fallback, len(text))
                 for sel in children(element, "PlainTextSelection")]
-        project.sources.append(ReadSource(_guid(element), source_text, unit,
-                                          [s for s in read if s is not None]))
+        project.sources.append(ReadSource(
+            _guid(element), source_text, unit, [s for s in read if s is not None],
+            f"{self.where}: {label}: {missing}" if missing else ""))
 
     def _memo(self, element: etree._Element) -> list[str]:
         parts = []
@@ -315,7 +316,9 @@ def _norm_variable(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", name.strip().lower())
 
 
-def case_attributes(values: Mapping[str, str], fallback: str) -> tuple[CaseAttributes, str]:
+def attributes_from_variables(
+    values: Mapping[str, str], fallback: str
+) -> tuple[CaseAttributes, str]:
     """Case attributes from REFI variable values, and a note on what had to be assumed."""
     standard: dict[str, str] = {}
     extra: dict[str, str] = {}

@@ -108,8 +108,8 @@ class SafeZip:
             if total > self.max_total:
                 raise ImportFormatError(
                     f"{where}: refusing the archive: it unpacks to more than "
-                    f"{self.max_total // (1024 * 1024)} MiB (a zip bomb, or far larger than a "
-                    "project of transcripts)."
+                    f"{self.max_total:,} bytes (a zip bomb, or far larger than a project of "
+                    "transcripts)."
                 )
             ratio = info.file_size / max(info.compress_size, 1)
             if info.file_size > _RATIO_FLOOR and ratio > max_ratio:
