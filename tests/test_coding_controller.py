@@ -19,7 +19,8 @@ from workbench import (
     create_project,
     open_project,
 )
-from workbench.testing import make_demo_project
+from workbench.parsing.ipr_text import parse_ipr_text
+from workbench.testing import demo_transcript, make_demo_project
 
 
 @pytest.fixture
@@ -263,6 +264,14 @@ def test_speaker_filter_is_cleared_for_a_document_without_that_speaker(blank: Pr
     assert "speaker filter cleared" in c.message
 
 
+def test_a_document_imported_later_can_be_opened(blank: Project) -> None:
+    c = CodingController(blank, "ana")
+    blank.import_parsed([parse_ipr_text(demo_transcript("D3", 5, "client"))], progress=False)
+    c.select_document("D3_S5_client")
+    assert dict(c.view_state().case)["dyad"] == "D3"
+    assert "D3_S5_client" in c.view_state().documents
+
+
 # -- persistence and resuming -----------------------------------------------------------
 def test_reopening_resumes_where_the_coder_left_off(tmp_path: Path) -> None:
     path = tmp_path / "resume.sqlite"
@@ -452,3 +461,18 @@ def test_same_coder_in_two_sessions(blank: Project) -> None:
     assert "already removed elsewhere" in two.message and two.undo_stack == ()
     two.refresh()
     assert two.applied() == ()
+
+
+def test_controller_modules_import_no_widgets() -> None:
+    import ast
+
+    import workbench.views as views
+
+    folder = Path(views.__file__).parent
+    for name in ("coding_controller", "coding_session", "coding_document", "coding_state"):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in imported if m.split(".")[0] in ("ipywidgets", "anywidget")}, name

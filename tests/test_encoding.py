@@ -114,7 +114,7 @@ def test_cp1252_warning_text_names_source_and_position():
 def test_bytes_invalid_in_utf8_and_cp1252_raise_naming_the_file(tmp_path):
     data = TRANSCRIPT.encode("cp1252").replace(b"caf\xe9", b"caf\x81")
     path = _write(tmp_path, data)
-    with pytest.raises(TranscriptEncodingError, match="not UTF-8.*not Windows-1252") as info:
+    with pytest.raises(TranscriptEncodingError, match=r"not UTF-8.*not Windows-1252") as info:
         read_ipr_file(path)
     assert str(info.value).startswith(f"{path}: ")
     assert info.value.path == str(path)

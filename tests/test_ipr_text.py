@@ -295,7 +295,8 @@ def test_batch_with_a_bad_file_imports_nothing_ipr_reader(tmp_path, monkeypatch)
         monkeypatch.setattr(readers, "read_transcript", read_transcript, raising=False)
     good, bad = _files(tmp_path)
     with create_project(tmp_path / "p.sqlite") as project:
-        with pytest.raises(TranscriptError, match=re.escape(f"{bad}, line 11: ") + r"'X: who\?' is not a turn"):
+        pattern = re.escape(f"{bad}, line 11: ") + r"'X: who\?' is not a turn"
+        with pytest.raises(TranscriptError, match=pattern):
             project.import_transcripts([good, bad], progress=False)
         assert project.documents() == []
         assert len(project.segments()) == 0
@@ -309,7 +310,8 @@ def test_batch_with_a_bad_file_imports_nothing_ipr_reader(tmp_path, monkeypatch)
 def test_batch_with_a_bad_file_imports_nothing_real_reader(tmp_path):
     good, bad = _files(tmp_path)
     with create_project(tmp_path / "p.sqlite") as project:
-        with pytest.raises(TranscriptError, match=re.escape(f"{bad}, line 11: ") + r"'X: who\?' is not a turn"):
+        pattern = re.escape(f"{bad}, line 11: ") + r"'X: who\?' is not a turn"
+        with pytest.raises(TranscriptError, match=pattern):
             project.import_transcripts([good, bad], progress=False)
         assert project.documents() == []
 
@@ -323,7 +325,7 @@ def test_batch_failing_its_checks_imports_nothing(tmp_path):
     with create_project(tmp_path / "p.sqlite") as project:
         project.import_parsed([first], progress=False)
         audit_before = len(project.audit_log())
-        with pytest.raises(DuplicateImportError, match="c.txt: same content as the stored"):
+        with pytest.raises(DuplicateImportError, match=r"c\.txt: same content as the stored"):
             project.import_parsed([other, twin], progress=False)
         assert project.documents() == ["D9_S4_client"]
         assert len(project.audit_log()) == audit_before

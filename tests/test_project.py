@@ -69,6 +69,15 @@ def _parsed(dyad="D1", perspective="client", *, edit=None, name=None):
     return dataclasses.replace(parsed, name=name) if name else parsed
 
 
+def _tiny(project, dyads=("D1",)):
+    """Demo transcripts, codebook and coders without codings (cheaper than the demo)."""
+    project.import_parsed([_parsed(d) for d in dyads], progress=False)
+    project.load_codebook(DEMO_CODEBOOK)
+    for coder in ("ana", "ben", "chloe"):
+        project.add_coder(coder)
+    return project
+
+
 def assert_offsets_hold(project) -> tuple[int, int]:
     """``document_text[start:end] == text`` for every segment and every coding."""
     texts = {name: project.document_text(name) for name in project.documents()}
@@ -164,10 +173,10 @@ def test_same_name_twice_in_one_batch(empty_project):
     assert project.documents() == []
 
 
-def test_document_text_of_unknown_document(sqlite_demo):
+def test_document_text_of_unknown_document(shared_demo):
     with pytest.raises(NotFoundError, match=r"no document 'D1_S3_clinet' \(did you mean "
                        r"'D1_S3_client'\?\)"):
-        sqlite_demo.document_text("D1_S3_clinet")
+        shared_demo.document_text("D1_S3_clinet")
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -203,8 +212,8 @@ def test_segment_filters(shared_demo, filters, count):
         assert not coded & set(frame["segment_id"])
 
 
-def test_segments_frame_shape(sqlite_demo):
-    frame = sqlite_demo.segments()
+def test_segments_frame_shape(shared_demo):
+    frame = shared_demo.segments()
     assert list(frame.columns[:10]) == ["segment_id", "document", "turn_index", "segment_index",
                                         "speaker", "role", "start", "end", "text", "video_time"]
     for column in [*CASE_COLUMNS, "orientation", "synthetic", "note"]:
@@ -214,14 +223,14 @@ def test_segments_frame_shape(sqlite_demo):
     assert (first["document"], first["segment_index"]) == ("D1_S3_client", 0)
     assert pd.isna(first["video_time"])  # a turn before the first recall stop
     assert frame.iloc[2]["video_time"] == 70.0  # [00:01:10]
-    bare = sqlite_demo.segments(with_attributes=False)
+    bare = shared_demo.segments(with_attributes=False)
     assert list(bare.columns) == list(frame.columns[:10])
 
 
-def test_uncoded_by_unknown_coder(sqlite_demo):
+def test_uncoded_by_unknown_coder(shared_demo):
     with pytest.raises(UnknownCoderError, match=r"coder 'anna' is not registered \(did you "
                        r"mean 'ana'\?\); add them with project\.add_coder\('anna'\)"):
-        sqlite_demo.segments(uncoded_by="anna")
+        shared_demo.segments(uncoded_by="anna")
 
 
 def test_codings_columns(shared_demo):
@@ -279,13 +288,13 @@ def test_apply_and_remove_with_memo(sqlite_demo):
     assert removed["detail"]["memo"] == "third thoughts"  # what was removed stays readable
 
 
-def test_set_coding_memo_unknown_uuid(sqlite_demo):
+def test_set_coding_memo_unknown_uuid(shared_demo):
     with pytest.raises(NotFoundError, match="no coding with uuid nope"):
-        sqlite_demo.set_coding_memo("nope", "x", coder="ana")
+        shared_demo.set_coding_memo("nope", "x", coder="ana")
 
 
-def test_span_codings(demo_project):
-    project = demo_project
+def test_span_codings(empty_project):
+    project = _tiny(empty_project)
     seg = _participant_segment(project, 0)  # "I remember feeling nervous."
     assert seg["text"] == "I remember feeling nervous."
     uuid = project.apply_code(int(seg["segment_id"]), "withdrawal", "chloe", span=(19, 26))
@@ -301,39 +310,39 @@ def test_span_codings(demo_project):
 
 
 @pytest.mark.parametrize("span", [(0, 1000), (-1, 3), (5, 5), (6, 2), (27, 28)])
-def test_span_outside_the_segment(sqlite_demo, span):
-    seg = _participant_segment(sqlite_demo, 0)
-    before = len(sqlite_demo.codings())
+def test_span_outside_the_segment(shared_demo, span):
+    seg = _participant_segment(shared_demo, 0)
+    before = len(shared_demo.codings())
     with pytest.raises(ValueError, match=r"is not inside the segment \(0\.\.27\)"):
-        sqlite_demo.apply_code(int(seg["segment_id"]), "anxiety", "chloe", span=span)
-    assert len(sqlite_demo.codings()) == before
+        shared_demo.apply_code(int(seg["segment_id"]), "anxiety", "chloe", span=span)
+    assert len(shared_demo.codings()) == before
 
 
-def test_unknown_code_and_coder(sqlite_demo):
-    segment_id = int(_participant_segment(sqlite_demo)["segment_id"])
+def test_unknown_code_and_coder(shared_demo):
+    segment_id = int(_participant_segment(shared_demo)["segment_id"])
     with pytest.raises(UnknownCodeError, match=r"code 'anxeity' is not in the codebook \(did "
                        r"you mean 'anxiety'\?\); check the spelling"):
-        sqlite_demo.apply_code(segment_id, "anxeity", "ana")
+        shared_demo.apply_code(segment_id, "anxeity", "ana")
     with pytest.raises(UnknownCodeError, match=r"code 'zzz' is not in the codebook; check"):
-        sqlite_demo.apply_code(segment_id, "zzz", "ana")
+        shared_demo.apply_code(segment_id, "zzz", "ana")
     with pytest.raises(UnknownCoderError, match=r"coder 'benn' is not registered \(did you mean "
                        r"'ben'\?\)"):
-        sqlite_demo.apply_code(segment_id, "anxiety", "benn")
+        shared_demo.apply_code(segment_id, "anxiety", "benn")
     with pytest.raises(UnknownCoderError):
-        sqlite_demo.remove_code(segment_id, "anxiety", "nobody")
+        shared_demo.remove_code(segment_id, "anxiety", "nobody")
     assert isinstance(UnknownCodeError("x"), LookupError)
 
 
-def test_unknown_segment(sqlite_demo):
+def test_unknown_segment(shared_demo):
     with pytest.raises(NotFoundError, match="no segment with id 123456"):
-        sqlite_demo.apply_code(123456, "anxiety", "ana")
+        shared_demo.apply_code(123456, "anxiety", "ana")
     with pytest.raises(NotFoundError, match="no segment with id 123456"):
-        sqlite_demo.segment(123456)
+        shared_demo.segment(123456)
 
 
-def test_segment_by_id(sqlite_demo):
-    row = _participant_segment(sqlite_demo, 0)
-    seg = sqlite_demo.segment(int(row["segment_id"]))
+def test_segment_by_id(shared_demo):
+    row = _participant_segment(shared_demo, 0)
+    seg = shared_demo.segment(int(row["segment_id"]))
     assert (seg.document, seg.text, seg.speaker, seg.role, seg.start, seg.end, seg.video_time) == (
         "D1_S3_client", "I remember feeling nervous.", "Client", "participant", row["start"],
         row["end"], 70.0)
@@ -366,8 +375,8 @@ def _memos(project) -> list[tuple]:
             .order_by(memos.c.id))]
 
 
-def test_memos(demo_project):
-    project = demo_project
+def test_memos(empty_project):
+    project = _tiny(empty_project)
     first = project.write_memo("ana", "document", "D1_S3_client", "Client seems guarded.")
     assert project.write_memo("ana", "document", "D1_S3_client", "Guarded, then opens up.") == first
     other = project.write_memo("ben", "document", "D1_S3_client", "Agree.")
@@ -385,8 +394,8 @@ def test_memos(demo_project):
         project.write_memo("zed", "project", "-", "x")
 
 
-def test_positions(demo_project):
-    project = demo_project
+def test_positions(empty_project):
+    project = _tiny(empty_project, ("D1", "D2"))
     assert project.position("ana", "D1_S3_client") is None
     project.set_position("ana", "D1_S3_client", 5)
     project.set_position("ben", "D1_S3_client", 2)

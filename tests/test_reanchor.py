@@ -104,7 +104,7 @@ def _reimport(project, text, **kwargs):
 def test_edited_transcript_keeps_codings_on_their_text(coded):
     project, uuids = coded
     before = project.codings().set_index("coding_uuid")
-    report, messages = _reimport(project, EDITED)
+    report, _ = _reimport(project, EDITED)
     assert report.status == "updated"
     after = project.codings().set_index("coding_uuid")
     text = project.document_text("D5_S2_client")

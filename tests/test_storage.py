@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
-from contextlib import closing
 import uuid as uuidlib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -42,19 +42,19 @@ def test_migrated_schema_equals_the_metadata(empty_project):
 
 
 def test_sqlite_pragmas(tmp_path):
-    with create_project(tmp_path / "p.sqlite") as project:
-        with project.store.reading() as conn:
-            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+    with create_project(tmp_path / "p.sqlite") as project, project.store.reading() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
 def test_sqlite_foreign_keys_are_enforced(tmp_path):
+    row = {"name": "x", "case_id": 999, "text": "", "sha256": "0", "source": "",
+           "segment_unit": "turn", "imported_at": func.now(), "updated_at": func.now()}
     with create_project(tmp_path / "p.sqlite") as project:
         with pytest.raises(IntegrityError), project.store.transaction() as conn:
-            conn.execute(insert(documents).values(
-                name="x", case_id=999, text="", sha256="0", source="", segment_unit="turn",
-                imported_at=func.now(), updated_at=func.now()))
+            conn.execute(insert(documents).values(**row))
+        assert _count(project, documents) == 0
 
 
 # -- opening and creating -------------------------------------------------------------------
@@ -233,9 +233,10 @@ def _a_coding(project) -> dict:
     return values
 
 
-def test_one_coding_per_segment_code_and_coder(demo_project):
-    project = demo_project
-    segment = int(project.segments(role="participant").iloc[1]["segment_id"])
+def test_one_coding_per_segment_code_and_coder(empty_project):
+    project = empty_project
+    segment = _small_project(project)
+    project.add_coder("ben")
     before = _count(project, codings)
     first = project.apply_code(segment, "repair", "ana")
     again = project.apply_code(segment, "repair", "ana")
@@ -251,13 +252,14 @@ def test_one_coding_per_segment_code_and_coder(demo_project):
     assert _count(project, codings) == before + 2
 
 
-def test_coder_is_required(demo_project):
-    values = _a_coding(demo_project)
+def test_coder_is_required(empty_project):
+    project = empty_project
+    project.apply_code(_small_project(project), "anxiety", "ana")
+    values = _a_coding(project)
     values["coder_id"] = None
-    before = _count(demo_project, codings)
-    with pytest.raises(IntegrityError), demo_project.store.transaction() as conn:
+    with pytest.raises(IntegrityError), project.store.transaction() as conn:
         conn.execute(insert(codings).values(**values))
-    assert _count(demo_project, codings) == before
+    assert _count(project, codings) == 1
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -364,7 +366,7 @@ def test_two_coders_saving_at_once_on_sqlite(tmp_path):
                 barrier.wait(timeout=30)
                 for segment, code in pairs:
                     project.apply_code(segment, code, coder)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(name,)) for name in ("ana", "ben")]

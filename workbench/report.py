@@ -71,9 +71,19 @@ def _export_ready(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = [str(c) for c in out.columns]
     for column in out.columns:
         if out[column].dtype == object:
-            values = [("; ".join(map(str, v)) if isinstance(v, tuple) else v) for v in out[column]]
-            out[column] = [None if v == "" else v for v in values]
+            out[column] = [_flat(v) for v in out[column]]
     return out
+
+
+def _flat(value: object) -> object:
+    """One export cell: tuples joined, dates as ISO text, missing (and "") as ``nan``."""
+    if isinstance(value, tuple):
+        value = "; ".join(map(str, value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None or (isinstance(value, str) and value == ""):
+        return np.nan
+    return value
 
 
 def _agreement(project: Project, segments: pd.DataFrame, codings: pd.DataFrame,

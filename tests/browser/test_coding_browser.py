@@ -14,6 +14,7 @@ Without it the test skips, except under ``CI=true``, where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -182,6 +183,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         yield running
     finally:
         _stop(server)
+        _kill_kernels_of(dirs["runtime"])
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -193,10 +195,18 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
-    try:  # kernels left behind in the group
+    with contextlib.suppress(ProcessLookupError):  # anything left in the group
         os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+
+
+def _kill_kernels_of(runtime: Path) -> None:
+    """Kill kernels the server left behind: processes whose command line names a
+    connection file in this test's runtime folder (found by pid in /proc)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(runtime).encode() in cmdline.read_bytes():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(cmdline.parent.name), signal.SIGKILL)
 
 
 def _codings(project: Path) -> set[tuple[int, str]]:

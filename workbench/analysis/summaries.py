@@ -77,22 +77,35 @@ def _as_list(by: str | Sequence[str]) -> list[str]:
 def _factorize(
     values: pd.Series, order: Sequence[object] | None = None
 ) -> tuple[IntArray, pd.Index]:
-    """Integer codes (a missing value is its own, last value) and the values in code order."""
+    """Integer codes and the values in code order: ``order`` first (all of it, present or
+    not), then the other values sorted; a missing value is its own, last value.
+
+    One hashing pass over ``values``; the ordering is done on the distinct values only.
+    """
+    raw, uniq = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Index(uniq)
     if order is not None:
-        known = list(order)
-        extra = sorted(set(values.dropna().unique()) - set(known), key=str)
-        cat = pd.Categorical(values, categories=[*known, *extra])
-        codes = np.asarray(cat.codes, np.int64)
-        uniques = pd.Index(cat.categories, dtype=object)
-        if (codes < 0).any():
-            codes = np.where(codes < 0, len(uniques), codes)
-            uniques = uniques.append(pd.Index([np.nan], dtype=object))
-        return codes, uniques
-    try:
-        codes, uniq = pd.factorize(values, sort=True, use_na_sentinel=False)
-    except TypeError:  # mixed types that do not sort: order by first appearance
-        codes, uniq = pd.factorize(values, sort=False, use_na_sentinel=False)
-    return np.asarray(codes, np.int64), pd.Index(uniq)
+        labels = list(order)
+        extra = sorted(set(distinct) - set(labels), key=str)
+        labels += extra
+        position = {v: i for i, v in enumerate(labels)}
+        remap = np.array([position[v] for v in distinct], np.int64)
+        index = pd.Index(labels, dtype=object)
+    else:
+        try:
+            perm = np.argsort(distinct.to_numpy(), kind="stable")
+        except TypeError:  # values of mixed types: keep order of first appearance
+            perm = np.arange(len(distinct))
+        remap = np.empty(len(perm), np.int64)
+        remap[perm] = np.arange(len(perm))
+        index = distinct.take(perm)
+    codes = np.asarray(raw, np.int64)
+    missing = codes < 0
+    codes = remap[np.where(missing, 0, codes)] if len(remap) else np.zeros(len(codes), np.int64)
+    if missing.any():
+        codes[missing] = len(index)
+        index = index.append(pd.Index([np.nan], dtype=index.dtype if len(index) else object))
+    return codes, index
 
 
 def _combine(codes: Sequence[IntArray], sizes: Sequence[int]) -> tuple[IntArray, IntArray]:
@@ -281,7 +294,7 @@ def cooccurrence(
     counts = anchors.T.astype(exact) @ near.astype(exact)
     labels = pd.Index([str(c) for c in code_values], name="code")
     return pd.DataFrame(np.rint(counts).astype(np.int64), index=labels,
-                        columns=pd.Index(labels, name=None))
+                        columns=pd.Index(list(labels)))
 
 
 def _incidence(

@@ -45,6 +45,26 @@ _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")
 _COLOUR = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
 
 
+class _CodebookLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a field written twice (PyYAML keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                owner = next((v.value for k, v in node.value if isinstance(k, yaml.ScalarNode)
+                              and k.value == "key" and isinstance(v, yaml.ScalarNode)), None)
+                where = f"{owner!r} " if owner else "a mapping "
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{where}has field {key_node.value!r} twice; keep one",
+                    key_node.start_mark,
+                )
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
 def normalise_colour(value: object, where: str) -> str:
     """``#RRGGBB`` (upper case) from ``#RGB``/``#RRGGBB`` with or without ``#``."""
     match = _COLOUR.match(str(value).strip())
@@ -69,7 +89,7 @@ def load_codebook_file(path: str | Path) -> Codebook:
     except UnicodeDecodeError:
         raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8.") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_CodebookLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

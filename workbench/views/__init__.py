@@ -14,6 +14,8 @@
   presses to Python.
 * :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
 
+The other modules here (theme and agreement figures and browsers) follow the same split.
+
 A view never talks to the database and never holds state of its own: it renders
 ``controller.view_state()`` and calls controller actions from its callbacks.
 """

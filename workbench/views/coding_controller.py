@@ -31,7 +31,6 @@ from workbench.views.coding_state import (
     SegmentRecord,
     UndoAction,
     ViewState,
-    case_pairs,
     code_states,
 )
 
@@ -115,7 +114,7 @@ class CodingController(CodingSession):
         return ViewState(
             coder=self.coder, coders=self._coders, reviewer=self.reviewer,
             documents=self._documents, document=doc.name,
-            case=case_pairs(self._cases, doc.name), speakers=doc.speakers,
+            case=self.case, speakers=doc.speakers,
             filter_role=self._role, filter_speaker=self._speaker, segment=segment,
             position=self._pos if segment else 0, total=len(self._visible),
             coded=sum(1 for i in self._visible if doc.mine.get(doc.segments[i].id)),

@@ -14,7 +14,7 @@ from workbench.model import ROLES
 from workbench.parsing.attributes import suggest
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument
-from workbench.views.coding_state import SegmentRecord
+from workbench.views.coding_state import SegmentRecord, case_pairs
 
 __all__ = ["CodingSession"]
 
@@ -53,6 +53,7 @@ class CodingSession:
         self._role: str | None = None
         self._speaker: str | None = None
         self.doc = CodingDocument("", (), {}, "", {})
+        self.case: tuple[tuple[str, str], ...] = ()
         self._visible: list[int] = []
         self._pos = 0
         self._memo_code: str | None = None
@@ -70,8 +71,9 @@ class CodingSession:
         return coder
 
     def _checked_document(self, document: str) -> str:
-        if document not in self._documents:
+        if document not in self._documents:  # imported since: read the list again
             self._documents = tuple(self.project.documents())
+            self._cases = self.project.cases()
         if document not in self._documents:
             raise NotFoundError(
                 f"no document {document!r}{suggest(document, self._documents)}; the project "
@@ -96,6 +98,7 @@ class CodingSession:
     def _load(self, document: str) -> None:
         self.doc = CodingDocument.load(self.project, document, self.coder,
                                        reviewer=self.reviewer)
+        self.case = case_pairs(self._cases, document)
         if self._speaker is not None and self._speaker not in self.doc.speakers:
             self.message = f"{document} has no speaker {self._speaker!r}; speaker filter cleared."
             self._speaker = None
