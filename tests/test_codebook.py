@@ -234,6 +234,23 @@ def test_bad_yaml_names_file_and_line(tmp_path):
         load_codebook_file(path)
 
 
+def test_field_written_twice_is_an_error_with_its_line(tmp_path):
+    path = tmp_path / "cb.yaml"
+    path.write_text(
+        "name: X\nthemes:\n  - key: t\n    name: T\n    codes:\n"
+        '      - key: a\n        name: A\n        colour: "#fff"\n        definition: first\n'
+        "        definition: second\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CodebookError, match=re.escape(
+            f"{path}, line 10: not valid YAML (the entry with key 'a' has field 'definition' "
+            "twice; keep one)")):
+        load_codebook_file(path)
+    path.write_text("name: X\nname: Y\nthemes: []\n", encoding="utf-8")
+    with pytest.raises(CodebookError, match=r"line 2: .*a mapping has field 'name' twice"):
+        load_codebook_file(path)
+
+
 @pytest.mark.parametrize(
     ("content", "pattern"),
     [("- a\n- b\n", "a codebook is a mapping with 'name' and 'themes'"),

@@ -163,7 +163,7 @@ def test_frequencies_empty_frame(codings: pd.DataFrame) -> None:
 
 
 def test_frequencies_input_errors(codings: pd.DataFrame) -> None:
-    with pytest.raises(SummaryInputError, match="no column.*nonexistent"):
+    with pytest.raises(SummaryInputError, match=r"no column.*nonexistent"):
         frequencies(codings, "nonexistent")
     with pytest.raises(SummaryInputError, match="level must be"):
         frequencies(codings, level="segment")  # type: ignore[arg-type]

@@ -79,6 +79,19 @@ def _progress(items: Sequence[T], progress: Progress, label: str) -> Iterable[T]
     return tqdm(items, total=len(items), desc=label, disable=not progress, unit="doc")
 
 
+def _chunks(transcripts: Sequence[ParsedTranscript], turns: int = 2048) -> list[list[ParsedTranscript]]:
+    """Consecutive groups of transcripts holding at least ``turns`` turns (the last may hold fewer)."""
+    chunks: list[list[ParsedTranscript]] = [[]]
+    count = 0
+    for transcript in transcripts:
+        if count >= turns:
+            chunks.append([])
+            count = 0
+        chunks[-1].append(transcript)
+        count += len(transcript.turns)
+    return [chunk for chunk in chunks if chunk]
+
+
 class Project:
     """A coding project stored in SQLite or PostgreSQL."""
 
@@ -177,10 +190,12 @@ class Project:
         # and PostgreSQL drivers release the GIL while they write.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store") as pool:
             pending: list[Future[ImportReport]] = []
-            for transcript in _progress(todo, progress, "Importing"):
-                drafts = segment_transcripts([transcript], unit=unit)[0]
-                pending.append(pool.submit(self._store_transcript, transcript, drafts, unit))
-                if len(pending) > 1:
+            for chunk in _progress(_chunks(todo), progress, "Importing"):
+                # One spaCy pipe per chunk of documents: batches stay full across files.
+                for transcript, drafts in zip(chunk, segment_transcripts(chunk, unit=unit),
+                                              strict=True):
+                    pending.append(pool.submit(self._store_transcript, transcript, drafts, unit))
+                while len(pending) > 1:
                     self._collect(pending.pop(0), reports)
             for future in pending:
                 self._collect(future, reports)

@@ -362,8 +362,9 @@ def exemplars(
 ) -> pd.DataFrame:
     """Up to ``n`` exemplar quotes per code, chosen reproducibly.
 
-    A candidate is a (code, segment) pair; its quote is the coded text of its first coding
-    in frame order. Candidates are ranked, per code, by
+    A candidate is a (code, segment) pair; its quote is the coded text of the coding by the
+    alphabetically first coder who applied the code there (so row order does not matter).
+    Candidates are ranked, per code, by
 
     1. spread: the candidate's rank among the same code's candidates *in its transcript*
        (so the first picks come from different transcripts),
@@ -384,10 +385,16 @@ def exemplars(
     order = _key_order(codebook, "code")
     code_ids, _ = _factorize(codings["code"], order)
     seg_ids = np.asarray(pd.factorize(codings["segment_id"])[0], np.int64)
+    coder_ids, coder_names = _factorize(codings["coder"])
+    width = len(coder_names) or 1
     pair = code_ids * (int(seg_ids.max()) + 1 if len(seg_ids) else 1) + seg_ids
-    pairs, first, group = np.unique(pair, return_index=True, return_inverse=True)
-    group = np.asarray(group, np.int64).reshape(-1)
-    coders = _nunique(group, len(pairs), codings["coder"])
+    # one entry per (code, segment, coder), sorted: a pair's first entry is its first coder
+    triples, rows = np.unique(pair * width + coder_ids, return_index=True)
+    pair_of = triples // width
+    starts = np.flatnonzero(np.r_[True, pair_of[1:] != pair_of[:-1]]) if len(triples) \
+        else np.zeros(0, np.int64)
+    first = rows[starts]
+    coders = np.diff(np.r_[starts, len(triples)]).astype(np.int64)
     cand_code = code_ids[first]
     segment_values = codings["segment_id"].to_numpy(np.int64)[first]
     tiebreak = _mix(segment_values, cand_code, seed)

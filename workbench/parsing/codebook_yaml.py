@@ -56,9 +56,9 @@ class _CodebookLoader(yaml.SafeLoader):
             if key_node.value in seen:
                 owner = next((v.value for k, v in node.value if isinstance(k, yaml.ScalarNode)
                               and k.value == "key" and isinstance(v, yaml.ScalarNode)), None)
-                where = f"{owner!r} " if owner else "a mapping "
+                where = f"the entry with key {owner!r}" if owner else "a mapping"
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"{where}has field {key_node.value!r} twice; keep one",
+                    None, None, f"{where} has field {key_node.value!r} twice; keep one",
                     key_node.start_mark,
                 )
             seen.add(key_node.value)

@@ -27,6 +27,8 @@ _SPACE_RUN = re.compile(r"[ \t]*\n[ \t]*")
 
 def clean_turn_text(text: str) -> str:
     """Join the lines of one turn with single spaces and trim the ends."""
+    if "\n" not in text:
+        return text.strip()
     return _SPACE_RUN.sub(" ", text).strip()
 
 
