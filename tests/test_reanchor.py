@@ -255,7 +255,9 @@ POOL = [
     "This moment", "mattered to me.",  # pieces of the coded sentence, never the whole
 ]
 
-turn_texts = st.lists(st.sampled_from(POOL), min_size=1, max_size=3).map(" ".join)
+turn_texts = st.lists(st.sampled_from(POOL), min_size=1, max_size=3).map(" ".join).filter(
+    lambda text: CODED not in text  # the pieces may join into the coded sentence itself
+)
 other_turn = st.tuples(st.sampled_from(["Researcher", "Client"]), turn_texts)
 
 

@@ -6,62 +6,37 @@ segmentation and storage layers and returns dataclasses or tidy DataFrames.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Connection, select
-from tqdm.auto import tqdm
+from sqlalchemy import Connection
 
-from workbench.errors import (
-    ConflictError,
-    DuplicateImportError,
-    NotFoundError,
-    UnknownCodeError,
-    UnknownCoderError,
-)
+from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError
+from workbench.importer import Importer, Progress
 from workbench.model import (
     CaseAttributes,
     Codebook,
     ImportReport,
     ParsedTranscript,
     Segment,
-    SegmentDraft,
     SegmentUnit,
-    UnanchoredCoding,
 )
 from workbench.parsing.attributes import suggest
 from workbench.parsing.codebook_yaml import load_codebook_file
-from workbench.reanchor import Placement, context_of, reanchor
-from workbench.segmentation import segment_transcripts
 from workbench.storage import codings_store as cs
 from workbench.storage import queries
-from workbench.storage.audit_log import audit_events, now, record
+from workbench.storage.audit_log import audit_events, record
 from workbench.storage.codebook_store import (
     current_codebook,
     current_version,
     save_codebook_version,
 )
-from workbench.storage.documents_store import (
-    document_by_name,
-    document_by_sha,
-    document_fingerprint,
-    insert_document,
-    replace_document_content,
-)
+from workbench.storage.documents_store import document_by_name, segment_bounds, segment_by_id
 from workbench.storage.engine import Store, open_store
-from workbench.storage.schema import documents, segments
 
 __all__ = ["Project", "create_project", "open_project"]
-
-T = TypeVar("T")
-Progress = bool | Callable[[Sequence[Any], int, str], Iterable[Any]]
-"""``True``/``False`` for a tqdm bar, or ``f(items, total, label)`` returning an iterable."""
-
 
 def create_project(target: str | Path) -> Project:
     """Create a new project: a SQLite file path or a ``postgresql+psycopg://`` URL."""
@@ -71,25 +46,6 @@ def create_project(target: str | Path) -> Project:
 def open_project(target: str | Path) -> Project:
     """Open an existing project (migrating it to the current schema if needed)."""
     return Project(open_store(target, create=False))
-
-
-def _progress(items: Sequence[T], progress: Progress, label: str) -> Iterable[T]:
-    if callable(progress):
-        return progress(items, len(items), label)
-    return tqdm(items, total=len(items), desc=label, disable=not progress, unit="doc")
-
-
-def _chunks(transcripts: Sequence[ParsedTranscript], turns: int = 2048) -> list[list[ParsedTranscript]]:
-    """Consecutive groups of transcripts holding at least ``turns`` turns (the last may hold fewer)."""
-    chunks: list[list[ParsedTranscript]] = [[]]
-    count = 0
-    for transcript in transcripts:
-        if count >= turns:
-            chunks.append([])
-            count = 0
-        chunks[-1].append(transcript)
-        count += len(transcript.turns)
-    return [chunk for chunk in chunks if chunk]
 
 
 class Project:
@@ -155,145 +111,7 @@ class Project:
         progress: Progress = True,
     ) -> list[ImportReport]:
         """Segment and store already parsed transcripts (see :meth:`import_transcripts`)."""
-        names = [t.name for t in transcripts]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ConflictError(
-                f"document name(s) {', '.join(repeated)} occur more than once in this import; "
-                "give each transcript its own `document:` name."
-            )
-        todo: list[ParsedTranscript] = []
-        reports: dict[str, ImportReport] = {}
-        first_with: dict[str, str] = {}  # sha256 -> first document name in this batch
-        with self.store.reading() as conn:
-            for t in transcripts:
-                earlier = first_with.setdefault(t.sha256, t.name)
-                if earlier != t.name:
-                    raise DuplicateImportError(
-                        f"{t.source or t.name}: same content as {earlier!r} in this import; "
-                        "nothing was imported. Remove the duplicate file, or give it a "
-                        "different case (front matter) if it really is another interview."
-                    )
-                if document_fingerprint(conn, t.name) == (t.sha256, unit):
-                    reports[t.name] = ImportReport(t.name, "unchanged", 0, warnings=t.warnings)
-                    continue
-                twin = document_by_sha(conn, t.sha256)
-                if twin is not None and twin != t.name:
-                    raise DuplicateImportError(
-                        f"{t.source or t.name}: same content as the stored document "
-                        f"{twin!r}; nothing was imported. Remove the duplicate file, or "
-                        "give it a different case (front matter) if it really is another "
-                        "interview."
-                    )
-                todo.append(t)
-        # Segment the next document while a worker thread stores the previous one: SQLite
-        # and PostgreSQL drivers release the GIL while they write.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store") as pool:
-            pending: list[Future[ImportReport]] = []
-            for chunk in _progress(_chunks(todo), progress, "Importing"):
-                # One spaCy pipe per chunk of documents: batches stay full across files.
-                for transcript, drafts in zip(chunk, segment_transcripts(chunk, unit=unit),
-                                              strict=True):
-                    pending.append(pool.submit(self._store_transcript, transcript, drafts, unit))
-                while len(pending) > 1:
-                    self._collect(pending.pop(0), reports)
-            for future in pending:
-                self._collect(future, reports)
-        return [reports[n] for n in names]
-
-    @staticmethod
-    def _collect(future: Future[ImportReport], reports: dict[str, ImportReport]) -> None:
-        report = future.result()
-        reports[report.document] = report
-        for item in report.unanchored:
-            warnings.warn(
-                f"{report.document}: {item.coder}'s coding {item.code!r} on "
-                f"{item.text[:60]!r} could not be re-anchored ({item.reason}); it is kept in "
-                "project.unanchored_codings().",
-                stacklevel=4,
-            )
-
-    def _store_transcript(
-        self, transcript: ParsedTranscript, drafts: list[SegmentDraft], unit: str
-    ) -> ImportReport:
-        with self.store.transaction() as conn:
-            stored = document_by_name(conn, transcript.name)
-            if stored is None:
-                insert_document(conn, transcript, drafts, unit)
-                record(conn, actor=self.actor, action="import", entity="document",
-                       key=transcript.name,
-                       detail={"segments": len(drafts), "source": transcript.source})
-                return ImportReport(transcript.name, "added", len(drafts),
-                                    warnings=transcript.warnings)
-            old = cs.take_codings_of_document(conn, stored.id)
-            replace_document_content(conn, stored.id, transcript, drafts, unit)
-            placed, lost = self._reanchor(conn, stored.id, stored.text, transcript.text, old, drafts)
-            record(conn, actor=self.actor, action="reimport", entity="document",
-                   key=transcript.name,
-                   detail={"segments": len(drafts), "reanchored": placed,
-                           "unanchored": [u.uuid for u in lost]})
-        return ImportReport(transcript.name, "updated", len(drafts), reanchored=placed,
-                            unanchored=tuple(lost), warnings=transcript.warnings)
-
-    def _reanchor(
-        self,
-        conn: Connection,
-        document_id: int,
-        old_text: str,
-        new_text: str,
-        old: list[cs.StoredCoding],
-        drafts: list[SegmentDraft],
-    ) -> tuple[int, list[UnanchoredCoding]]:
-        if not old:
-            return 0, []
-        segment_ids = dict(
-            conn.execute(
-                select(segments.c.idx, segments.c.id).where(segments.c.document_id == document_id)
-            ).all()
-        )
-        code_keys = {v: k for k, v in cs.code_ids(conn, include_retired=True).items()}
-        coder_names = {v: k for k, v in cs.coder_ids(conn).items()}
-        placements = reanchor(old_text, new_text, [(c.start, c.end, c.text) for c in old], drafts)
-        restored: list[dict[str, object]] = []
-        taken: set[tuple[int, int, int]] = set()
-        lost_rows: list[dict[str, object]] = []
-        lost: list[UnanchoredCoding] = []
-        for coding, place in zip(old, placements, strict=True):
-            if isinstance(place, Placement):
-                key = (segment_ids[place.segment_index], coding.code_id, coding.coder_id)
-                if key not in taken:
-                    taken.add(key)
-                    restored.append({
-                        "uuid": coding.uuid, "segment_id": key[0], "code_id": coding.code_id,
-                        "coder_id": coding.coder_id,
-                        "codebook_version_id": coding.codebook_version_id,
-                        "start": place.start, "end": place.end, "text": coding.text,
-                        "is_span": place.is_span, "memo": coding.memo,
-                        "created_at": coding.created_at, "updated_at": coding.updated_at,
-                    })
-                    continue
-                reason = "another coding of the same code by the same coder landed on its segment"
-            else:
-                reason = place
-            before, after = context_of(old_text, coding.start, coding.end)
-            lost_rows.append({
-                "uuid": coding.uuid, "document_id": document_id, "code_id": coding.code_id,
-                "coder_id": coding.coder_id, "codebook_version_id": coding.codebook_version_id,
-                "old_start": coding.start, "old_end": coding.end, "text": coding.text,
-                "context_before": before, "context_after": after, "memo": coding.memo,
-                "reason": reason, "created_at": coding.created_at, "unanchored_at": now(),
-            })
-            lost.append(UnanchoredCoding(
-                uuid=coding.uuid, document="", code=code_keys[coding.code_id],
-                coder=coder_names[coding.coder_id], text=coding.text, memo=coding.memo,
-                reason=reason,
-            ))
-        cs.restore_codings(conn, restored)
-        cs.insert_unanchored(conn, lost_rows)
-        name = conn.execute(select(documents.c.name).where(documents.c.id == document_id)).scalar()
-        lost = [UnanchoredCoding(u.uuid, str(name), u.code, u.coder, u.text, u.memo, u.reason)
-                for u in lost]
-        return len(restored), lost
+        return Importer(self.store, self.actor).run(transcripts, unit=unit, progress=progress)
 
     # -- codebook --------------------------------------------------------------------
     def load_codebook(
@@ -431,18 +249,10 @@ class Project:
     def segment(self, segment_id: int) -> Segment:
         """One segment by id."""
         with self.store.reading() as conn:
-            row = conn.execute(
-                select(segments, documents.c.name.label("document"))
-                .join(documents, documents.c.id == segments.c.document_id)
-                .where(segments.c.id == segment_id)
-            ).first()
-        if row is None:
+            found = segment_by_id(conn, segment_id)
+        if found is None:
             raise NotFoundError(f"no segment with id {segment_id}.")
-        return Segment(
-            id=row.id, document=row.document, turn_index=row.turn_idx, index=row.idx,
-            speaker=row.speaker, role=row.role, start=row.start, end=row.end, text=row.text,
-            video_time=row.video_time,
-        )
+        return found
 
     def codings(
         self,
@@ -526,23 +336,21 @@ class Project:
         memo: str,
         span: tuple[int, int] | None,
     ) -> str:
-        seg = conn.execute(
-            select(segments.c.start, segments.c.end, segments.c.text)
-            .where(segments.c.id == segment_id)
-        ).first()
-        if seg is None:
+        bounds = segment_bounds(conn, segment_id)
+        if bounds is None:
             raise NotFoundError(f"no segment with id {segment_id}; list them with "
                                 "project.segments().")
-        start, end, text, is_span = seg.start, seg.end, seg.text, False
+        start, end, text = bounds
+        seg_start, seg_text, is_span = start, text, False
         if span is not None:
             lo, hi = span
-            if not 0 <= lo < hi <= len(seg.text):
+            if not 0 <= lo < hi <= len(seg_text):
                 raise ValueError(
-                    f"span {span} is not inside the segment (0..{len(seg.text)}); give "
+                    f"span {span} is not inside the segment (0..{len(seg_text)}); give "
                     "(start, end) offsets into the segment text with start < end."
                 )
-            start, end, text = seg.start + lo, seg.start + hi, seg.text[lo:hi]
-            is_span = (lo, hi) != (0, len(seg.text))
+            start, end, text = seg_start + lo, seg_start + hi, seg_text[lo:hi]
+            is_span = (lo, hi) != (0, len(seg_text))
         coding_uuid, created = cs.insert_coding(
             conn, segment_id=segment_id, code_id=code_id, coder_id=coder_id,
             version_id=version, start=start, end=end, text=text, is_span=is_span, memo=memo,

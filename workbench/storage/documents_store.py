@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
-from workbench.model import ParsedTranscript, SegmentDraft
+from workbench.model import ParsedTranscript, Segment, SegmentDraft
 from workbench.storage.audit_log import new_id, now
 from workbench.storage.schema import case_attributes, cases, documents, segments, turns
 
@@ -15,8 +15,12 @@ __all__ = [
     "document_by_name",
     "document_by_sha",
     "document_fingerprint",
+    "document_name",
     "insert_document",
     "replace_document_content",
+    "segment_bounds",
+    "segment_by_id",
+    "segment_ids_by_index",
 ]
 
 
@@ -173,3 +177,40 @@ def replace_document_content(
                 segment_unit=unit, updated_at=now())
     )
     _write_turns_and_segments(conn, document_id, parsed, drafts)
+
+
+def document_name(conn: Connection, document_id: int) -> str:
+    """The name of the document with this id."""
+    return str(conn.execute(select(documents.c.name).where(documents.c.id == document_id)).scalar_one())
+
+
+def segment_ids_by_index(conn: Connection, document_id: int) -> dict[int, int]:
+    """Segment index -> segment id for one document."""
+    rows = conn.execute(
+        select(segments.c.idx, segments.c.id).where(segments.c.document_id == document_id)
+    ).all()
+    return {int(idx): int(sid) for idx, sid in rows}
+
+
+def segment_bounds(conn: Connection, segment_id: int) -> tuple[int, int, str] | None:
+    """``(start, end, text)`` of a segment, or None when there is no such segment."""
+    row = conn.execute(
+        select(segments.c.start, segments.c.end, segments.c.text).where(segments.c.id == segment_id)
+    ).first()
+    return None if row is None else (int(row.start), int(row.end), str(row.text))
+
+
+def segment_by_id(conn: Connection, segment_id: int) -> Segment | None:
+    """One stored segment, or None."""
+    row = conn.execute(
+        select(segments, documents.c.name.label("document"))
+        .join(documents, documents.c.id == segments.c.document_id)
+        .where(segments.c.id == segment_id)
+    ).first()
+    if row is None:
+        return None
+    return Segment(
+        id=row.id, document=row.document, turn_index=row.turn_idx, index=row.idx,
+        speaker=row.speaker, role=row.role, start=row.start, end=row.end, text=row.text,
+        video_time=row.video_time,
+    )
