@@ -8,6 +8,8 @@ SAMPLE := projects/sample.sqlite
 SAMPLE_INPUTS := $(wildcard transcripts/sample/*.ipr.txt) transcripts/sample_codings.csv codebooks/ipr_relational.yaml
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_FLAGS ?=
+# Clinical data: no announcements feed, no update check, loopback only.
+LAB_PRIVACY := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 .PHONY: setup lab sample test lint typecheck unit notebooks browser-deps bench review clean
 
@@ -30,7 +32,7 @@ lab: $(SAMPLE)
 	@echo "Opening JupyterLab on notebooks/ with the sample project $(SAMPLE)."
 	@echo "The URL to open is printed below (http://127.0.0.1:8888/lab?token=...)."
 	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/jupyter lab --notebook-dir=notebooks \
-		--ServerApp.ip=127.0.0.1 --no-browser $(ROOT_FLAG)
+		--ServerApp.ip=127.0.0.1 --no-browser $(LAB_PRIVACY) $(ROOT_FLAG)
 
 review: $(SAMPLE)
 	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/voila notebooks/04_themes.ipynb \
