@@ -89,17 +89,21 @@ def parse_ipr_text(
     """Parse decoded transcript text (LF line ends) into a :class:`ParsedTranscript`."""
     lines = text.split("\n")
     front, body_start = _front_matter(lines, source)
-    speakers = _speakers(front, source)
+    speakers = _speakers(front, source, lines, body_start)
     attrs_extra = front.get("attributes") or {}
     if not isinstance(attrs_extra, dict):
         raise TranscriptError(
-            "front matter 'attributes' must be a mapping of name: value pairs.", path=source, line=1
+            "front matter 'attributes' must be a mapping of name: value pairs.", path=source,
+            line=_line_of_key(lines, "attributes", body_start),
         )
     extra = dict(attrs_extra)
     for key in ("synthetic", "note"):
         if key in front:
             extra[key] = front[key]
-    attributes = case_attributes(front, extra, lambda msg: TranscriptError(msg, path=source, line=1))
+    attributes = case_attributes(
+        front, extra,
+        lambda msg: TranscriptError(msg, path=source, line=_line_of_message(lines, msg, body_start)),
+    )
     name = str(front.get("document") or default_name or "").strip()
     if not name:
         raise TranscriptError("no document name: add `document: NAME` to the front matter.",
@@ -151,13 +155,28 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, object], int
 
 
 def _line_of_key(lines: list[str], key: str, end: int) -> int:
-    for index in range(1, end):
-        if lines[index].startswith(f"{key}:"):
+    """Line number of ``key:`` in the front matter (indented keys match any indentation)."""
+    nested = key != key.lstrip()
+    for index in range(1, min(end, len(lines))):
+        line = lines[index].lstrip() if nested else lines[index]
+        if line.startswith(f"{key.strip()}:"):
             return index + 1
     return 1
 
 
-def _speakers(front: dict[str, object], source: str) -> dict[str, tuple[str, str]]:
+def _line_of_message(lines: list[str], message: str, end: int) -> int:
+    """The front-matter line of the attribute a value error is about (1 when it is missing)."""
+    if " is missing" in message:
+        return 1
+    for key in ("interview_date", "perspective", "session", "dyad", "participant", "outcome_group"):
+        if message.startswith(key) or f"'{key}'" in message:
+            return _line_of_key(lines, key, end)
+    return 1
+
+
+def _speakers(
+    front: dict[str, object], source: str, lines: list[str], end: int
+) -> dict[str, tuple[str, str]]:
     raw = front.get("speakers")
     if not isinstance(raw, dict) or not raw:
         raise TranscriptError(
@@ -173,7 +192,7 @@ def _speakers(front: dict[str, object], source: str) -> dict[str, tuple[str, str
                 f"speaker {label!r} needs a role: `{label}: {{name: ..., role: interviewer}}` "
                 "or role participant.",
                 path=source,
-                line=1,
+                line=_line_of_key(lines, f"  {label}", end),
             )
         role = str(spec["role"]).strip().lower()
         if role not in ROLES:
@@ -181,7 +200,7 @@ def _speakers(front: dict[str, object], source: str) -> dict[str, tuple[str, str
                 f"speaker {label!r} has role {spec['role']!r}{suggest(role, ROLES)}; use "
                 "interviewer or participant.",
                 path=source,
-                line=1,
+                line=_line_of_key(lines, f"  {label}", end),
             )
         speakers[str(label)] = (str(spec.get("name") or label), role)
     return speakers
