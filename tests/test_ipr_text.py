@@ -206,6 +206,8 @@ ERRORS = [
                                "  R: {name: Researcher, role: interviwer}")), 6,
      r"speaker 'R' has role 'interviwer' \(did you mean 'interviewer'\?\); use interviewer or "
      "participant"),
+    ("repeated key", _doc([*HEAD[:-1], "session: 5", "---"]), 8,
+     r"not valid YAML \(a mapping has field 'session' twice; keep one\)"),
     ("attributes not a mapping", _doc([*HEAD[:-1], "attributes: [a, b]", "---"]), 8,
      r"'attributes' must be a mapping"),
     ("undeclared speaker", _doc(body=["R: Hello.", "", "# fine", "T: I am not declared."]), 12,

@@ -33,6 +33,7 @@ import yaml
 from workbench.errors import CodebookError
 from workbench.model import Code, Codebook, Theme
 from workbench.parsing.attributes import suggest
+from workbench.parsing.yaml_loading import NoDuplicateKeysLoader
 
 __all__ = ["codebook_from_mapping", "load_codebook_file", "normalise_colour"]
 
@@ -43,26 +44,6 @@ _CODE_FIELDS = (
 )
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")
 _COLOUR = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
-
-
-class _CodebookLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses a field written twice (PyYAML keeps the last one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[str] = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            if key_node.value in seen:
-                owner = next((v.value for k, v in node.value if isinstance(k, yaml.ScalarNode)
-                              and k.value == "key" and isinstance(v, yaml.ScalarNode)), None)
-                where = f"the entry with key {owner!r}" if owner else "a mapping"
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{where} has field {key_node.value!r} twice; keep one",
-                    key_node.start_mark,
-                )
-            seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
 
 
 def normalise_colour(value: object, where: str) -> str:
@@ -89,7 +70,7 @@ def load_codebook_file(path: str | Path) -> Codebook:
     except UnicodeDecodeError:
         raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8.") from None
     try:
-        data = yaml.load(text, Loader=_CodebookLoader)
+        data = yaml.load(text, Loader=NoDuplicateKeysLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

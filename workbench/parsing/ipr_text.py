@@ -13,6 +13,7 @@ from workbench.model import ROLES, ParsedTranscript, RawTurn
 from workbench.parsing.attributes import STANDARD_KEYS, case_attributes, suggest
 from workbench.parsing.encoding import decode_bytes
 from workbench.parsing.transcript import build_transcript
+from workbench.parsing.yaml_loading import NoDuplicateKeysLoader
 
 __all__ = ["document_name_for", "parse_ipr_text", "parse_video_time", "read_ipr_file"]
 
@@ -21,8 +22,8 @@ _STOP = re.compile(r"^\[(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)\]\s*$
 _TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?$")
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that keeps an impossible date (``2026-02-30``) as text.
+class _FrontMatterLoader(NoDuplicateKeysLoader):
+    """Safe YAML loading that refuses repeated keys and keeps an impossible date as text.
 
     PyYAML raises a bare :class:`ValueError` for those; as text they reach the attribute
     checks, which name the file, the line and the expected format.
