@@ -405,3 +405,18 @@ def test_dropping_a_code_without_codings_retires_it(sqlite_demo):
     assert "unused" not in project.codebook.keys
     with pytest.raises(UnknownCodeError, match="'unused' was removed"):
         project.apply_code(1, "unused", "ana")
+
+
+def test_codings_of_a_retired_code_can_still_be_removed(tmp_path):
+    from workbench.model import Codebook
+    from workbench.testing import DEMO_CODEBOOK, make_demo_project
+
+    project = make_demo_project(tmp_path / "p.sqlite")
+    row = project.codings(coder="ana").query("code == 'withdrawal'").iloc[0]
+    smaller = Codebook(DEMO_CODEBOOK.name, DEMO_CODEBOOK.themes,
+                       tuple(c for c in DEMO_CODEBOOK.codes if c.key != "withdrawal"))
+    project.load_codebook(smaller, retire_missing=True)
+    assert project.remove_code(int(row.segment_id), "withdrawal", "ana") is True
+    left = project.codings(coder="ana")
+    assert not ((left.segment_id == row.segment_id) & (left.code == "withdrawal")).any()
+    project.close()

@@ -107,11 +107,10 @@ def test_sqlite_file_of_another_application(tmp_path):
 def test_empty_sqlite_file_is_not_opened_but_can_be_created(tmp_path):
     path = tmp_path / "empty.sqlite"
     path.touch()
-    with pytest.raises(StorageError, match="is not a workbench project"):
+    with pytest.raises(StorageError, match="is an empty file, not a workbench project"):
         open_project(path)
-    other = tmp_path / "new.sqlite"
-    other.touch()
-    with create_project(other) as project:  # a zero-byte file is taken as "new"
+    assert path.stat().st_size == 0  # the failed open left it untouched
+    with create_project(path) as project:  # a zero-byte file is taken as "new"
         assert project.documents() == []
 
 
@@ -397,3 +396,9 @@ def test_open_store_returns_a_working_store(backend_url):
             assert conn.execute(select(coders.c.name)).scalars().all() == ["x"]
     finally:
         store.close()
+
+
+def test_opening_an_empty_server_database_does_not_create_a_project(pg_url):
+    with pytest.raises(StorageError, match="is not a workbench project .*workbench init"):
+        open_project(pg_url)
+    create_project(pg_url).close()  # still empty, so creating works

@@ -178,7 +178,12 @@ class Project:
             )
         return ids[name]
 
-    def _code_id(self, key: str) -> int:
+    def _code_id(self, key: str, *, retired_ok: bool = False) -> int:
+        if retired_ok:
+            with self.store.reading() as conn:
+                every = cs.code_ids(conn, include_retired=True)
+            if key in every:
+                return every[key]
         if self._code_ids is None or key not in self._code_ids:
             with self.store.reading() as conn:
                 self._code_ids = cs.code_ids(conn)
@@ -365,8 +370,11 @@ class Project:
         return coding_uuid
 
     def remove_code(self, segment_id: int, code: str, coder: str) -> bool:
-        """Remove ``coder``'s coding of ``code`` on a segment; False if there was none."""
-        code_id = self._code_id(code)
+        """Remove ``coder``'s coding of ``code`` on a segment; False if there was none.
+
+        Codings of a retired code can be removed too.
+        """
+        code_id = self._code_id(code, retired_ok=True)
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
             removed = cs.delete_coding(conn, segment_id=segment_id, code_id=code_id,

@@ -150,6 +150,11 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
                 f"no project at {path}; create one with `workbench init {path}` or "
                 "workbench.create_project()."
             )
+        if not create and path.is_file() and path.stat().st_size == 0:
+            raise StorageError(
+                f"{path} is an empty file, not a workbench project; delete it and create the "
+                f"project with `workbench init {path}`."
+            )
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
     engine, location, file_path = _make_engine(target)
@@ -169,9 +174,12 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
         raise StorageError(
             f"{location} holds tables but is not a workbench project; use an empty database."
         )
-    if not create and current is None and file_path is not None:
+    if not create and current is None:
         engine.dispose()
-        raise StorageError(f"{location} is not a workbench project (no schema version found).")
+        raise StorageError(
+            f"{location} is not a workbench project (no schema version found); create one "
+            f"with `workbench init {location}` or workbench.create_project()."
+        )
     if create and current is not None:  # a server database (files were checked above)
         engine.dispose()
         raise StorageError(
