@@ -33,7 +33,7 @@ import yaml
 from workbench.errors import CodebookError
 from workbench.model import Code, Codebook, Theme
 from workbench.parsing.attributes import suggest
-from workbench.parsing.yaml_loading import NoDuplicateKeysLoader
+from workbench.parsing.yaml_loading import load_strict
 
 __all__ = ["codebook_from_mapping", "load_codebook_file", "normalise_colour"]
 
@@ -70,7 +70,7 @@ def load_codebook_file(path: str | Path) -> Codebook:
     except UnicodeDecodeError:
         raise CodebookError(f"{path}: the codebook is not UTF-8 text; save it as UTF-8.") from None
     try:
-        data = yaml.load(text, Loader=NoDuplicateKeysLoader)
+        data = load_strict(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""

@@ -13,7 +13,7 @@ from workbench.model import ROLES, ParsedTranscript, RawTurn
 from workbench.parsing.attributes import STANDARD_KEYS, case_attributes, suggest
 from workbench.parsing.encoding import decode_bytes
 from workbench.parsing.transcript import build_transcript
-from workbench.parsing.yaml_loading import NoDuplicateKeysLoader
+from workbench.parsing.yaml_loading import NoDuplicateKeysLoader, load_strict
 
 __all__ = ["document_name_for", "parse_ipr_text", "parse_video_time", "read_ipr_file"]
 
@@ -132,7 +132,7 @@ def _front_matter(lines: list[str], source: str) -> tuple[dict[str, object], int
             line=1,
         )
     try:
-        front = yaml.load("\n".join(lines[1:number]), Loader=_FrontMatterLoader) or {}
+        front = load_strict("\n".join(lines[1:number]), _FrontMatterLoader) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

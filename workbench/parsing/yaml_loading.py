@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["NoDuplicateKeysLoader"]
+__all__ = ["NoDuplicateKeysLoader", "load_strict"]
 
 
 class NoDuplicateKeysLoader(yaml.SafeLoader):
@@ -31,3 +31,31 @@ class NoDuplicateKeysLoader(yaml.SafeLoader):
                 )
             seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
+
+
+def load_strict(text: str, loader: type[NoDuplicateKeysLoader] = NoDuplicateKeysLoader) -> Any:
+    """Parse ``text`` with ``loader``, using libyaml's fast parser when PyYAML has it.
+
+    On an error the pure-Python parser runs again, because its messages and line numbers
+    point closer to the mistake than libyaml's.
+    """
+    fast = _FAST.get(loader)
+    if fast is None and _CParser is not None:
+        fast = _FAST[loader] = type(f"C{loader.__name__}", (_CParser, loader), {"__init__": _c_init})
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.load(text, Loader=loader)
+
+
+_FAST: dict[type, Any] = {}
+_CParser: Any = getattr(yaml, "cyaml", None) and getattr(yaml.cyaml, "CParser", None)
+"""libyaml's parser, or None when PyYAML was built without it."""
+
+
+def _c_init(self: Any, stream: str) -> None:
+    _CParser.__init__(self, stream)
+    yaml.constructor.SafeConstructor.__init__(self)
+    yaml.resolver.Resolver.__init__(self)

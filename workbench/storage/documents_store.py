@@ -118,13 +118,13 @@ def _write_turns_and_segments(
     turn_ids = dict(
         conn.execute(select(turns.c.idx, turns.c.id).where(turns.c.document_id == document_id)).all()
     )
-    by_index = parsed.turns
-    _bulk_insert(conn, segments, _SEGMENT_COLUMNS, [
-        (document_id, turn_ids[d.turn_index], d.turn_index, d.index,
-         by_index[d.turn_index].speaker, by_index[d.turn_index].role, d.start, d.end, d.text,
-         by_index[d.turn_index].video_time)
-        for d in drafts
-    ])
+    per_turn = [(turn_ids[t.index], t.speaker, t.role, t.video_time) for t in parsed.turns]
+    rows = []
+    for turn_index, index, start, end, text in drafts:
+        turn_id, speaker, role, video_time = per_turn[turn_index]
+        rows.append((document_id, turn_id, turn_index, index, speaker, role, start, end, text,
+                     video_time))
+    _bulk_insert(conn, segments, _SEGMENT_COLUMNS, rows)
 
 
 def insert_document(
