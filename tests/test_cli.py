@@ -1,0 +1,101 @@
+"""The `workbench` command: every subcommand, one-line errors, exit codes, progress on stderr."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from workbench import open_project
+from workbench.cli import main
+from workbench.testing import demo_transcript
+
+ROOT = Path(__file__).resolve().parents[1]
+CODEBOOK = ROOT / "codebooks" / "ipr_relational.yaml"
+
+
+@pytest.fixture
+def transcripts(tmp_path: Path) -> list[Path]:
+    paths = []
+    for dyad in ("D1", "D2"):
+        path = tmp_path / f"{dyad}_S3_client.ipr.txt"
+        path.write_text(demo_transcript(dyad, 3, "client"), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_init_import_codebook_coder_info_export(tmp_path, transcripts, capsys):
+    project = str(tmp_path / "study.sqlite")
+    assert main(["init", project]) == 0
+    assert main(["import", project, *map(str, transcripts)]) == 0
+    out = capsys.readouterr().out
+    assert "D1_S3_client: added (" in out and "D2_S3_client: added (" in out
+    assert main(["import", project, str(transcripts[0])]) == 0
+    assert "D1_S3_client: unchanged" in capsys.readouterr().out
+    assert main(["codebook", "load", project, str(CODEBOOK)]) == 0
+    assert "codebook version 1: IPR relational codebook" in capsys.readouterr().out
+    assert main(["coder", "add", project, "maria", "tom"]) == 0
+    assert "coders: maria, tom" in capsys.readouterr().out
+
+    with open_project(project) as opened:
+        segment = int(opened.segments(role="participant").segment_id.iloc[0])
+        opened.apply_code(segment, "anxiety", "maria", memo="nervous")
+    assert main(["info", project]) == 0
+    info = capsys.readouterr().out
+    assert "documents:  2" in info and "codings:    1" in info and "maria: 1" in info
+    assert "15 codes in 4 themes" in info
+
+    out_csv = tmp_path / "out" / "codings.csv"
+    assert main(["export", "codings", project, str(out_csv)]) == 0
+    exported = pd.read_csv(out_csv)
+    assert list(exported.code) == ["anxiety"] and list(exported.memo) == ["nervous"]
+    assert {"dyad", "perspective", "theme", "coder", "text"} <= set(exported.columns)
+
+
+def test_errors_print_one_line_and_exit_2(tmp_path, transcripts, capsys):
+    missing = str(tmp_path / "missing.sqlite")
+    assert main(["info", missing]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("workbench: error: no project at")
+    assert "workbench init" in err[0]
+
+    project = str(tmp_path / "p.sqlite")
+    main(["init", project])
+    bad = tmp_path / "bad.ipr.txt"
+    bad.write_text(demo_transcript("D3", 3, "client").replace("R: What", "Q: What", 1),
+                   encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", project, str(transcripts[0]), str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.ipr.txt, line" in err[0] and "declared speaker" in err[0]
+    with open_project(project) as opened:
+        assert opened.documents() == []  # nothing half-imported
+
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(CODEBOOK.read_text(encoding="utf-8").replace("definition:", "defintion:", 1),
+                    encoding="utf-8")
+    assert main(["codebook", "load", project, str(typo)]) == 2
+    err = capsys.readouterr().err
+    assert "unknown field 'defintion' (did you mean 'definition'?)" in err
+    assert main(["import", project, str(tmp_path / "nothere.ipr.txt")]) == 2
+    assert "workbench: error:" in capsys.readouterr().err
+
+
+def test_console_script_shows_progress_and_no_traceback(tmp_path, transcripts):
+    project = str(tmp_path / "p.sqlite")
+    script = Path(sys.executable).with_name("workbench")
+    run = subprocess.run([str(script), "init", project], capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 0, run.stderr
+    run = subprocess.run([str(script), "import", project, *map(str, transcripts)],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "Importing" in run.stderr  # the progress bar goes to stderr
+    run = subprocess.run([str(script), "codebook", "load", project, str(tmp_path / "none.yaml")],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip().startswith("workbench: error:")
