@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import plotly.graph_objects as go
 import pytest
 
-from workbench import Project, ThemeExplorer, frequencies, theme_explorer
+from workbench import Project, ThemeExplorer, figure_output, frequencies, theme_explorer
 from workbench.errors import SummaryInputError
+
+PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def _shown(view: Any) -> dict[str, Any]:
+    """The plotly JSON the view's figure box shows."""
+    (output,) = view.figure_box.children
+    (item,) = output.outputs
+    return dict(item["data"][PLOTLY])
 
 
 def test_controller_filters_and_figure(sqlite_demo: Project) -> None:
@@ -42,7 +54,9 @@ def test_view_dropdowns_drive_the_figure(sqlite_demo: Project) -> None:
     view = theme_explorer(sqlite_demo)
     before = view.figure
     assert len(before.data) == 20
+    assert len(_shown(view)["data"]) == 20
     view.dropdowns["outcome_group"].value = "poor"
+    assert len(_shown(view)["data"]) == 10                     # the output shows the new figure
     assert view.controller.filter.outcome_group == "poor"
     assert {t.xaxis for t in view.figure.data} == {"x", "x2"}  # one column, two rows
     assert view.figure is not before
@@ -53,3 +67,12 @@ def test_view_dropdowns_drive_the_figure(sqlite_demo: Project) -> None:
     view.dropdowns["outcome_group"].value = ""
     assert len(view.figure.data) == 20
     assert not view.errors.outputs
+
+
+def test_figure_output_holds_the_figure_as_state() -> None:
+    figure = go.Figure(go.Bar(x=[1, 2], y=[3, 4]), layout={"title": "t"})
+    output = figure_output(figure)
+    (item,) = output.outputs
+    assert item["output_type"] == "display_data"
+    assert item["data"][PLOTLY]["data"][0]["y"] == [3, 4]
+    assert item["data"]["text/plain"] == "plotly figure: t"

@@ -62,6 +62,7 @@ from workbench.views.theme_explorer import (
     ThemeExplorer,
     ThemeExplorerView,
     ThemeFilter,
+    figure_output,
     theme_explorer,
 )
 
@@ -115,6 +116,7 @@ __all__ = [
     "export_qdc",
     "export_qdpx",
     "export_tables",
+    "figure_output",
     "frequencies",
     "frequency_figure",
     "import_qdpx",

@@ -159,9 +159,10 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "report":
             from workbench.report import write_report
 
-            report = write_report(project, args.out, tables_dir=args.tables_dir)
-            where = f"; {len(report.tables)} tables in {args.tables_dir}" if args.tables_dir else ""
-            print(f"wrote {args.out} ({len(report.figures)} figures{where})")
+            theme_report = write_report(project, args.out, tables_dir=args.tables_dir)
+            where = (f"; {len(theme_report.tables)} tables in {args.tables_dir}"
+                     if args.tables_dir else "")
+            print(f"wrote {args.out} ({len(theme_report.figures)} figures{where})")
         elif args.command == "export" and args.what != "codings":
             _export(project, args.what, args.out)
         elif args.command == "export":

@@ -205,6 +205,11 @@ def _e(text: object) -> str:
     return html.escape("" if text is None else str(text))
 
 
+def _safe_colour(colour: str) -> str:
+    """A hex colour for a style attribute; anything else becomes the neutral grey."""
+    return colour if re.fullmatch(r"#[0-9A-Fa-f]{3,8}", colour) else fg.UNKNOWN_COLOUR
+
+
 def _anchor(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
@@ -225,15 +230,15 @@ def _exemplars_html(picks: pd.DataFrame, codebook: Codebook) -> str:
     colours = fg.code_colours(codebook)
     parts: list[str] = []
     for code, rows in picks.groupby("code", sort=False):
-        colour = _e(colours.get(str(code), fg.UNKNOWN_COLOUR))
+        colour = _safe_colour(colours.get(str(code), fg.UNKNOWN_COLOUR))
         name = _e(rows["code_name"].iloc[0])
         parts.append(f'<h3 style="--c:{colour}"><span class="swatch"></span>{name} '
                      f"<small>({_e(code)})</small></h3>")
         for row in rows.itertuples():
             where = ", ".join(
-                f"{label} {_e(getattr(row, col))}"
-                for label, col in (("dyad", "dyad"), ("session", "session"),
-                                   ("", "perspective"), ("outcome", "outcome_group"))
+                f"{label}{_e(getattr(row, col))}"
+                for label, col in (("dyad ", "dyad"), ("session ", "session"),
+                                   ("", "perspective"), ("outcome ", "outcome_group"))
                 if hasattr(row, col) and pd.notna(getattr(row, col))
             )
             time = format_video_time(row.video_time) if pd.notna(getattr(row, "video_time",
@@ -281,7 +286,7 @@ moment (greedy nearest pairing without reuse).</p>
 <h2 id="figures">Figures</h2>{"".join(figures)}
 <h2 id="exemplars">Exemplar quotes</h2>
 <p>Per code, quotes from different transcripts first, then those more coders applied the
-code to; ties broken by a seeded content hash (reproducible).</p>
+code to; ties broken by a seeded hash of segment and code (reproducible).</p>
 {_exemplars_html(report.exemplars, report.codebook)}
 <h2 id="agreement">Agreement summary</h2><p class="note">{_e(report.agreement_note)}</p>
 {agreement}

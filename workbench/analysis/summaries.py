@@ -28,6 +28,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from workbench.analysis._groups import (
+    IntArray,
+    combine,
+    compact,
+    factorize,
+    mix,
+    nunique,
+    rank_within,
+    sort_order,
+)
 from workbench.errors import SummaryInputError
 from workbench.model import Codebook
 
@@ -40,7 +50,6 @@ __all__ = [
     "frequencies",
 ]
 
-IntArray = npt.NDArray[np.int64]
 Level = Literal["code", "theme"]
 
 #: Grouping columns the issue asks for; any column of the codings frame works.
@@ -48,7 +57,6 @@ FREQUENCY_GROUPS: tuple[str, ...] = ("perspective", "dyad", "session", "outcome_
 #: Count columns of :func:`frequencies`, in order.
 COUNT_COLUMNS: tuple[str, ...] = ("codings", "segments", "transcripts", "participants")
 
-_DENSE_LIMIT = 1 << 24  # bincount over a dense key space up to this size, else np.unique
 _CASE_CARRY = ("code_name", "theme", "speaker", "role", "document", "dyad", "session",
                "perspective", "participant", "outcome_group", "video_time")
 
@@ -74,95 +82,6 @@ def _as_list(by: str | Sequence[str]) -> list[str]:
 
 
 # -- private helpers ----------------------------------------------------------------------
-def _factorize(
-    values: pd.Series, order: Sequence[object] | None = None
-) -> tuple[IntArray, pd.Index]:
-    """Integer codes and the values in code order: ``order`` first (all of it, present or
-    not), then the other values sorted; a missing value is its own, last value.
-
-    One hashing pass over ``values``; the ordering is done on the distinct values only.
-    """
-    raw, uniq = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Index(uniq)
-    if order is not None:
-        labels = list(order)
-        extra = sorted(set(distinct) - set(labels), key=str)
-        labels += extra
-        position = {v: i for i, v in enumerate(labels)}
-        remap = np.array([position[v] for v in distinct], np.int64)
-        index = pd.Index(labels, dtype=object)
-    else:
-        try:
-            perm = np.argsort(distinct.to_numpy(), kind="stable")
-        except TypeError:  # values of mixed types: keep order of first appearance
-            perm = np.arange(len(distinct))
-        remap = np.empty(len(perm), np.int64)
-        remap[perm] = np.arange(len(perm))
-        index = distinct.take(perm)
-    codes = np.asarray(raw, np.int64)
-    missing = codes < 0
-    codes = remap[np.where(missing, 0, codes)] if len(remap) else np.zeros(len(codes), np.int64)
-    if missing.any():
-        codes[missing] = len(index)
-        index = index.append(pd.Index([np.nan], dtype=index.dtype if len(index) else object))
-    return codes, index
-
-
-def _combine(codes: Sequence[IntArray], sizes: Sequence[int]) -> tuple[IntArray, IntArray]:
-    """Compact group ids (lexicographic in the factor orders) and each group's key tuple.
-
-    Returns ``(group, keys)``: ``group`` shape (n,), ``keys`` shape (n_groups, n_factors).
-    """
-    n = len(codes[0]) if codes else 0
-    shape = tuple(max(s, 1) for s in sizes)
-    space = int(np.prod(shape, dtype=np.float64))
-    if space < 2**62:
-        flat = np.ravel_multi_index(tuple(codes), shape).astype(np.int64)
-        if space <= max(4 * n, 1 << 16):
-            present = np.bincount(flat, minlength=space) > 0
-            uniq = np.flatnonzero(present)
-            lookup = np.zeros(space, np.int64)
-            lookup[uniq] = np.arange(len(uniq))
-            group = lookup[flat]
-        else:
-            uniq, group = np.unique(flat, return_inverse=True)
-        keys = np.column_stack(np.unravel_index(uniq, shape)) if len(uniq) \
-            else np.zeros((0, len(codes)), np.int64)
-        return np.asarray(group, np.int64).reshape(-1), np.asarray(keys, np.int64)
-    stacked = np.column_stack(codes)
-    keys, group = np.unique(stacked, axis=0, return_inverse=True)
-    return np.asarray(group, np.int64).reshape(-1), np.asarray(keys, np.int64)
-
-
-def _compact(values: IntArray) -> tuple[IntArray, IntArray]:
-    """Sorted distinct non-negative ``values`` and each value's index among them."""
-    if not len(values):
-        return values, values
-    space = int(values.max()) + 1
-    if space <= max(4 * len(values), 1 << 16):
-        present = np.bincount(values, minlength=space) > 0
-        uniq = np.flatnonzero(present).astype(np.int64)
-        lookup = np.zeros(space, np.int64)
-        lookup[uniq] = np.arange(len(uniq))
-        return uniq, lookup[values]
-    uniq, inverse = np.unique(values, return_inverse=True)
-    return uniq.astype(np.int64), np.asarray(inverse, np.int64).reshape(-1)
-
-
-def _nunique(group: IntArray, n_groups: int, values: pd.Series) -> IntArray:
-    """Distinct non-missing ``values`` per group, shape (n_groups,)."""
-    ids, uniq = pd.factorize(values, use_na_sentinel=True)
-    ids = np.asarray(ids, np.int64)
-    valid = ids >= 0
-    width = max(len(uniq), 1)
-    pairs = group[valid] * width + ids[valid]
-    if n_groups * width <= _DENSE_LIMIT:
-        seen = np.bincount(pairs, minlength=n_groups * width).reshape(n_groups, width) > 0
-        return seen.sum(axis=1).astype(np.int64)
-    distinct = np.unique(pairs)
-    return np.bincount(distinct // width, minlength=n_groups).astype(np.int64)
-
-
 def _key_order(codebook: Codebook | None, level: Level) -> list[str] | None:
     if codebook is None:
         return None
@@ -222,17 +141,17 @@ def frequencies(
     _require(codings, [*groups, key, "segment_id", "document", "participant"], "frequencies")
     if key in groups:
         raise SummaryInputError(f"frequencies: {key!r} is the counted key; do not group by it.")
-    factors = [_factorize(codings[g]) for g in groups]
-    key_codes, key_values = _factorize(codings[key], _key_order(codebook, level))
+    factors = [factorize(codings[g]) for g in groups]
+    key_codes, key_values = factorize(codings[key], _key_order(codebook, level))
     sizes = [len(u) for _, u in factors] + [len(key_values)]
-    group, keys = _combine([c for c, _ in factors] + [key_codes], sizes)
+    group, keys = combine([c for c, _ in factors] + [key_codes], sizes)
     n_groups = len(keys)
     out = pd.DataFrame({g: _take(factors[i][1], keys[:, i]) for i, g in enumerate(groups)})
     out[key] = _take(key_values, keys[:, -1]).astype(object)
     out["codings"] = np.bincount(group, minlength=n_groups).astype(np.int64)
-    out["segments"] = _nunique(group, n_groups, codings["segment_id"])
-    out["transcripts"] = _nunique(group, n_groups, codings["document"])
-    out["participants"] = _nunique(group, n_groups, codings["participant"])
+    out["segments"] = nunique(group, n_groups, codings["segment_id"])
+    out["transcripts"] = nunique(group, n_groups, codings["document"])
+    out["participants"] = nunique(group, n_groups, codings["participant"])
     if codebook is not None:
         out = _complete(out, groups, key, _key_order(codebook, level) or [])
     names = _names(codings, codebook, level)
@@ -288,7 +207,7 @@ def cooccurrence(
         raise SummaryInputError(f"window must be a whole number of segments >= 0, not {window!r}.")
     _require(codings, ["document", "segment_index", "code"], "cooccurrence")
     order = _key_order(codebook, "code")
-    code_ids, code_values = _factorize(codings["code"], order)
+    code_ids, code_values = factorize(codings["code"], order)
     anchors, near, _ = _incidence(codings, code_ids, len(code_values), window)
     exact = np.float32 if len(anchors) < 2**24 else np.float64  # counts <= segments
     counts = anchors.T.astype(exact) @ near.astype(exact)
@@ -305,7 +224,7 @@ def _incidence(
     index = codings["segment_index"].to_numpy(dtype=np.int64)
     stride = int(index.max()) + 2 * window + 2 if len(index) else 1
     position = doc_ids * stride + index
-    positions, row = _compact(position)
+    positions, row = compact(position)
     anchors = np.zeros((len(positions), n_codes), dtype=bool)
     anchors[row, code_ids] = True
     near = anchors.copy()
@@ -336,8 +255,8 @@ def code_case_matrix(
     if value not in ("segments", "codings"):
         raise SummaryInputError(f"value must be 'segments' or 'codings', not {value!r}.")
     _require(codings, ["code", "segment_id", case], "code_case_matrix")
-    code_ids, code_values = _factorize(codings["code"], _key_order(codebook, "code"))
-    case_ids, case_values = _factorize(codings[case])
+    code_ids, code_values = factorize(codings["code"], _key_order(codebook, "code"))
+    case_ids, case_values = factorize(codings[case])
     n_codes, n_cases = len(code_values), len(case_values)
     cell = code_ids * max(n_cases, 1) + case_ids
     if value == "codings":
@@ -383,9 +302,9 @@ def exemplars(
         raise SummaryInputError(f"n must be a whole number >= 1, not {n!r}.")
     _require(codings, ["code", "segment_id", "document", "coder", "text"], "exemplars")
     order = _key_order(codebook, "code")
-    code_ids, _ = _factorize(codings["code"], order)
+    code_ids, _ = factorize(codings["code"], order)
     seg_ids = np.asarray(pd.factorize(codings["segment_id"])[0], np.int64)
-    coder_ids, coder_names = _factorize(codings["coder"])
+    coder_ids, coder_names = factorize(codings["coder"])
     width = len(coder_names) or 1
     pair = code_ids * (int(seg_ids.max()) + 1 if len(seg_ids) else 1) + seg_ids
     # one entry per (code, segment, coder), sorted: a pair's first entry is its first coder
@@ -397,12 +316,12 @@ def exemplars(
     coders = np.diff(np.r_[starts, len(triples)]).astype(np.int64)
     cand_code = code_ids[first]
     segment_values = codings["segment_id"].to_numpy(np.int64)[first]
-    tiebreak = _mix(segment_values, cand_code, seed)
+    tiebreak = mix(segment_values, cand_code, seed)
     doc_ids = np.asarray(pd.factorize(codings["document"])[0], np.int64)[first]
     fewer = int(coders.max(initial=0)) - coders  # more coders first
-    spread = _rank_within(cand_code * (int(doc_ids.max()) + 1 if len(doc_ids) else 1) + doc_ids,
+    spread = rank_within(cand_code * (int(doc_ids.max()) + 1 if len(doc_ids) else 1) + doc_ids,
                           fewer, tiebreak)
-    chosen = _order([cand_code, spread, fewer], tiebreak)
+    chosen = sort_order([cand_code, spread, fewer], tiebreak)
     sorted_code = cand_code[chosen]
     starts = np.r_[0, np.flatnonzero(sorted_code[1:] != sorted_code[:-1]) + 1] \
         if len(chosen) else np.zeros(0, np.int64)
@@ -423,46 +342,6 @@ def exemplars(
             result[column] = out[column]
     result["segment_id"] = out["segment_id"]
     return result
-
-
-def _mix(segment_ids: IntArray, code_ids: IntArray, seed: int) -> npt.NDArray[np.uint64]:
-    """A seeded 64-bit hash of (segment id, code) (splitmix64 finaliser), vectorised."""
-    with np.errstate(over="ignore"):
-        x = (segment_ids.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-             + code_ids.astype(np.uint64) * np.uint64(0xD1B54A32D192ED03)
-             + np.uint64(seed % 2**64))
-        x ^= x >> np.uint64(30)
-        x *= np.uint64(0xBF58476D1CE4E5B9)
-        x ^= x >> np.uint64(27)
-        x *= np.uint64(0x94D049BB133111EB)
-        x ^= x >> np.uint64(31)
-    return x
-
-
-def _order(parts: Sequence[IntArray], tiebreak: npt.NDArray[np.uint64]) -> IntArray:
-    """Stable sort order by ``parts`` (non-negative ints, most significant first), then
-    ``tiebreak``: one argsort of a packed 64-bit key when the parts fit, else a lexsort."""
-    bits = [max(int(p.max()).bit_length(), 1) if len(p) else 1 for p in parts]
-    if sum(bits) <= 48:
-        key = np.zeros(len(tiebreak), np.uint64)
-        for part, width in zip(parts, bits, strict=True):
-            key = (key << np.uint64(width)) | part.astype(np.uint64)
-        rest = 64 - sum(bits)
-        key = (key << np.uint64(rest)) | (tiebreak >> np.uint64(64 - rest))
-        return np.argsort(key, kind="stable").astype(np.int64)
-    return np.lexsort((tiebreak, *reversed(list(parts)))).astype(np.int64)
-
-
-def _rank_within(group: IntArray, primary: IntArray, tiebreak: npt.NDArray[np.uint64]) -> IntArray:
-    """0-based rank of each row inside its group, ordered by ``primary`` then ``tiebreak``."""
-    order = _order([group, primary], tiebreak)
-    sorted_group = group[order]
-    starts = np.r_[0, np.flatnonzero(sorted_group[1:] != sorted_group[:-1]) + 1] \
-        if len(order) else np.zeros(0, np.int64)
-    first_of = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order)) - first_of
-    return rank
 
 
 def _memos(codings: pd.DataFrame, codes: pd.Series, segment_ids: pd.Series) -> list[str]:

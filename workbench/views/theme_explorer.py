@@ -5,10 +5,17 @@ current :class:`ThemeFilter` (outcome group, perspective, coder; ``None`` means 
 builds the filtered frequency table and figure with the package functions. It imports no
 ipywidgets, so tests drive it directly.
 
-:class:`ThemeExplorerView` is the thin ipywidgets view: three dropdowns and an ``Output``
-that re-renders the controller's figure on every change (errors from callbacks are shown
-in a second ``Output``, since widgets otherwise swallow them). It is read-only: nothing is
-written to the project.
+:class:`ThemeExplorerView` is the thin ipywidgets view: three dropdowns and a box holding
+the controller's figure, redrawn on every change (errors from callbacks are shown in an
+``Output``, since widgets otherwise swallow them). It is read-only: nothing is written to
+the project.
+
+Figures are shown with :func:`figure_output`: an ``Output`` widget whose ``outputs`` state
+holds the figure, set from Python (not captured from a running cell); a filter change
+replaces that state. Voila draws such state as JupyterLab does; when a figure is instead
+captured into a live ``Output`` during a callback, Voila hands the plotly renderer a bare
+output model without ``setData`` (which the renderer calls after drawing, to cache a PNG)
+and the browser logs a ``TypeError``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,14 @@ from workbench.model import Codebook
 from workbench.project import Project
 from workbench.views.figures import frequency_figure
 
-__all__ = ["FILTER_FIELDS", "ThemeExplorer", "ThemeExplorerView", "ThemeFilter", "theme_explorer"]
+__all__ = [
+    "FILTER_FIELDS",
+    "ThemeExplorer",
+    "ThemeExplorerView",
+    "ThemeFilter",
+    "figure_output",
+    "theme_explorer",
+]
 
 #: The filterable columns of the codings frame, in display order.
 FILTER_FIELDS: tuple[str, ...] = ("outcome_group", "perspective", "coder")
@@ -135,15 +149,15 @@ class ThemeExplorerView:
             )
             for name in FILTER_FIELDS
         }
-        self.output = widgets.Output()
         self.errors = widgets.Output()
         self.figure: go.Figure = controller.figure()
+        self.figure_out = figure_output(self.figure)
+        self.figure_box = widgets.VBox([self.figure_out], layout=widgets.Layout(width="100%"))
         for dropdown in self.dropdowns.values():
             dropdown.observe(self._on_change, names="value")
         self.widget = widgets.VBox([
-            widgets.HBox(list(self.dropdowns.values())), self.output, self.errors,
+            widgets.HBox(list(self.dropdowns.values())), self.figure_box, self.errors,
         ])
-        self._render()
 
     def _on_change(self, change: dict[str, Any]) -> None:
         self.errors.clear_output()
@@ -156,16 +170,33 @@ class ThemeExplorerView:
                 print(f"error: {exc}")
 
     def _render(self) -> None:
-        from IPython.display import display
-
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(self.figure)
+        self.figure_out.outputs = (_display_item(self.figure),)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         display(self.widget)
+
+
+def figure_output(figure: go.Figure) -> Any:
+    """An ``ipywidgets.Output`` whose state holds ``figure`` (see the module docstring).
+
+    Works in notebooks, on the Voila page and in plain Python (tests).
+    """
+    import ipywidgets as widgets
+
+    output = widgets.Output(layout=widgets.Layout(width="100%"))
+    output.outputs = (_display_item(figure),)
+    return output
+
+
+def _display_item(figure: go.Figure) -> dict[str, Any]:
+    """The figure as one ``display_data`` output (plotly's JSON mimetype and a text line)."""
+    import plotly.io as pio
+
+    bundle = dict(pio.renderers["plotly_mimetype"].to_mimebundle(figure.to_dict()))
+    bundle["text/plain"] = "plotly figure: " + str(figure.layout.title.text or "")
+    return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
 def theme_explorer(project: Project, *, value: str = "segments") -> ThemeExplorerView:

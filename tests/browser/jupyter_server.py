@@ -1,0 +1,214 @@
+"""Helpers shared by the browser tests: Debian's Chromium, JupyterLab and Voila servers.
+
+Every server runs on a free 127.0.0.1 port with throw-away config, settings, runtime and
+IPython folders (JupyterLab's news and update checks off), in its own process group, and
+is stopped with its kernels afterwards. Chromium is Debian's ``/usr/bin/chromium`` driven
+by Playwright (never ``playwright install``); without it a test skips, except under
+``CI=true``, where it fails.
+
+This file shares its name with the ``jupyter_server`` package, so load it by path, not by
+``import jupyter_server``::
+
+    spec = importlib.util.spec_from_file_location("wb_browser", Path(__file__).with_name(
+        "jupyter_server.py"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() == "true"
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+T = TypeVar("T")
+
+
+def require_browser() -> None:
+    """Skip (fail under ``CI=true``) unless Chromium and playwright are there."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the Python package playwright is missing (pip install -e '.[dev]')"
+    if problem is None:
+        return
+    message = (f"{problem}; install Debian's chromium (`apt-get install chromium`, or `make "
+               "browser-deps` as root). Never `playwright install`.")
+    if IN_CI:
+        pytest.fail("CI=true: " + message)
+    pytest.skip(message)
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Headless Debian Chromium through Playwright."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                      headless=True)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a request URL stays on this machine (data:, blob: and file: URLs do)."""
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "file", "about") or parsed.hostname in LOOPBACK
+
+
+@dataclass
+class Server:
+    """A running Jupyter server (JupyterLab or Voila)."""
+
+    url: str
+    token: str
+    log: Path
+    process: subprocess.Popen[bytes]
+    runtime: Path
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the server's log (for failure messages)."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def isolated_env(base: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment with throw-away Jupyter folders under ``base`` (news and updates off)."""
+    dirs = {name: base / name for name in ("config", "settings", "workspaces", "runtime",
+                                            "ipython", "data")}
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    notification = dirs["settings"] / "@jupyterlab" / "apputils-extension"
+    notification.mkdir(parents=True, exist_ok=True)
+    (notification / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
+        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
+        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+        "IPYTHONDIR": str(dirs["ipython"]),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(extra or {}),
+    }
+
+
+def _root_flag() -> list[str]:
+    return ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+
+
+@contextlib.contextmanager
+def _serve(command: list[str], cwd: Path, env: dict[str, str], log: Path, url: str,
+           token: str, probe: str, what: str) -> Iterator[Server]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(url, token, log, process, Path(env["JUPYTER_RUNTIME_DIR"]))
+    try:
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"{what} exited with {process.returncode}:\n{server.log_tail()}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2) as response:
+                    return bool(response.status == 200)
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_for(ready, 90, f"{what} to answer")
+        yield server
+    finally:
+        stop(process)
+        kill_kernels_of(server.runtime)
+
+
+@contextlib.contextmanager
+def jupyterlab(root_dir: Path, base: Path,
+               extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """JupyterLab serving ``root_dir`` on 127.0.0.1 with a random token."""
+    port, token = free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}", f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly", *_root_flag(),
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _serve(command, root_dir, isolated_env(base, extra_env), base / "jupyterlab.log", url,
+                token, f"{url}/api/status?token={token}", "JupyterLab") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def voila(notebook: Path, base: Path,
+          extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """Voila serving one notebook on 127.0.0.1 (no token: Voila's default, loopback only)."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    with _serve(command, notebook.parent, isolated_env(base, extra_env), base / "voila.log",
+                url, "", f"{url}/voila/templates/lab/static/index.css", "Voila") as server:
+        yield server
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by this module (its own process group) and its children."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # anything left in the group
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def kill_kernels_of(runtime: Path) -> None:
+    """Kill kernels a server left behind: processes whose command line names a connection
+    file in this server's runtime folder (found by pid in /proc)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            if str(runtime).encode() in cmdline.read_bytes():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(cmdline.parent.name), signal.SIGKILL)
