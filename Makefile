@@ -64,7 +64,8 @@ notebooks: $(SAMPLE)
 test: lint typecheck unit notebooks
 
 bench: $(SAMPLE)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@status=0; for script in benchmarks/bench_*.py; do echo "== $$script"; \
+		$(BIN)/python $$script || status=1; done; exit $$status
 
 clean:
 	rm -rf build test-artifacts benchmarks/out .pytest_cache .mypy_cache .ruff_cache
