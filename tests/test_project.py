@@ -477,22 +477,3 @@ def _apply_sample_codings(project) -> int:
     project.apply_codes(items)  # one transaction
     return len({(i[0], i[1], i[2]) for i in items})  # a repeated coding is stored once
 
-
-def test_large_batches_store_from_a_separate_process_with_the_same_result(tmp_path):
-    """The storage process (used for big imports) stores exactly what the thread stores."""
-    from workbench.importer import Importer
-    from workbench.parsing.ipr_text import parse_ipr_text
-    from workbench.testing import demo_transcript
-
-    parsed = [parse_ipr_text(demo_transcript(d, 3, p), source=f"{d}{p}.txt")
-              for d in ("D1", "D2") for p in ("client", "therapist")]
-    frames = []
-    for name, threshold in (("thread", 10**9), ("process", 0)):
-        project = create_project(tmp_path / f"{name}.sqlite")
-        reports = Importer(project.store, process_threshold=threshold).run(parsed, progress=False)
-        assert [r.status for r in reports] == ["added"] * 4
-        frames.append(project.segments(with_attributes=False).drop(columns="segment_id"))
-        audit = project.audit_log()
-        assert list(audit.action) == ["import"] * 4
-        project.close()
-    pd.testing.assert_frame_equal(frames[0], frames[1])
