@@ -35,7 +35,8 @@ lab: $(SAMPLE)
 		--ServerApp.ip=127.0.0.1 --no-browser $(LAB_PRIVACY) $(ROOT_FLAG)
 
 review: $(SAMPLE)
-	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/voila notebooks/04_themes.ipynb \
+	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) JUPYTER_PATH=$(abspath share/jupyter) \
+		$(BIN)/voila notebooks/04_themes.ipynb --template=workbench \
 		--Voila.ip=127.0.0.1 --no-browser
 
 # Debian's Chromium for the browser tests (never `playwright install`, which downloads).

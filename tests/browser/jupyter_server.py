@@ -67,6 +67,9 @@ def launch_chromium(playwright: Any) -> Any:
                                       headless=True)
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -183,10 +186,13 @@ def voila(notebook: Path, base: Path,
     port = free_port()
     command = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--template=workbench",
     ]
     url = f"http://127.0.0.1:{port}"
-    with _serve(command, notebook.parent, isolated_env(base, extra_env), base / "voila.log",
+    env = isolated_env(base, extra_env)
+    # the project's Voila template (lab without CDN links), as `make review` uses it
+    env["JUPYTER_PATH"] = str(REPO / "share" / "jupyter")
+    with _serve(command, notebook.parent, env, base / "voila.log",
                 url, "", f"{url}/voila/templates/lab/static/index.css", "Voila") as server:
         yield server
 
