@@ -14,20 +14,17 @@ Without it the test skips, except under ``CI=true``, where it fails.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -37,6 +34,8 @@ import pytest
 from workbench import open_project
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.testing import make_demo_project
+
+import browser_helpers as helpers  # tests/browser is on sys.path (pytest prepend mode)
 
 pytestmark = pytest.mark.browser
 
@@ -77,23 +76,6 @@ def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail("CI=true: " + message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.25)
 
 
 @dataclass
@@ -153,7 +135,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         "WORKBENCH_PROJECT": str(project),
         "WORKBENCH_CODER": "ana",
     }
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = helpers.free_port(), secrets.token_hex(16)
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
@@ -179,34 +161,11 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
             except (urllib.error.URLError, OSError):
                 return False
 
-        _wait(ready, 90, "JupyterLab to answer")
+        helpers.wait_for(ready, 90, "JupyterLab to answer")
         yield running
     finally:
-        _stop(server)
-        _kill_kernels_of(dirs["runtime"])
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its kernels (its own process group, started by this test)."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):  # anything left in the group
-        os.killpg(server.pid, signal.SIGKILL)
-
-
-def _kill_kernels_of(runtime: Path) -> None:
-    """Kill kernels the server left behind: processes whose command line names a
-    connection file in this test's runtime folder (found by pid in /proc)."""
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        with contextlib.suppress(OSError):
-            if str(runtime).encode() in cmdline.read_bytes():
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        helpers.stop(server)
+        helpers.kill_kernels_of(dirs["runtime"])
 
 
 def _codings(project: Path) -> set[tuple[int, str]]:
@@ -248,7 +207,7 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
 
             # 1. by clicking: segment #0 gets code 1 (withdrawal)
             panel.locator("button", has_text="1 Withdrawal").click()
-            _wait(lambda: (0, "withdrawal") in _codings(lab.project), 30,
+            helpers.wait_for(lambda: (0, "withdrawal") in _codings(lab.project), 30,
                   "the clicked coding in the database")
             expect(panel.locator("button", has_text="1 Withdrawal").locator(".fa-check")) \
                 .to_be_visible(timeout=10_000)
@@ -259,7 +218,7 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
             page.keyboard.press("ArrowRight")
             expect(panel.get_by_text("segment #1", exact=False)).to_be_visible(timeout=15_000)
             page.keyboard.press("2")
-            _wait(lambda: (1, "anxiety") in _codings(lab.project), 30,
+            helpers.wait_for(lambda: (1, "anxiety") in _codings(lab.project), 30,
                   "the keyboard coding in the database")
             assert _codings(lab.project) == {(0, "withdrawal"), (1, "anxiety")}
 

@@ -6,11 +6,8 @@ is stopped with its kernels afterwards. Chromium is Debian's ``/usr/bin/chromium
 by Playwright (never ``playwright install``); without it a test skips, except under
 ``CI=true``, where it fails.
 
-This file shares its name with the ``jupyter_server`` package, so load it by path, not by
-``import jupyter_server``::
-
-    spec = importlib.util.spec_from_file_location("wb_browser", Path(__file__).with_name(
-        "jupyter_server.py"))
+The tests import it as ``import browser_helpers`` (pytest puts ``tests/browser`` on
+``sys.path``).
 """
 
 from __future__ import annotations
