@@ -99,3 +99,23 @@ def test_console_script_shows_progress_and_no_traceback(tmp_path, transcripts):
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert run.stderr.strip().startswith("workbench: error:")
+
+
+def test_export_flags_write_every_format_asked(tmp_path, capsys):
+    from workbench.testing import make_demo_project
+
+    make_demo_project(tmp_path / "demo.sqlite").close()
+    project = str(tmp_path / "demo.sqlite")
+    out = tmp_path / "out"
+    assert main(["export", project, "--qdpx", str(out / "p.qdpx"), "--qdc", str(out / "c.qdc"),
+                 "--xlsx", str(out / "t.xlsx"), "--csv", str(out / "tables")]) == 0
+    assert (out / "p.qdpx").stat().st_size > 0 and (out / "c.qdc").stat().st_size > 0
+    assert (out / "t.xlsx").stat().st_size > 0
+    codings = pd.read_csv(out / "tables" / "codings.csv")
+    with open_project(project) as opened:
+        assert len(codings) == len(opened.codings())
+    assert main(["export", "csv", project, str(out / "again")]) == 0
+    assert (out / "again" / "cases.csv").exists()
+    with pytest.raises(SystemExit):
+        main(["export", project])  # no format named: argparse error, exit 2
+    assert "name at least one of" in capsys.readouterr().err

@@ -43,8 +43,10 @@ from workbench.model import (
     Turn,
     UnanchoredCoding,
 )
+from workbench.parsing.attribute_sheet import read_attribute_sheet
 from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.parsing.ipr_text import parse_ipr_text, read_ipr_file
+from workbench.parsing.readers import read_transcript
 from workbench.project import Project, create_project, open_project
 from workbench.report import ThemeReport, build_report, export_tables, report_html, write_report
 from workbench.segmentation import load_pipeline
@@ -126,8 +128,10 @@ __all__ = [
     "parse_ipr_text",
     "perspective_concordance",
     "perspective_crosstab",
+    "read_attribute_sheet",
     "read_ipr_file",
     "read_qdc",
+    "read_transcript",
     "recall_stops",
     "report_html",
     "sunburst_figure",

@@ -7,7 +7,8 @@
     workbench coder add PROJECT NAME...
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
-    workbench export qdpx|qdc|xlsx PROJECT OUT  (REFI-QDA project, REFI-QDA codebook, tables)
+    workbench export qdpx|qdc|xlsx|csv PROJECT OUT  (REFI-QDA project or codebook, tables)
+    workbench export PROJECT [--qdpx F] [--qdc F] [--xlsx F] [--csv DIR]   (several at once)
     workbench sample PROJECT            (build the synthetic sample study)
     workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
 
@@ -28,6 +29,29 @@ from workbench.model import CaseAttributes
 from workbench.project import Project, create_project, open_project
 
 __all__ = ["main"]
+
+
+_EXPORTS = {
+    "qdpx": "the project as REFI-QDA .qdpx",
+    "qdc": "the codebook as REFI-QDA .qdc",
+    "xlsx": "codings, segments, cases and codebook as an .xlsx workbook",
+    "csv": "codings, segments, cases and codebook as CSV files in a folder",
+}
+
+
+def _flag_exports(argv: Sequence[str]) -> list[list[str]]:
+    """``export PROJECT --qdpx F --csv DIR ...`` as one ``export KIND PROJECT OUT`` each."""
+    parser = argparse.ArgumentParser(prog="workbench export",
+                                     description="export a project in one or more formats")
+    parser.add_argument("project")
+    for kind, text in _EXPORTS.items():
+        parser.add_argument(f"--{kind}", metavar="OUT", help=text)
+    args = parser.parse_args(list(argv))
+    runs = [["export", kind, args.project, getattr(args, kind)]
+            for kind in _EXPORTS if getattr(args, kind)]
+    if not runs:
+        parser.error("name at least one of --qdpx, --qdc, --xlsx, --csv")
+    return runs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,9 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     q = csub.add_parser("codings", help="all codings as CSV")
     q.add_argument("project")
     q.add_argument("out", type=Path)
-    for what, text in (("qdpx", "the project as REFI-QDA .qdpx"),
-                       ("qdc", "the codebook as REFI-QDA .qdc"),
-                       ("xlsx", "codings, segments, cases and codebook as an .xlsx workbook")):
+    for what, text in _EXPORTS.items():
         q = csub.add_parser(what, help=text)
         q.add_argument("project")
         q.add_argument("out", type=Path)
@@ -191,7 +213,7 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
 
 
 def _export(project: Project, what: str, out: Path) -> None:
-    from workbench.interop import export_qdc, export_qdpx, export_xlsx
+    from workbench.interop import export_csv_tables, export_qdc, export_qdpx, export_xlsx
 
     if what == "qdpx":
         export_qdpx(project, out)
@@ -201,6 +223,9 @@ def _export(project: Project, what: str, out: Path) -> None:
         codebook = project.codebook
         export_qdc(codebook, out)
         print(f"wrote {len(codebook.codes)} codes to {out}")
+    elif what == "csv":
+        written = export_csv_tables(project, out)
+        print(f"wrote {', '.join(p.name for p in written)} to {out}")
     else:
         export_xlsx(project, out)
         print(f"wrote the codings, segments, cases and codebook tables to {out}")
@@ -208,6 +233,13 @@ def _export(project: Project, what: str, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``workbench`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) > 1 and argv[0] == "export" and argv[1] not in (*_EXPORTS, "codings", "-h",
+                                                                   "--help"):
+        status = 0
+        for run_argv in _flag_exports(argv[1:]):
+            status = max(status, main(run_argv))
+        return status
     args = _parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("always")
