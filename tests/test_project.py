@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -38,28 +37,14 @@ def shared_demo(request, tmp_path_factory):
         yield project
         project.close()
         return
-    from conftest import IN_CI, PG_URL, pg_problem  # the shared probe of the server
+    from conftest import fresh_pg_schema  # the shared fresh-schema helper
 
-    if pg_problem() is not None:
-        message = f"PostgreSQL not reachable at {PG_URL}: {pg_problem()}"
-        if IN_CI:
-            pytest.fail("CI=true: " + message)
-        pytest.skip(message)
-    import psycopg
-
-    schema = "wb_" + uuid.uuid4().hex[:12]
-    dsn = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    project = make_demo_project(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    try:
-        yield project
-    finally:
-        project.close()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
+    with fresh_pg_schema() as url:
+        project = make_demo_project(url)
+        try:
+            yield project
+        finally:
+            project.close()
 
 def _parsed(dyad="D1", perspective="client", *, edit=None, name=None):
     text = demo_transcript(dyad, 3, perspective)
