@@ -1,16 +1,25 @@
 """Benchmark: import + segment + store >= 1M words, against bare spaCy on the same texts.
 
+    .venv/bin/python benchmarks/bench_import.py [--words N] [--repeat R]
+
 Prints words/second for the full import (read files, parse, segment, store in SQLite) and
 for bare ``nlp.pipe`` with the same pipeline on the same turn texts, measured in this run,
-and their ratio. Target: the import keeps at least 60% of bare spaCy throughput.
+and their ratio. Target: the import keeps at least 60% of bare spaCy throughput; the exit
+status is 1 below it.
 
-Both timed runs follow a warm-up pass over the same texts, so spaCy's tokenizer cache is
-equally warm for both. The bare run only iterates the docs (no sentence extraction); the
-import extracts sentences, builds the canonical texts and stores everything.
+Both are timed ``--repeat`` times, alternating (bare, import, bare, import, ...), after a
+warm-up pass over the same texts, so spaCy's tokenizer cache is equally warm for both and
+a burst of load from other programs hits both alike. The ratio is taken of the best runs
+(as ``timeit`` does: the minimum is the least disturbed measurement); the median ratio is
+printed too. Each import goes into a new project file. The bare run only iterates the docs
+(no sentence extraction); the import extracts sentences, builds the canonical texts and
+stores everything.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -24,43 +33,53 @@ from workbench import create_project, read_ipr_file
 from workbench.segmentation import load_pipeline
 
 TARGET_RATIO = 0.60
-WORDS = 1_000_000
 
 
 def main() -> int:
-    turns = generate_turns(WORDS)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    turns = generate_turns(args.words)
+    bare_times: list[float] = []
+    full_times: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_transcripts(Path(tmp) / "corpus", turns)
         parsed = [read_ipr_file(p) for p in paths]
         texts = [t.text for doc in parsed for t in doc.turns]
+        del parsed
         words = sum(len(t.split()) for t in texts)
         vocabulary = len({w for t in texts for w in t.split()})
         nlp = load_pipeline()
         for _ in nlp.pipe(texts, batch_size=512):  # warm-up: tokenizer cache, lookups
             pass
+        for run in range(args.repeat):
+            start = time.perf_counter()
+            for _doc in nlp.pipe(texts, batch_size=512):
+                pass
+            bare_times.append(time.perf_counter() - start)
 
-        start = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=512):
-            pass
-        bare = time.perf_counter() - start
+            project = create_project(Path(tmp) / f"bench{run}.sqlite")
+            start = time.perf_counter()
+            reports = project.import_transcripts(paths, progress=False)
+            full_times.append(time.perf_counter() - start)
+            stored = sum(r.segments for r in reports)
+            project.close()
 
-        project = create_project(Path(tmp) / "bench.sqlite")
-        start = time.perf_counter()
-        reports = project.import_transcripts(paths, progress=False)
-        full = time.perf_counter() - start
-        stored = sum(r.segments for r in reports)
-        project.close()
-
-    bare_wps, full_wps = words / bare, words / full
-    ratio = full_wps / bare_wps
+    bare, full = min(bare_times), min(full_times)
+    ratio = bare / full  # = (words / full) / (words / bare)
+    median_ratio = statistics.median(bare_times) / statistics.median(full_times)
     print(f"corpus: {len(paths)} transcripts, {len(texts)} turns, {words:,} words, "
-          f"{vocabulary:,} distinct word forms")
-    print(f"bare nlp.pipe (same pipeline):          {bare:5.2f} s  {bare_wps:12,.0f} words/s")
-    print(f"full import (read+parse+segment+store): {full:5.2f} s  {full_wps:12,.0f} words/s  "
-          f"({stored:,} segments stored)")
+          f"{vocabulary:,} distinct word forms; best of {args.repeat} runs each")
+    print(f"bare nlp.pipe (same pipeline):          {bare:5.2f} s  {words / bare:12,.0f} words/s"
+          f"   (runs: {', '.join(f'{t:.2f}' for t in bare_times)} s)")
+    print(f"full import (read+parse+segment+store): {full:5.2f} s  {words / full:12,.0f} words/s"
+          f"   (runs: {', '.join(f'{t:.2f}' for t in full_times)} s; {stored:,} segments)")
     verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
-    print(f"ratio import/bare: {ratio:.2f} (target >= {TARGET_RATIO:.2f}) {verdict}")
-    return 0
+    print(f"ratio import/bare: {ratio:.2f} best, {median_ratio:.2f} median "
+          f"(target >= {TARGET_RATIO:.2f} on the best) {verdict}")
+    return 0 if ratio >= TARGET_RATIO else 1
 
 
 if __name__ == "__main__":

@@ -9,11 +9,7 @@ from hypothesis import strategies as st
 from workbench.errors import WorkbenchError
 from workbench.model import CaseAttributes, ParsedTranscript, RawTurn
 from workbench.parsing.transcript import build_transcript, clean_turn_text
-from workbench.segmentation import (
-    load_pipeline,
-    segment_transcripts,
-    sentence_spans,
-)
+from workbench.segmentation import load_pipeline, segment_transcripts
 
 ATTRS = CaseAttributes(dyad="D1", session=1, perspective="client")
 
@@ -98,9 +94,30 @@ def test_bad_unit():
         segment_transcripts([_transcript(("C", "participant", "x"))], unit="word")  # type: ignore[arg-type]
 
 
-def test_sentence_spans_trim_white_space_and_drop_empty():
-    text = "  Hi.  \u3000  \n Ok. "
-    assert list(sentence_spans(text, [(0, 7), (7, 11), (11, len(text))])) == [(2, 5), (12, 15)]
+def _reference(transcript: ParsedTranscript, nlp) -> list[tuple[int, int, int, str]]:
+    """The segments read the slow, obvious way: spaCy's ``doc.sents`` per turn, trimmed."""
+    out = []
+    for turn in transcript.turns:
+        for sent in nlp(turn.text).sents:
+            start, end = sent.start_char, sent.end_char
+            while start < end and turn.text[start].isspace():
+                start += 1
+            while end > start and turn.text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                out.append((turn.index, turn.start + start, turn.start + end,
+                            turn.text[start:end]))
+    return out
+
+
+def test_white_space_around_and_between_sentences_is_trimmed(nlp):
+    transcript = build_transcript("doc", ATTRS, [
+        RawTurn("Client", "participant", "Hi.  \u3000  Ok.\u00a0 Fine . . Yes!\t"),
+    ])
+    drafts = segment_transcripts([transcript], nlp=nlp)[0]
+    assert [d.text for d in drafts] == ["Hi.", "Ok.", "Fine . .", "Yes!"]
+    assert [(d.turn_index, d.start, d.end, d.text) for d in drafts] == _reference(transcript, nlp)
+    _check(transcript, drafts)
 
 
 def test_unknown_pipeline_is_an_error_that_never_downloads():
@@ -180,3 +197,6 @@ def test_offsets_hold_for_arbitrary_unicode(raw_turns):
         drafts = segment_transcripts([transcript], unit=unit, nlp=nlp)[0]
         assert drafts, "every turn has text, so there is at least one segment"
         _check(transcript, drafts)
+        if unit == "sentence":  # the same sentences as spaCy's own doc.sents
+            assert [(d.turn_index, d.start, d.end, d.text) for d in drafts] == \
+                _reference(transcript, nlp)

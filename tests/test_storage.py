@@ -402,3 +402,48 @@ def test_opening_an_empty_server_database_does_not_create_a_project(pg_url):
     with pytest.raises(StorageError, match="is not a workbench project .*workbench init"):
         open_project(pg_url)
     create_project(pg_url).close()  # still empty, so creating works
+
+
+TRICKY = ['She said "no" \\ then \u2028 left.', "Emoji 👩\u200d👩\u200d👧 and שלום. Tab\there?",
+          "Control \x01 char; 'quotes' & <tags>. Fine."]
+
+
+@pytest.mark.parametrize("max_times", [None, 1])
+def test_stored_segments_equal_the_drafts_on_both_backends(empty_project, monkeypatch, max_times):
+    """Text, offsets and exact video times survive storage.
+
+    SQLite's bulk path sends JSON, whose numbers SQLite re-parses to about 15 digits:
+    8437.249102697155 would come back as 8437.24910269715. ``max_times=1`` takes the
+    row-by-row path that SQLite uses for documents with very many distinct video times.
+    """
+    from workbench.model import CaseAttributes, RawTurn
+    from workbench.parsing.transcript import build_transcript
+    from workbench.segmentation import segment_transcripts
+    from workbench.storage import documents_store
+
+    if max_times is not None:
+        monkeypatch.setattr(documents_store, "_MAX_TIMES", max_times)
+    times = [8437.249102697155, 0.1, None]
+    raw = [RawTurn("Zoë", "participant", text, time) for text, time in zip(TRICKY, times, strict=True)]
+    transcript = build_transcript("tricky", CaseAttributes(dyad="D9", session=1,
+                                                           perspective="client"), raw)
+    drafts = segment_transcripts([transcript])[0]
+    empty_project.import_parsed([transcript], progress=False)
+    stored = empty_project.segments().sort_values("segment_index")
+    assert [tuple(r) for r in stored[["turn_index", "segment_index", "start", "end", "text"]]
+            .itertuples(index=False)] == [tuple(d) for d in drafts]
+    expected_times = [times[d.turn_index] for d in drafts]
+    assert [None if v != v else v for v in stored["video_time"]] == expected_times
+    assert set(stored["speaker"]) == {"Zoë"}
+
+
+def test_a_segment_without_its_turn_stores_nothing(empty_project):
+    from workbench.model import SegmentDraft
+    from workbench.storage.documents_store import insert_document
+
+    transcript = parse_ipr_text(demo_transcript("D1", 1, "client"), source="x.ipr.txt")
+    bad = [SegmentDraft(len(transcript.turns), 0, 0, 3, transcript.text[:3])]
+    with pytest.raises(StorageError, match="refers to a turn the transcript does not have"):
+        with empty_project.store.transaction() as conn:
+            insert_document(conn, transcript, bad, "sentence")
+    assert _count(empty_project, documents) == 0

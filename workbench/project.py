@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError
-from workbench.importer import Importer, Progress
+from workbench.importer import Importer, Progress, bulk_work
 from workbench.model import (
     CaseAttributes,
     Codebook,
@@ -95,13 +95,14 @@ class Project:
         from workbench.parsing.readers import read_transcript
 
         parsed: list[ParsedTranscript] = []
-        for path in paths:
-            path = Path(path)
-            attrs = None
-            if attributes is not None:
-                attrs = attributes.get(path.name) or attributes.get(path.stem)
-            parsed.append(read_transcript(path, attributes=attrs, roles=roles))
-        return self.import_parsed(parsed, unit=unit, progress=progress)
+        with bulk_work():
+            for path in paths:
+                path = Path(path)
+                attrs = None
+                if attributes is not None:
+                    attrs = attributes.get(path.name) or attributes.get(path.stem)
+                parsed.append(read_transcript(path, attributes=attrs, roles=roles))
+            return self.import_parsed(parsed, unit=unit, progress=progress)
 
     def import_parsed(
         self,

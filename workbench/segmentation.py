@@ -9,7 +9,7 @@ when named by ``pipeline=`` or the ``WORKBENCH_SPACY_PIPELINE`` environment vari
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["DEFAULT_PIPELINE", "load_pipeline", "segment_transcripts", "sentence_spans"]
+__all__ = ["DEFAULT_PIPELINE", "load_pipeline", "segment_transcripts"]
 
 DEFAULT_PIPELINE = "blank:en"
 _BATCH = 512
@@ -69,35 +69,33 @@ def _load_pipeline(name: str) -> Language:
     return nlp
 
 
-def sentence_spans(text: str, doc_sents: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    """Sentence character spans trimmed of surrounding white space, empty ones dropped."""
-    for start, end in doc_sents:
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            yield start, end
+def _sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where the doc's sentences start (the first always at 0).
 
-
-def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
-    """Character spans of a doc's sentences, read off its tokens.
-
-    The same boundaries as ``[(s.start_char, s.end_char) for s in doc.sents]``, in about a
-    fifth of the time: ``Span.start_char``/``end_char`` build token objects per sentence.
+    Reading only ``is_sent_start`` and ``idx`` off the tokens is several times cheaper than
+    ``doc.sents``, whose spans build token objects per sentence. A sentence ends where the
+    next one starts: what lies between a sentence's last token and the next sentence is
+    white space (``token.whitespace_``), which :func:`_segments_of_turn` trims.
     """
-    bounds: list[tuple[int, int]] = []
-    start = end = -1
-    for token in doc:
-        if token.is_sent_start and start >= 0:
-            bounds.append((start, end))
-            start = -1
-        if start < 0:
-            start = token.idx
-        end = token.idx + len(token)
-    if start >= 0:
-        bounds.append((start, end))
-    return bounds
+    starts = [token.idx for token in doc if token.is_sent_start]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    return starts
+
+
+def _segments_of_turn(text: str, starts: list[int], base: int, turn_index: int,
+                      out: list[SegmentDraft]) -> None:
+    """Append the turn's sentences, trimmed of white space (empty ones dropped), to ``out``."""
+    ends = starts[1:]
+    ends.append(len(text))
+    for start, end in zip(starts, ends, strict=True):
+        piece = text[start:end]
+        stripped = piece.lstrip()
+        start += len(piece) - len(stripped)
+        stripped = stripped.rstrip()
+        if stripped:
+            out.append(SegmentDraft(turn_index, len(out), base + start,
+                                    base + start + len(stripped), stripped))
 
 
 def segment_transcripts(
@@ -119,14 +117,5 @@ def segment_transcripts(
     owners = [(i, turn) for i, t in enumerate(transcripts) for turn in t.turns]
     texts = (turn.text for _, turn in owners)
     for (i, turn), doc in zip(owners, nlp.pipe(texts, batch_size=_BATCH), strict=True):
-        out = results[i]
-        base, text, turn_index = turn.start, turn.text, turn.index
-        for start, end in _sentence_bounds(doc):
-            if text[start].isspace() or text[end - 1].isspace():
-                trimmed = next(sentence_spans(text, [(start, end)]), None)
-                if trimmed is None:
-                    continue
-                start, end = trimmed
-            out.append(SegmentDraft(turn_index, len(out), base + start, base + end,
-                                    text[start:end]))
+        _segments_of_turn(turn.text, _sentence_starts(doc), turn.start, turn.index, results[i])
     return results

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
+from workbench.errors import StorageError
 from workbench.model import ParsedTranscript, Segment, SegmentDraft
 from workbench.storage.audit_log import new_id, now
 from workbench.storage.schema import case_attributes, cases, documents, segments, turns
@@ -84,47 +86,97 @@ def _write_case_attributes(conn: Connection, case_id: int, parsed: ParsedTranscr
         conn.execute(insert(case_attributes), rows)
 
 
-def _bulk_insert(conn: Connection, table: Table, columns: Sequence[str],
-                 rows: Sequence[tuple[object, ...]]) -> None:
-    """Insert many rows given as tuples in ``columns`` order.
-
-    On SQLite this goes straight to the driver's ``executemany`` (about 3x faster than
-    SQLAlchemy's parameter processing for the hundreds of thousands of segments of a
-    large import); other databases use SQLAlchemy Core.
-    """
-    if not rows:
-        return
-    if conn.dialect.name == "sqlite":
-        names = ", ".join(f'"{c}"' for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
-    else:
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-
-
 _TURN_COLUMNS = ("document_id", "idx", "speaker", "role", "start", "end", "video_time",
                  "stop_index")
 _SEGMENT_COLUMNS = ("document_id", "turn_id", "turn_idx", "idx", "speaker", "role", "start",
                     "end", "text", "video_time")
 
+# SQLite: a document's turns and its segments each go in as one JSON array expanded by
+# ``json_each`` inside a single INSERT ... SELECT. The driver runs such a statement without
+# holding Python's GIL, so a large import's spaCy work (main thread) and its storage (worker
+# thread) overlap; a row-by-row ``executemany`` takes and releases the GIL for every row,
+# and each time waits for the busy main thread to let go of it.
+#
+# Only integers and text cross JSON, because SQLite re-parses JSON numbers to about 15
+# digits: a turn carries the number of its video time in a small VALUES table whose times
+# are bound as exact doubles, and a segment takes speaker, role and video time from its
+# stored turn. A SegmentDraft is (turn_index, index, start, end, text).
+_SQLITE_TURNS = """
+WITH times(slot, video_time) AS (VALUES {values})
+INSERT INTO turns (document_id, idx, speaker, role, start, "end", video_time, stop_index)
+SELECT ?, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'),
+       json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'),
+       json_extract(j.value, '$[4]'), times.video_time, json_extract(j.value, '$[6]')
+FROM json_each(?) AS j LEFT JOIN times ON times.slot = json_extract(j.value, '$[5]')
+ORDER BY j.key
+"""
+_SQLITE_SEGMENTS = """
+INSERT INTO segments (document_id, turn_id, turn_idx, idx, speaker, role, start, "end", text,
+                      video_time)
+SELECT t.document_id, t.id, t.idx, json_extract(j.value, '$[1]'), t.speaker, t.role,
+       json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]'),
+       json_extract(j.value, '$[4]'), t.video_time
+FROM json_each(?) AS j
+JOIN turns AS t ON t.document_id = ? AND t.idx = json_extract(j.value, '$[0]')
+ORDER BY j.key
+"""
+_MAX_TIMES = 10_000  # bound parameters per statement stay far below SQLite's 32,766
+
 
 def _write_turns_and_segments(
     conn: Connection, document_id: int, parsed: ParsedTranscript, drafts: Sequence[SegmentDraft]
 ) -> None:
-    _bulk_insert(conn, turns, _TURN_COLUMNS, [
-        (document_id, t.index, t.speaker, t.role, t.start, t.end, t.video_time, t.stop_index)
-        for t in parsed.turns
-    ])
+    if conn.dialect.name != "sqlite":
+        _write_with_core(conn, document_id, parsed, drafts)
+        return
+    slots: dict[float, int] = {}
+    rows = [(t.index, t.speaker, t.role, t.start, t.end,
+             None if t.video_time is None else slots.setdefault(t.video_time, len(slots)),
+             t.stop_index) for t in parsed.turns]
+    if len(slots) > _MAX_TIMES:
+        _write_with_core(conn, document_id, parsed, drafts)
+        return
+    times: list[object] = [value for pair in slots.items() for value in pair[::-1]]
+    statement = _SQLITE_TURNS.format(values=", ".join(["(?, ?)"] * len(slots)) or "(NULL, NULL)")
+    conn.exec_driver_sql(statement, (*times, document_id, json.dumps(rows, ensure_ascii=False)))
+    if not drafts:
+        return
+    written = conn.exec_driver_sql(
+        _SQLITE_SEGMENTS, (json.dumps(drafts, ensure_ascii=False), document_id)
+    ).rowcount
+    if written != len(drafts):  # only if a draft names a turn the document does not have
+        raise _orphan_segments(parsed.name)
+
+
+def _orphan_segments(name: str) -> StorageError:
+    return StorageError(
+        f"{name}: a segment refers to a turn the transcript does not have, so nothing of "
+        "this document was stored. This is a bug in the workbench: please report it."
+    )
+
+
+def _write_with_core(conn: Connection, document_id: int, parsed: ParsedTranscript,
+                     drafts: Sequence[SegmentDraft]) -> None:
+    """Turns and segments through SQLAlchemy Core (PostgreSQL and other databases)."""
+    if parsed.turns:
+        conn.execute(insert(turns), [
+            dict(zip(_TURN_COLUMNS, (document_id, t.index, t.speaker, t.role, t.start, t.end,
+                                     t.video_time, t.stop_index), strict=True))
+            for t in parsed.turns
+        ])
     turn_ids = dict(
         conn.execute(select(turns.c.idx, turns.c.id).where(turns.c.document_id == document_id)).all()
     )
     per_turn = [(turn_ids[t.index], t.speaker, t.role, t.video_time) for t in parsed.turns]
     rows = []
     for turn_index, index, start, end, text in drafts:
+        if not 0 <= turn_index < len(per_turn):
+            raise _orphan_segments(parsed.name)
         turn_id, speaker, role, video_time = per_turn[turn_index]
-        rows.append((document_id, turn_id, turn_index, index, speaker, role, start, end, text,
-                     video_time))
-    _bulk_insert(conn, segments, _SEGMENT_COLUMNS, rows)
+        rows.append(dict(zip(_SEGMENT_COLUMNS, (document_id, turn_id, turn_index, index, speaker,
+                                                role, start, end, text, video_time), strict=True)))
+    if rows:
+        conn.execute(insert(segments), rows)
 
 
 def insert_document(
