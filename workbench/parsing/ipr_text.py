@@ -211,12 +211,16 @@ def _body(
     lines: list[str], start: int, speakers: dict[str, tuple[str, str]], source: str
 ) -> list[RawTurn]:
     turns: list[RawTurn] = []
-    current: dict[str, object] | None = None
+    # The open turn: speaker, role, video time, first line number, and its stripped lines
+    # (joined with single spaces, which is what clean_turn_text makes of them anyway).
+    current: tuple[str, str, float | None, int] | None = None
+    parts: list[str] = []
     video_time: float | None = None
 
     def flush() -> None:
         if current is not None:
-            turns.append(RawTurn(**current))  # type: ignore[arg-type]
+            speaker, role, time, number = current
+            turns.append(RawTurn(speaker, role, " ".join(parts), time, number))
 
     for index in range(start, len(lines)):
         line = lines[index]
@@ -232,7 +236,7 @@ def _body(
                     path=source,
                     line=number,
                 )
-            current["text"] = f"{current['text']}\n{stripped}"
+            parts.append(stripped)
             continue
         stop = _STOP.match(stripped)
         if stop:
@@ -251,13 +255,8 @@ def _body(
         if colon and label.strip() in speakers:
             flush()
             name, role = speakers[label.strip()]
-            current = {
-                "speaker": name,
-                "role": role,
-                "text": rest.strip(),
-                "video_time": video_time,
-                "source_line": number,
-            }
+            current = (name, role, video_time, number)
+            parts = [rest.strip()]
             continue
         if stripped.startswith("["):
             raise TranscriptError(
