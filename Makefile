@@ -34,8 +34,11 @@ lab: $(SAMPLE)
 	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) $(BIN)/jupyter lab --notebook-dir=notebooks \
 		--ServerApp.ip=127.0.0.1 --no-browser $(LAB_PRIVACY) $(ROOT_FLAG)
 
+# The review page: the project's Voila template (share/jupyter, JUPYTER_PATH) and Voila config
+# (share/jupyter/config/voila.json, JUPYTER_CONFIG_PATH: progressive rendering, see README).
 review: $(SAMPLE)
 	WORKBENCH_PROJECT=$(abspath $(SAMPLE)) JUPYTER_PATH=$(abspath share/jupyter) \
+		JUPYTER_CONFIG_PATH=$(abspath share/jupyter/config) \
 		$(BIN)/voila notebooks/04_themes.ipynb --template=workbench \
 		--Voila.ip=127.0.0.1 --no-browser
 

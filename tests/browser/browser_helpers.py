@@ -179,7 +179,8 @@ def jupyterlab(root_dir: Path, base: Path,
 @contextlib.contextmanager
 def voila(notebook: Path, base: Path,
           extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
-    """Voila serving one notebook on 127.0.0.1 (no token: Voila's default, loopback only)."""
+    """Voila serving one notebook on 127.0.0.1 (no token: Voila's default, loopback only),
+    with the project's template and Voila config as `make review` uses them."""
     port = free_port()
     command = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
@@ -187,8 +188,10 @@ def voila(notebook: Path, base: Path,
     ]
     url = f"http://127.0.0.1:{port}"
     env = isolated_env(base, extra_env)
-    # the project's Voila template (lab without CDN links), as `make review` uses it
+    # the project's Voila template (lab without CDN links) and Voila config (progressive
+    # rendering), as `make review` uses them
     env["JUPYTER_PATH"] = str(REPO / "share" / "jupyter")
+    env["JUPYTER_CONFIG_PATH"] = str(REPO / "share" / "jupyter" / "config")
     with _serve(command, notebook.parent, env, base / "voila.log",
                 url, "", f"{url}/voila/templates/lab/static/index.css", "Voila") as server:
         yield server
