@@ -58,6 +58,24 @@ def require_browser() -> None:
     pytest.skip(message)
 
 
+@contextlib.contextmanager
+def failure_report(browser: Any, page: Any, screenshot: Path, log_tail: Callable[[], str],
+                   **seen: object) -> Iterator[None]:
+    """Close ``browser`` afterwards; on failure first save ``screenshot`` and print what was
+    ``seen`` (lists collected during the test, such as console errors: their last 30 items)
+    and the server log's tail."""
+    try:
+        yield
+    except BaseException:
+        page.screenshot(path=str(screenshot))
+        for name, value in seen.items():
+            print(f"{name}:", *(value[-30:] if isinstance(value, list) else [value]), sep="\n")
+        print("server log:\n" + log_tail())
+        raise
+    finally:
+        browser.close()
+
+
 def launch_chromium(playwright: Any) -> Any:
     """Headless Debian Chromium through Playwright."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,

@@ -14,20 +14,12 @@ Without it the test skips, except under ``CI=true``, where it fails.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
 import shutil
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -42,11 +34,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "02_coding.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-T = TypeVar("T")
 
 XSS_TRANSCRIPT = """---
 synthetic: true
@@ -70,32 +57,12 @@ C: I just went quiet there.
 """
 
 
-def _unavailable(reason: str) -> None:
-    message = f"{reason}; install Debian's chromium (`apt-get install chromium`, or `make " \
-              "browser-deps` as root). Never `playwright install`."
-    if IN_CI:
-        pytest.fail("CI=true: " + message)
-    pytest.skip(message)
-
-
 @dataclass
 class Lab:
-    """A running JupyterLab: its URL, token, log file and the project it codes."""
+    """A running JupyterLab and the project its notebook codes."""
 
-    url: str
-    token: str
-    log: Path
+    server: helpers.Server
     project: Path
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-
-
-def _write_settings(settings: Path) -> None:
-    target = settings / "@jupyterlab" / "apputils-extension"
-    target.mkdir(parents=True)
-    (target / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
 
 
 def _build_project(path: Path) -> None:
@@ -108,64 +75,15 @@ def _build_project(path: Path) -> None:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1 serving a copy of the coding notebook; stopped afterwards."""
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package playwright is missing (pip install -e '.[dev]')")
+    helpers.require_browser()
     project = tmp_path / "project.sqlite"
     _build_project(project)
     work = tmp_path / "notebooks"
     work.mkdir()
     shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    dirs = {name: tmp_path / name for name in ("config", "settings", "workspaces", "runtime",
-                                                "ipython", "data")}
-    for folder in dirs.values():
-        folder.mkdir()
-    _write_settings(dirs["settings"])
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(dirs["config"]),
-        "JUPYTERLAB_SETTINGS_DIR": str(dirs["settings"]),
-        "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
-        "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
-        "IPYTHONDIR": str(dirs["ipython"]),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "WORKBENCH_PROJECT": str(project),
-        "WORKBENCH_CODER": "ana",
-    }
-    port, token = helpers.free_port(), secrets.token_hex(16)
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.token={token}", f"--ServerApp.root_dir={work}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")
-    log = tmp_path / "jupyterlab.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=work, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-    running = Lab(f"http://127.0.0.1:{port}", token, log, project)
-    try:
-        def ready() -> bool:
-            if server.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {server.returncode}:\n{running.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{running.url}/api/status?token={token}",
-                                            timeout=2) as response:
-                    return bool(response.status == 200)
-            except (urllib.error.URLError, OSError):
-                return False
-
-        helpers.wait_for(ready, 90, "JupyterLab to answer")
-        yield running
-    finally:
-        helpers.stop(server)
-        helpers.kill_kernels_of(dirs["runtime"])
+    env = {"WORKBENCH_PROJECT": str(project), "WORKBENCH_CODER": "ana"}
+    with helpers.jupyterlab(work, tmp_path / "lab", env) as server:
+        yield Lab(server, project)
 
 
 def _codings(project: Path) -> set[tuple[int, str]]:
@@ -184,13 +102,13 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
     started = time.monotonic()
     console: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                    headless=True)
+        browser = helpers.launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
-        try:
-            page.goto(f"{lab.url}/lab/tree/{NOTEBOOK.name}?token={lab.token}")
+        with helpers.failure_report(browser, page, ARTIFACTS / "coding_panel_failure.png",
+                                    lab.server.log_tail, console=console):
+            page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
             code_cells = page.locator(".jp-Notebook .jp-CodeCell")
             cell_count = code_cells.count()
@@ -231,11 +149,4 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
             expect(panel.get_by_text("coded 2 of", exact=False)).to_be_visible()
             panel.scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "coding_panel.png"))
-        except BaseException:
-            page.screenshot(path=str(ARTIFACTS / "coding_panel_failure.png"))
-            print("browser console:\n" + "\n".join(console[-50:]))
-            print("JupyterLab log:\n" + lab.log_tail())
-            raise
-        finally:
-            browser.close()
     print(f"browser test took {time.monotonic() - started:.1f} s")

@@ -107,7 +107,8 @@ def test_notebook_figures_render_in_jupyterlab(
         browser = helpers.launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         aborted, console, crashes = _watch(page)
-        try:
+        with helpers.failure_report(browser, page, ARTIFACTS / "themes_lab_failure.png",
+                                    lab.log_tail, console=console, aborted=aborted):
             page.goto(f"{lab.url}/lab/tree/{NOTEBOOK.name}?token={lab.token}")
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
@@ -125,13 +126,6 @@ def test_notebook_figures_render_in_jupyterlab(
             page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
             page.wait_for_timeout(500)
             page.screenshot(path=str(ARTIFACTS / "themes_lab.png"))
-        except BaseException:
-            page.screenshot(path=str(ARTIFACTS / "themes_lab_failure.png"))
-            print("console errors:", console[-30:], "aborted:", aborted, sep="\n")
-            print("JupyterLab log:\n" + lab.log_tail())
-            raise
-        finally:
-            browser.close()
     print(f"JupyterLab theme test took {time.monotonic() - started:.1f} s")
 
 
@@ -182,7 +176,8 @@ def test_review_page_in_voila_filters(
         browser = helpers.launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1200})
         aborted, console, crashes = _watch(page)
-        try:
+        with helpers.failure_report(browser, page, ARTIFACTS / "themes_voila_failure.png",
+                                    server.log_tail, console=console, aborted=aborted):
             _check_review_page(page, server.url + "/")
             # the workbench template drops Voila's CDN links: no off-machine request at all
             assert aborted == [], aborted
@@ -190,11 +185,4 @@ def test_review_page_in_voila_filters(
             assert not crashes, crashes
             page.locator(".widget-dropdown", has_text="Perspective").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "themes_voila.png"))
-        except BaseException:
-            page.screenshot(path=str(ARTIFACTS / "themes_voila_failure.png"))
-            print("console errors:", console[-30:], "aborted:", aborted, sep="\n")
-            print("Voila log:\n" + server.log_tail())
-            raise
-        finally:
-            browser.close()
     print(f"Voila theme test took {time.monotonic() - started:.1f} s")
