@@ -25,6 +25,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from workbench.analysis._groups import compact
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
@@ -113,16 +115,7 @@ def compress(
         )
     if c * math.log2(base) < 62:
         powers = base ** np.arange(c, dtype=np.int64)
-        keys = (codes.astype(np.int64) + 1) @ powers
-        space = base**c
-        if space <= max(4 * n, 1 << 16):
-            tally = np.bincount(keys, minlength=space)
-            uniq = np.flatnonzero(tally)
-            lookup = np.zeros(space, np.int64)
-            lookup[uniq] = np.arange(len(uniq))
-            inverse = lookup[keys]
-        else:
-            uniq, inverse = np.unique(keys, return_inverse=True)
+        uniq, inverse = compact((codes.astype(np.int64) + 1) @ powers)
         rows = (uniq[:, None] // powers[None, :]) % base - 1
     else:
         rows, inverse = np.unique(codes.astype(np.int64), axis=0, return_inverse=True)

@@ -59,19 +59,10 @@ def combine(codes: Sequence[IntArray], sizes: Sequence[int]) -> tuple[IntArray, 
 
     Returns ``(group, keys)``: ``group`` shape (n,), ``keys`` shape (n_groups, n_factors).
     """
-    n = len(codes[0]) if codes else 0
     shape = tuple(max(s, 1) for s in sizes)
     space = int(np.prod(shape, dtype=np.float64))
     if space < 2**62:
-        flat = np.ravel_multi_index(tuple(codes), shape).astype(np.int64)
-        if space <= max(4 * n, 1 << 16):
-            present = np.bincount(flat, minlength=space) > 0
-            uniq = np.flatnonzero(present)
-            lookup = np.zeros(space, np.int64)
-            lookup[uniq] = np.arange(len(uniq))
-            group = lookup[flat]
-        else:
-            uniq, group = np.unique(flat, return_inverse=True)
+        uniq, group = compact(np.ravel_multi_index(tuple(codes), shape).astype(np.int64))
         keys = np.column_stack(np.unravel_index(uniq, shape)) if len(uniq) \
             else np.zeros((0, len(codes)), np.int64)
         return np.asarray(group, np.int64).reshape(-1), np.asarray(keys, np.int64)
