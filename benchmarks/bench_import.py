@@ -1,6 +1,6 @@
 """Benchmark: import + segment + store >= 1M words, against bare spaCy on the same texts.
 
-    .venv/bin/python benchmarks/bench_import.py [--words N] [--repeat R]
+    .venv/bin/python benchmarks/bench_import.py [--words N] [--repeat R] [--store-in SINK]
 
 Prints words/second for the full import (read files, parse, segment, store in SQLite) and
 for bare ``nlp.pipe`` with the same pipeline on the same turn texts, measured in this run,
@@ -14,6 +14,10 @@ a burst of load from other programs hits both alike. The ratio is taken of the b
 printed too. Each import goes into a new project file. The bare run only iterates the docs
 (no sentence extraction); the import extracts sentences, builds the canonical texts and
 stores everything.
+
+The import runs as a user's would (``store_in="auto"``): at this size it stores from a
+child process while spaCy runs here, single-process like the bare run (see
+``workbench/import_storage.py``). ``--store-in thread`` measures the thread path instead.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate_turns, write_transcripts
 
 from workbench import create_project, read_ipr_file
+from workbench.importer import PROCESS_MIN_CHARACTERS
 from workbench.segmentation import load_pipeline
 
 TARGET_RATIO = 0.60
@@ -39,6 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store-in", choices=["auto", "thread", "process"], default="auto",
+                        help="where the import stores documents (default: what a user gets)")
     args = parser.parse_args()
 
     turns = generate_turns(args.words)
@@ -62,7 +69,7 @@ def main() -> int:
 
             project = create_project(Path(tmp) / f"bench{run}.sqlite")
             start = time.perf_counter()
-            reports = project.import_transcripts(paths, progress=False)
+            reports = project.import_transcripts(paths, progress=False, store_in=args.store_in)
             full_times.append(time.perf_counter() - start)
             stored = sum(r.segments for r in reports)
             project.close()
@@ -76,6 +83,12 @@ def main() -> int:
           f"   (runs: {', '.join(f'{t:.2f}' for t in bare_times)} s)")
     print(f"full import (read+parse+segment+store): {full:5.2f} s  {words / full:12,.0f} words/s"
           f"   (runs: {', '.join(f'{t:.2f}' for t in full_times)} s; {stored:,} segments)")
+    characters = sum(len(t) for t in texts)
+    sink = args.store_in
+    if sink == "auto":
+        sink = "process" if characters >= PROCESS_MIN_CHARACTERS else "thread"
+    print(f"storage: {sink} (store_in={args.store_in}; {characters:,} characters of turns, "
+          f"auto picks the process from {PROCESS_MIN_CHARACTERS:,})")
     verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"
     print(f"ratio import/bare: {ratio:.2f} best, {median_ratio:.2f} median "
           f"(target >= {TARGET_RATIO:.2f} on the best) {verdict}")

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-import workbench.importer as importer_module
+import workbench.document_writer as document_writer_module
 import workbench.project as project_module
 from workbench import StorageError, create_project, open_project
 from workbench.errors import NotFoundError
@@ -297,7 +297,7 @@ def _failing_after_record(monkeypatch):
         raise RuntimeError("failure after the audit insert")
 
     monkeypatch.setattr(project_module, "record", record_then_fail)
-    monkeypatch.setattr(importer_module, "record", record_then_fail)
+    monkeypatch.setattr(document_writer_module, "record", record_then_fail)
 
 
 def test_audit_row_and_change_share_one_transaction(empty_project, monkeypatch):

@@ -1,9 +1,15 @@
 """Import parsed transcripts into a project: checks, segmentation, storage, re-anchoring.
 
 Every transcript of a batch is checked (duplicate names, duplicate content) before anything
-is stored; each document is then stored in its own transaction with its audit event. An
-edited transcript replaces the stored one and its codings are re-anchored on the new text
-(:mod:`workbench.reanchor`); codings that cannot be placed are kept aside and reported.
+is stored; each document is then stored in its own transaction with its audit event
+(:mod:`workbench.document_writer`). An edited transcript replaces the stored one and its
+codings are re-anchored on the new text (:mod:`workbench.reanchor`); codings that cannot be
+placed are kept aside and reported.
+
+spaCy runs in the calling thread, a chunk of documents at a time, while the previous
+chunk is stored: from a worker thread for small imports, from a child process for large
+ones (:mod:`workbench.import_storage`). The import stops at the first document that fails
+to store; the documents before it are stored completely.
 """
 
 from __future__ import annotations
@@ -12,37 +18,24 @@ import gc
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Connection
 from tqdm.auto import tqdm
 
 from workbench.errors import ConflictError, DuplicateImportError
-from workbench.model import (
-    ImportReport,
-    ParsedTranscript,
-    SegmentDraft,
-    SegmentUnit,
-    UnanchoredCoding,
+from workbench.import_storage import (
+    StorageProcess,
+    StorageSink,
+    StorageThread,
+    can_store_from_process,
 )
-from workbench.reanchor import Placement, context_of, reanchor
-from workbench.segmentation import segment_transcripts
-from workbench.storage import codings_store as cs
-from workbench.storage.audit_log import now, record
-from workbench.storage.documents_store import (
-    document_by_name,
-    document_by_sha,
-    document_fingerprint,
-    document_name,
-    insert_document,
-    replace_document_content,
-    segment_ids_by_index,
-)
+from workbench.model import ImportReport, ParsedTranscript, SegmentUnit
+from workbench.segmentation import SentenceStarts, sentence_starts
+from workbench.storage.documents_store import document_by_sha, document_fingerprint
 from workbench.storage.engine import Store
 
-__all__ = ["Importer", "Progress", "bulk_work"]
+__all__ = ["PROCESS_MIN_CHARACTERS", "Importer", "Progress", "StoreIn", "bulk_work"]
 
 T = TypeVar("T")
 Progress = bool | Callable[[Sequence[Any], int, str], Iterable[Any]]
@@ -86,8 +79,15 @@ def bulk_work() -> Iterator[None]:
             gc.enable()
 
 
-def _chunks(transcripts: Sequence[ParsedTranscript], turns: int = 2048) -> list[list[ParsedTranscript]]:
-    """Consecutive groups of transcripts holding at least ``turns`` turns (the last may hold fewer)."""
+#: Documents are segmented (one spaCy pipe) and handed to storage in chunks of about this
+#: many turns: enough to keep spaCy's batches full, few enough that storage starts early.
+CHUNK_TURNS = 2048
+
+
+def _chunks(transcripts: Sequence[ParsedTranscript]) -> list[list[ParsedTranscript]]:
+    """Consecutive groups of transcripts holding at least :data:`CHUNK_TURNS` turns (the
+    last may hold fewer)."""
+    turns = CHUNK_TURNS
     chunks: list[list[ParsedTranscript]] = [[]]
     count = 0
     for transcript in transcripts:
@@ -99,12 +99,44 @@ def _chunks(transcripts: Sequence[ParsedTranscript], turns: int = 2048) -> list[
     return [chunk for chunk in chunks if chunk]
 
 
-class Importer:
-    """Stores parsed transcripts in a project's database as ``actor``."""
+StoreIn = Literal["auto", "thread", "process"]
+"""Where an import's documents are stored while the next ones are segmented."""
 
-    def __init__(self, store: Store, actor: str = "system"):
+#: ``store_in="auto"`` stores from a child process when the turns to segment into sentences
+#: hold at least this many characters (about 480,000 words): starting the child costs about
+#: a second on the other core, which a smaller import would wait for.
+PROCESS_MIN_CHARACTERS = 3_000_000
+
+
+class Importer:
+    """Stores parsed transcripts in a project's database as ``actor``.
+
+    ``store_in`` chooses the storage sink (:mod:`workbench.import_storage`): ``"thread"``,
+    ``"process"`` (a child process; needs a project file or a server URL), or ``"auto"``:
+    the process for sentence imports of at least :data:`PROCESS_MIN_CHARACTERS`
+    characters when the database allows it, else the thread.
+    """
+
+    def __init__(self, store: Store, actor: str = "system", *, store_in: StoreIn = "auto"):
+        if store_in not in ("auto", "thread", "process"):
+            raise ValueError(f"store_in must be 'auto', 'thread' or 'process', not {store_in!r}")
+        if store_in == "process" and not can_store_from_process(store):
+            raise ValueError(
+                f"the project at {store.location!r} lives in this process only; a storage "
+                "process needs a project file or a database server (use store_in='thread')."
+            )
         self.store = store
         self.actor = actor
+        self.store_in = store_in
+
+    def _sink(self, todo: Sequence[ParsedTranscript], unit: SegmentUnit) -> StorageSink:
+        use_process = self.store_in == "process"
+        if self.store_in == "auto" and unit == "sentence" and can_store_from_process(self.store):
+            characters = sum(len(turn.text) for t in todo for turn in t.turns)
+            use_process = characters >= PROCESS_MIN_CHARACTERS
+        if use_process:
+            return StorageProcess(self.store, self.actor)
+        return StorageThread(self.store, self.actor)
 
     def run(
         self,
@@ -120,6 +152,8 @@ class Importer:
     def _run(
         self, transcripts: Sequence[ParsedTranscript], unit: SegmentUnit, progress: Progress
     ) -> list[ImportReport]:
+        if unit not in ("sentence", "turn"):
+            raise ValueError(f"unit must be 'sentence' or 'turn', not {unit!r}")
         names = [t.name for t in transcripts]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -151,113 +185,28 @@ class Importer:
                         "interview."
                     )
                 todo.append(t)
-        # Segment the next chunk while a worker thread stores the previous documents (the
-        # database drivers release the GIL while they write; on SQLite a document's segments
-        # are one statement). A separate storage process was measured too and was no faster
-        # on two cores, so the thread stays.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store") as pool:
-            previous: list[Future[ImportReport]] = []
+        if not todo:
+            return [reports[n] for n in names]
+        with self._sink(todo, unit) as sink:
             for chunk in _progress(_chunks(todo), progress, "Importing"):
                 # One spaCy pipe per chunk of documents: batches stay full across files.
-                current = [
-                    pool.submit(self._store_transcript, transcript, drafts, unit)
-                    for transcript, drafts in zip(chunk, segment_transcripts(chunk, unit=unit),
-                                                  strict=True)
-                ]
-                # The worker stored the previous chunk while this one was segmented.
-                for future in previous:
-                    self._collect(future, reports)
-                previous = current
-            for future in previous:
-                self._collect(future, reports)
+                starts: list[SentenceStarts | None] = (
+                    list(sentence_starts(chunk)) if unit == "sentence" else [None] * len(chunk)
+                )
+                for transcript, transcript_starts in zip(chunk, starts, strict=True):
+                    sink.put(transcript, transcript_starts, unit)
+                sink.check()  # stop segmenting as soon as a document failed to store
+            for report in sink.finish():
+                reports[report.document] = report
+                _warn_unanchored(report)
         return [reports[n] for n in names]
 
-    @staticmethod
-    def _collect(future: Future[ImportReport], reports: dict[str, ImportReport]) -> None:
-        report = future.result()
-        reports[report.document] = report
-        for item in report.unanchored:
-            warnings.warn(
-                f"{report.document}: {item.coder}'s coding {item.code!r} on "
-                f"{item.text[:60]!r} could not be re-anchored ({item.reason}); it is kept in "
-                "project.unanchored_codings().",
-                stacklevel=4,
-            )
 
-    def _store_transcript(
-        self, transcript: ParsedTranscript, drafts: list[SegmentDraft], unit: str
-    ) -> ImportReport:
-        with self.store.transaction() as conn:
-            stored = document_by_name(conn, transcript.name)
-            if stored is None:
-                insert_document(conn, transcript, drafts, unit)
-                record(conn, actor=self.actor, action="import", entity="document",
-                       key=transcript.name,
-                       detail={"segments": len(drafts), "source": transcript.source})
-                return ImportReport(transcript.name, "added", len(drafts),
-                                    warnings=transcript.warnings)
-            old = cs.take_codings_of_document(conn, stored.id)
-            replace_document_content(conn, stored.id, transcript, drafts, unit)
-            placed, lost = self._reanchor(conn, stored.id, stored.text, transcript.text, old, drafts)
-            record(conn, actor=self.actor, action="reimport", entity="document",
-                   key=transcript.name,
-                   detail={"segments": len(drafts), "reanchored": placed,
-                           "unanchored": [u.uuid for u in lost]})
-        return ImportReport(transcript.name, "updated", len(drafts), reanchored=placed,
-                            unanchored=tuple(lost), warnings=transcript.warnings)
-
-    def _reanchor(
-        self,
-        conn: Connection,
-        document_id: int,
-        old_text: str,
-        new_text: str,
-        old: list[cs.StoredCoding],
-        drafts: list[SegmentDraft],
-    ) -> tuple[int, list[UnanchoredCoding]]:
-        if not old:
-            return 0, []
-        segment_ids = segment_ids_by_index(conn, document_id)
-        code_keys = {v: k for k, v in cs.code_ids(conn, include_retired=True).items()}
-        coder_names = {v: k for k, v in cs.coder_ids(conn).items()}
-        placements = reanchor(old_text, new_text, [(c.start, c.end, c.text) for c in old], drafts)
-        restored: list[dict[str, object]] = []
-        taken: set[tuple[int, int, int]] = set()
-        lost_rows: list[dict[str, object]] = []
-        lost: list[UnanchoredCoding] = []
-        for coding, place in zip(old, placements, strict=True):
-            if isinstance(place, Placement):
-                key = (segment_ids[place.segment_index], coding.code_id, coding.coder_id)
-                if key not in taken:
-                    taken.add(key)
-                    restored.append({
-                        "uuid": coding.uuid, "segment_id": key[0], "code_id": coding.code_id,
-                        "coder_id": coding.coder_id,
-                        "codebook_version_id": coding.codebook_version_id,
-                        "start": place.start, "end": place.end, "text": coding.text,
-                        "is_span": place.is_span, "memo": coding.memo,
-                        "created_at": coding.created_at, "updated_at": coding.updated_at,
-                    })
-                    continue
-                reason = "another coding of the same code by the same coder landed on its segment"
-            else:
-                reason = place
-            before, after = context_of(old_text, coding.start, coding.end)
-            lost_rows.append({
-                "uuid": coding.uuid, "document_id": document_id, "code_id": coding.code_id,
-                "coder_id": coding.coder_id, "codebook_version_id": coding.codebook_version_id,
-                "old_start": coding.start, "old_end": coding.end, "text": coding.text,
-                "context_before": before, "context_after": after, "memo": coding.memo,
-                "reason": reason, "created_at": coding.created_at, "unanchored_at": now(),
-            })
-            lost.append(UnanchoredCoding(
-                uuid=coding.uuid, document="", code=code_keys[coding.code_id],
-                coder=coder_names[coding.coder_id], text=coding.text, memo=coding.memo,
-                reason=reason,
-            ))
-        cs.restore_codings(conn, restored)
-        cs.insert_unanchored(conn, lost_rows)
-        name = document_name(conn, document_id)
-        lost = [UnanchoredCoding(u.uuid, str(name), u.code, u.coder, u.text, u.memo, u.reason)
-                for u in lost]
-        return len(restored), lost
+def _warn_unanchored(report: ImportReport) -> None:
+    for item in report.unanchored:
+        warnings.warn(
+            f"{report.document}: {item.coder}'s coding {item.code!r} on "
+            f"{item.text[:60]!r} could not be re-anchored ({item.reason}); it is kept in "
+            "project.unanchored_codings().",
+            stacklevel=5,
+        )

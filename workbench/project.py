@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError
-from workbench.importer import Importer, Progress, bulk_work
+from workbench.importer import Importer, Progress, StoreIn, bulk_work
 from workbench.model import (
     CaseAttributes,
     Codebook,
@@ -85,12 +85,17 @@ class Project:
         attributes: Mapping[str, CaseAttributes] | None = None,
         roles: Mapping[str, str] | None = None,
         progress: Progress = True,
+        store_in: StoreIn = "auto",
     ) -> list[ImportReport]:
         """Read, segment and store transcript files (any supported format).
 
         All files are read and checked before anything is stored, so a malformed file
         stops the import with nothing half-imported. ``attributes`` maps file names to
-        case attributes for formats without front matter.
+        case attributes for formats without front matter. Each document is stored in its
+        own transaction; if one fails to store, the import stops and raises, and the
+        documents before it are stored completely. ``store_in`` chooses where documents are
+        stored while the next ones are segmented (see :class:`workbench.importer.Importer`;
+        the default picks a child process for large imports).
         """
         from workbench.parsing.readers import read_transcript
 
@@ -102,7 +107,7 @@ class Project:
                 if attributes is not None:
                     attrs = attributes.get(path.name) or attributes.get(path.stem)
                 parsed.append(read_transcript(path, attributes=attrs, roles=roles))
-            return self.import_parsed(parsed, unit=unit, progress=progress)
+            return self.import_parsed(parsed, unit=unit, progress=progress, store_in=store_in)
 
     def import_parsed(
         self,
@@ -110,9 +115,12 @@ class Project:
         *,
         unit: SegmentUnit = "sentence",
         progress: Progress = True,
+        store_in: StoreIn = "auto",
     ) -> list[ImportReport]:
         """Segment and store already parsed transcripts (see :meth:`import_transcripts`)."""
-        return Importer(self.store, self.actor).run(transcripts, unit=unit, progress=progress)
+        return Importer(self.store, self.actor, store_in=store_in).run(
+            transcripts, unit=unit, progress=progress
+        )
 
     # -- codebook --------------------------------------------------------------------
     def load_codebook(

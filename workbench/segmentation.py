@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-__all__ = ["DEFAULT_PIPELINE", "load_pipeline", "segment_transcripts"]
+__all__ = [
+    "DEFAULT_PIPELINE",
+    "SentenceStarts",
+    "drafts_from_starts",
+    "load_pipeline",
+    "segment_transcripts",
+    "sentence_starts",
+]
 
 DEFAULT_PIPELINE = "blank:en"
 _BATCH = 512
@@ -98,6 +105,50 @@ def _segments_of_turn(text: str, starts: list[int], base: int, turn_index: int,
                                     base + start + len(stripped), stripped))
 
 
+SentenceStarts = list[list[int]]
+"""Per turn of one transcript, the character offsets (into the turn text) where its
+sentences start, as spaCy found them."""
+
+
+def sentence_starts(
+    transcripts: Sequence[ParsedTranscript], *, nlp: Language | None = None
+) -> list[SentenceStarts]:
+    """spaCy's sentence starts for every turn of each transcript, in order.
+
+    This is the only part of segmentation that needs spaCy; :func:`drafts_from_starts`
+    turns the result into segments. A large import keeps the two apart so that building
+    segments happens where they are stored (see :mod:`workbench.import_storage`).
+    """
+    nlp = nlp or load_pipeline()
+    results: list[SentenceStarts] = [[] for _ in transcripts]
+    owners = [out for out, t in zip(results, transcripts, strict=True) for _ in t.turns]
+    texts = (turn.text for t in transcripts for turn in t.turns)
+    for out, doc in zip(owners, nlp.pipe(texts, batch_size=_BATCH), strict=True):
+        out.append(_sentence_starts(doc))
+    return results
+
+
+def drafts_from_starts(
+    transcript: ParsedTranscript, starts: SentenceStarts | None
+) -> list[SegmentDraft]:
+    """The transcript's segments: its sentences (``starts`` from :func:`sentence_starts`),
+    trimmed of white space with empty ones dropped, or whole turns when ``starts`` is None.
+    """
+    out: list[SegmentDraft] = []
+    if starts is None:
+        for turn in transcript.turns:
+            out.append(SegmentDraft(turn.index, len(out), turn.start, turn.end, turn.text))
+        return out
+    if len(starts) != len(transcript.turns):
+        raise ValueError(
+            f"{transcript.name}: {len(starts)} lists of sentence starts for "
+            f"{len(transcript.turns)} turns"
+        )
+    for turn, turn_starts in zip(transcript.turns, starts, strict=True):
+        _segments_of_turn(turn.text, turn_starts, turn.start, turn.index, out)
+    return out
+
+
 def segment_transcripts(
     transcripts: Sequence[ParsedTranscript],
     *,
@@ -107,15 +158,7 @@ def segment_transcripts(
     """Segments for each transcript, in order; offsets are into each document text."""
     if unit not in ("sentence", "turn"):
         raise ValueError(f"unit must be 'sentence' or 'turn', not {unit!r}")
-    results: list[list[SegmentDraft]] = [[] for _ in transcripts]
     if unit == "turn":
-        for out, transcript in zip(results, transcripts, strict=True):
-            for turn in transcript.turns:
-                out.append(SegmentDraft(turn.index, len(out), turn.start, turn.end, turn.text))
-        return results
-    nlp = nlp or load_pipeline()
-    owners = [(i, turn) for i, t in enumerate(transcripts) for turn in t.turns]
-    texts = (turn.text for _, turn in owners)
-    for (i, turn), doc in zip(owners, nlp.pipe(texts, batch_size=_BATCH), strict=True):
-        _segments_of_turn(turn.text, _sentence_starts(doc), turn.start, turn.index, results[i])
-    return results
+        return [drafts_from_starts(t, None) for t in transcripts]
+    return [drafts_from_starts(t, starts)
+            for t, starts in zip(transcripts, sentence_starts(transcripts, nlp=nlp), strict=True)]

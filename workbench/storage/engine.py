@@ -16,8 +16,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from workbench.errors import StorageError
@@ -101,6 +101,26 @@ class Store:
         self.engine.dispose()
 
 
+def _project_target(target: str | Path) -> str | Path:
+    """A server URL, or the path of a SQLite file (a ``sqlite:///`` URL becomes its path, so
+    it gets the same checks and pragmas). In-memory databases are refused."""
+    if is_url(target):
+        try:
+            url = make_url(str(target))
+        except ArgumentError as exc:
+            raise StorageError(f"cannot use database URL {str(target)!r}: {exc}") from None
+        if url.get_backend_name() != "sqlite":
+            return str(target)
+        target = url.database or ""
+    if str(target) in ("", ":memory:") or str(target).startswith("file::memory:"):
+        raise StorageError(
+            "a project must live in a file or on a database server, not in memory: an import "
+            "stores from other threads and processes, which cannot see an in-memory database. "
+            "Give a file path (for a throw-away project, one in a temporary folder)."
+        )
+    return Path(target)
+
+
 def _make_engine(target: str | Path) -> tuple[Engine, str, Path | None]:
     if is_url(target):
         url = str(target)
@@ -138,6 +158,7 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
     Raises :class:`StorageError` when the file is missing (and ``create`` is false), already
     holds a project (and ``create`` is true), or the database cannot be reached or migrated.
     """
+    target = _project_target(target)
     path = None if is_url(target) else Path(target).expanduser()
     if path is not None:
         if create and path.exists() and path.stat().st_size > 0:
