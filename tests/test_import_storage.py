@@ -344,3 +344,50 @@ def test_the_child_reports_a_project_it_cannot_open(tmp_path):
     raised = storage_module._failure(document, error, description, remote)
     assert raised is error and "while opening the project" in raised.__notes__[0]
     assert not missing.exists()  # it did not create one either
+
+
+def test_the_storage_process_works_from_a_jupyter_kernel(tmp_path):
+    """Notebooks are where researchers import: the child must start from inside a kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    thread = create_project(tmp_path / "thread.sqlite")
+    thread.import_parsed(_batch(), progress=False, store_in="thread")
+    expected = _content(thread)
+    thread.close()
+    target = tmp_path / "kernel.sqlite"
+    code = (
+        "import workbench as wb\n"
+        "from workbench.parsing.ipr_text import parse_ipr_text\n"
+        "from workbench.testing import demo_transcript\n"
+        f"project = wb.create_project({str(target)!r})\n"
+        "batch = [parse_ipr_text(demo_transcript(d, 3, p), source=f'{d}_{p}.ipr.txt')\n"
+        "         for d in ('D1', 'D2', 'D3') for p in ('client', 'therapist')]\n"
+        "reports = project.import_parsed(batch, progress=False, store_in='process')\n"
+        "print('STATUSES', *[r.status for r in reports])\n"
+        "project.close()\n"
+    )
+    printed: list[str] = []
+    errors: list[str] = []
+
+    def hook(message):
+        content = message["content"]
+        if message["msg_type"] == "stream":
+            printed.append(content["text"])
+        elif message["msg_type"] == "error":
+            errors.append("\n".join(content["traceback"]))
+
+    manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        client.execute_interactive(code, output_hook=hook, timeout=120)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert errors == []
+    assert "STATUSES " + " ".join(["added"] * 6) in "".join(printed)
+    from workbench import open_project
+
+    project = open_project(target)
+    content = _content(project)
+    project.close()
+    for table, frame in expected.items():
+        pd.testing.assert_frame_equal(frame, content[table], obj=table)

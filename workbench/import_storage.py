@@ -146,7 +146,10 @@ class StorageThread(StorageSink):
 
 
 def can_store_from_process(store: Store) -> bool:
-    """True when a child process can open the same database (a server URL or a file)."""
+    """True when a child process can open the same database (a server URL or a file) and
+    this interpreter can start one (an embedded Python may have no executable)."""
+    if not sys.executable or not Path(sys.executable).is_file():
+        return False
     return is_url(store.location) or Path(store.location).is_file()
 
 

@@ -122,8 +122,9 @@ class Importer:
             raise ValueError(f"store_in must be 'auto', 'thread' or 'process', not {store_in!r}")
         if store_in == "process" and not can_store_from_process(store):
             raise ValueError(
-                f"the project at {store.location!r} lives in this process only; a storage "
-                "process needs a project file or a database server (use store_in='thread')."
+                "a storage process cannot be started here: it needs this Python's executable "
+                f"({sys.executable!r}) and a project file or database server (the project is "
+                f"at {store.location!r}); use store_in='thread'."
             )
         self.store = store
         self.actor = actor
