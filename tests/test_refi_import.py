@@ -23,8 +23,7 @@ from workbench import (
 from workbench.interop.refi_text import read_source_text
 from workbench.testing import DEMO_CODEBOOK
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "refi" / "samples"
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no REFI samples at {SAMPLES}")
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "refi"  # sources: SOURCES.md there
 
 USER = "{0D62985D-B147-5D01-A9B5-CAE5DCD98342}"
 CODE = "2D2466F0-D77F-4F8C-BDF9-628966B6B74D"
