@@ -200,3 +200,22 @@ def test_offsets_hold_for_arbitrary_unicode(raw_turns):
         if unit == "sentence":  # the same sentences as spaCy's own doc.sents
             assert [(d.turn_index, d.start, d.end, d.text) for d in drafts] == \
                 _reference(transcript, nlp)
+
+
+def test_sentence_starts_and_drafts_compose_to_segment_transcripts(nlp):
+    from workbench.segmentation import drafts_from_starts, sentence_starts
+
+    first = _transcript(("Client", "participant", "One. Two!  Three?"),
+                        ("Researcher", "interviewer", "Go on."))
+    second = _transcript(("Client", "participant", "Just one"))
+    starts = sentence_starts([first, second], nlp=nlp)
+    # per transcript, per turn, offsets in the turn text; the second space of "!  " is a
+    # token of its own that starts the third sentence, and is trimmed from its segment
+    assert starts == [[[0, 5, 10], [0]], [[0]]]
+    assert [d.text for d in drafts_from_starts(first, starts[0])] == [
+        "One.", "Two!", "Three?", "Go on."]
+    assert [drafts_from_starts(t, s) for t, s in zip([first, second], starts, strict=True)] == \
+        segment_transcripts([first, second], nlp=nlp)
+    assert drafts_from_starts(first, None) == segment_transcripts([first], unit="turn")[0]
+    with pytest.raises(ValueError, match="doc: 1 lists of sentence starts for 2 turns"):
+        drafts_from_starts(first, starts[0][:1])
