@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate_turns, write_transcripts
 
 from workbench import create_project, read_ipr_file
-from workbench.importer import PROCESS_MIN_CHARACTERS
+from workbench.importer import PROCESS_MIN_CHARACTERS, Importer
 from workbench.segmentation import load_pipeline
 
 TARGET_RATIO = 0.60
@@ -55,6 +55,9 @@ def main() -> int:
         paths = write_transcripts(Path(tmp) / "corpus", turns)
         parsed = [read_ipr_file(p) for p in paths]
         texts = [t.text for doc in parsed for t in doc.turns]
+        probe = create_project(Path(tmp) / "probe.sqlite")  # which storage path the import takes
+        in_process = Importer(probe.store, store_in=args.store_in).uses_process(parsed, "sentence")
+        probe.close()
         del parsed
         words = sum(len(t.split()) for t in texts)
         vocabulary = len({w for t in texts for w in t.split()})
@@ -84,9 +87,7 @@ def main() -> int:
     print(f"full import (read+parse+segment+store): {full:5.2f} s  {words / full:12,.0f} words/s"
           f"   (runs: {', '.join(f'{t:.2f}' for t in full_times)} s; {stored:,} segments)")
     characters = sum(len(t) for t in texts)
-    sink = args.store_in
-    if sink == "auto":
-        sink = "process" if characters >= PROCESS_MIN_CHARACTERS else "thread"
+    sink = "process" if in_process else "thread"
     print(f"storage: {sink} (store_in={args.store_in}; {characters:,} characters of turns, "
           f"auto picks the process from {PROCESS_MIN_CHARACTERS:,})")
     verdict = "OK" if ratio >= TARGET_RATIO else "BELOW TARGET"

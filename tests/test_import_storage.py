@@ -47,13 +47,6 @@ def _batch(dyads=("D1", "D2", "D3"), session=3) -> list[ParsedTranscript]:
             for d in dyads for p in ("client", "therapist")]
 
 
-def _location(backend_url: str, tmp_path, name: str) -> str:
-    """A second, separate project on the same backend as ``backend_url``."""
-    if is_url(backend_url):
-        return backend_url  # the caller uses one PostgreSQL schema per project (see below)
-    return str(tmp_path / f"{name}.sqlite")
-
-
 def _content(project) -> dict[str, pd.DataFrame]:
     """Everything an import writes, without surrogate ids and timestamps."""
     tables = {}

@@ -99,7 +99,7 @@ class StorageThread(StorageSink):
     def __init__(self, store: Store, actor: str):
         self._writer = DocumentWriter(store, actor)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbench-store")
-        self._futures: list[Future[ImportReport | None]] = []
+        self._futures: list[Future[ImportReport]] = []
         self._reports: list[ImportReport] = []
         self._stop = threading.Event()
 
@@ -108,20 +108,17 @@ class StorageThread(StorageSink):
         self._futures.append(self._pool.submit(self._store, transcript, starts, unit))
 
     def _store(self, transcript: ParsedTranscript, starts: SentenceStarts | None,
-               unit: str) -> ImportReport | None:
+               unit: str) -> ImportReport:
         if self._stop.is_set():  # an earlier document failed, or the import was stopped
-            return None
+            raise StorageError(f"the import stopped before {transcript.name} was stored.")
         try:
             return self._writer.write(transcript, drafts_from_starts(transcript, starts), unit)
         except BaseException:
             self._stop.set()
             raise
 
-    def _take(self, future: Future[ImportReport | None]) -> None:
-        report = future.result()  # raises the document's failure
-        if report is None:  # pragma: no cover - only after a failure, which raised first
-            raise StorageError("the import stopped before this document was stored.")
-        self._reports.append(report)
+    def _take(self, future: Future[ImportReport]) -> None:
+        self._reports.append(future.result())  # raises the document's failure
 
     def check(self) -> None:
         """Raise the failure of a document stored so far, if any; never waits."""

@@ -31,7 +31,7 @@ from workbench.import_storage import (
     can_store_from_process,
 )
 from workbench.model import ImportReport, ParsedTranscript, SegmentUnit
-from workbench.segmentation import SentenceStarts, sentence_starts
+from workbench.segmentation import SentenceStarts, check_unit, sentence_starts
 from workbench.storage.documents_store import document_by_sha, document_fingerprint
 from workbench.storage.engine import Store
 
@@ -87,11 +87,10 @@ CHUNK_TURNS = 2048
 def _chunks(transcripts: Sequence[ParsedTranscript]) -> list[list[ParsedTranscript]]:
     """Consecutive groups of transcripts holding at least :data:`CHUNK_TURNS` turns (the
     last may hold fewer)."""
-    turns = CHUNK_TURNS
     chunks: list[list[ParsedTranscript]] = [[]]
     count = 0
     for transcript in transcripts:
-        if count >= turns:
+        if count >= CHUNK_TURNS:
             chunks.append([])
             count = 0
         chunks[-1].append(transcript)
@@ -130,12 +129,16 @@ class Importer:
         self.actor = actor
         self.store_in = store_in
 
+    def uses_process(self, todo: Sequence[ParsedTranscript], unit: SegmentUnit) -> bool:
+        """Whether storing ``todo`` (the documents to store) would use a child process."""
+        if self.store_in != "auto":
+            return self.store_in == "process"
+        if unit != "sentence" or not can_store_from_process(self.store):
+            return False
+        return sum(len(turn.text) for t in todo for turn in t.turns) >= PROCESS_MIN_CHARACTERS
+
     def _sink(self, todo: Sequence[ParsedTranscript], unit: SegmentUnit) -> StorageSink:
-        use_process = self.store_in == "process"
-        if self.store_in == "auto" and unit == "sentence" and can_store_from_process(self.store):
-            characters = sum(len(turn.text) for t in todo for turn in t.turns)
-            use_process = characters >= PROCESS_MIN_CHARACTERS
-        if use_process:
+        if self.uses_process(todo, unit):
             return StorageProcess(self.store, self.actor)
         return StorageThread(self.store, self.actor)
 
@@ -153,8 +156,7 @@ class Importer:
     def _run(
         self, transcripts: Sequence[ParsedTranscript], unit: SegmentUnit, progress: Progress
     ) -> list[ImportReport]:
-        if unit not in ("sentence", "turn"):
-            raise ValueError(f"unit must be 'sentence' or 'turn', not {unit!r}")
+        check_unit(unit)
         names = [t.name for t in transcripts]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -191,8 +193,8 @@ class Importer:
         with self._sink(todo, unit) as sink:
             for chunk in _progress(_chunks(todo), progress, "Importing"):
                 # One spaCy pipe per chunk of documents: batches stay full across files.
-                starts: list[SentenceStarts | None] = (
-                    list(sentence_starts(chunk)) if unit == "sentence" else [None] * len(chunk)
+                starts: Sequence[SentenceStarts | None] = (
+                    sentence_starts(chunk) if unit == "sentence" else [None] * len(chunk)
                 )
                 for transcript, transcript_starts in zip(chunk, starts, strict=True):
                     sink.put(transcript, transcript_starts, unit)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PIPELINE",
     "SentenceStarts",
+    "check_unit",
     "drafts_from_starts",
     "load_pipeline",
     "segment_transcripts",
@@ -149,6 +150,12 @@ def drafts_from_starts(
     return out
 
 
+def check_unit(unit: str) -> None:
+    """Raise :class:`ValueError` unless ``unit`` is ``"sentence"`` or ``"turn"``."""
+    if unit not in ("sentence", "turn"):
+        raise ValueError(f"unit must be 'sentence' or 'turn', not {unit!r}")
+
+
 def segment_transcripts(
     transcripts: Sequence[ParsedTranscript],
     *,
@@ -156,8 +163,7 @@ def segment_transcripts(
     nlp: Language | None = None,
 ) -> list[list[SegmentDraft]]:
     """Segments for each transcript, in order; offsets are into each document text."""
-    if unit not in ("sentence", "turn"):
-        raise ValueError(f"unit must be 'sentence' or 'turn', not {unit!r}")
+    check_unit(unit)
     if unit == "turn":
         return [drafts_from_starts(t, None) for t in transcripts]
     return [drafts_from_starts(t, starts)
