@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate_turns, write_transcripts
 
 from workbench import create_project, read_ipr_file
-from workbench.importer import PROCESS_MIN_CHARACTERS, Importer
-from workbench.segmentation import load_pipeline
+from workbench.importing.importer import PROCESS_MIN_CHARACTERS, Importer
+from workbench.importing.segmentation import load_pipeline
 
 TARGET_RATIO = 0.60
 

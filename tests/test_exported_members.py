@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import subprocess
+import sys
 import types
 
 import workbench
 
 
 def _public_names() -> list[str]:
+    for name in workbench.__all__:  # the face is lazy: load every name first
+        getattr(workbench, name)
     return [
         name
         for name, value in vars(workbench).items()
@@ -70,3 +74,37 @@ def test_exceptions_form_one_tree():
         assert issubclass(getattr(workbench, value_error), ValueError)
     assert issubclass(workbench.UnknownCodeError, LookupError)
     assert issubclass(workbench.DuplicateImportError, workbench.ConflictError)
+
+
+def test_dir_lists_every_exported_name():
+    assert set(workbench.__all__) <= set(dir(workbench))
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    import pytest
+
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        workbench.nonsense  # noqa: B018
+
+
+HEAVY = ("ipywidgets", "plotly", "openpyxl", "anywidget")
+
+
+def _loaded_after(statement: str) -> list[str]:
+    code = f"import sys; {statement}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.strip().split(",") if m]
+
+
+def test_the_package_face_and_the_cli_load_no_view_or_spreadsheet_library():
+    assert _loaded_after("import workbench") == []
+    assert _loaded_after("import workbench.cli") == []
+    assert _loaded_after("import workbench; workbench.open_project") == []
+
+
+def test_the_import_storage_process_loads_no_view_or_spreadsheet_library():
+    assert _loaded_after("import workbench.importing.storage_sink") == []
+
+
+def test_a_view_name_loads_its_library_on_first_use():
+    assert "ipywidgets" in _loaded_after("import workbench; workbench.CodingPanel")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -22,20 +23,20 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import workbench.importer as importer_module
-import workbench.import_storage as storage_module
+import workbench.importing.importer as importer_module
+import workbench.importing.storage_sink as storage_module
 from workbench import StorageError, create_project
-from workbench.import_storage import (
+from workbench.importing.importer import Importer
+from workbench.importing.segmentation import segment_transcripts
+from workbench.importing.storage_sink import (
     StorageProcess,
     StorageThread,
     can_store_from_process,
     pack_transcript,
     unpack_transcript,
 )
-from workbench.importer import Importer
 from workbench.model import ParsedTranscript, Turn
 from workbench.parsing.ipr_text import parse_ipr_text
-from workbench.segmentation import segment_transcripts
 from workbench.storage.engine import is_url
 from workbench.testing import DEMO_CODEBOOK, demo_transcript
 
@@ -289,7 +290,9 @@ def test_a_storage_process_that_dies_is_reported_and_stored_documents_are_comple
     assert "run the import again to store the rest" in message
     stored = _assert_complete(project, batch)
     assert batch[0].name in stored and len(stored) <= 2
-    assert f"after storing {len(stored)} of the" in message
+    # the child may commit a document and be killed before it confirms it
+    confirmed = int(re.search(r"after confirming (\d+) of the", message).group(1))
+    assert confirmed in (len(stored), len(stored) - 1)
     # importing again stores the rest and skips what is there
     reports = project.import_parsed(batch, progress=False, store_in="process")
     assert [r.status for r in reports].count("unchanged") == len(stored)
@@ -325,7 +328,7 @@ def test_the_child_reports_a_project_it_cannot_open(tmp_path):
     missing = tmp_path / "gone.sqlite"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     result = subprocess.run(
-        [sys.executable, "-m", "workbench.import_storage"],
+        [sys.executable, "-m", "workbench.importing.storage_sink"],
         input=pickle.dumps(("open", str(missing), "ana")), capture_output=True, env=env,
         timeout=120, check=False,
     )

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from workbench import create_project
-from workbench.importer import SWITCH_INTERVAL, bulk_work
+from workbench.importing.importer import SWITCH_INTERVAL, bulk_work
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.testing import demo_transcript
 

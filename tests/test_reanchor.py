@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench import create_project
+from workbench.importing.reanchor import CONTEXT, Placement, context_of, reanchor
+from workbench.importing.segmentation import load_pipeline, segment_transcripts
 from workbench.model import CaseAttributes, RawTurn, SegmentDraft
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.parsing.transcript import build_transcript
-from workbench.reanchor import CONTEXT, Placement, context_of, reanchor
-from workbench.segmentation import load_pipeline, segment_transcripts
 from workbench.testing import DEMO_CODEBOOK
 
 HEAD = """\

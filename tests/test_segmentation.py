@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.errors import WorkbenchError
+from workbench.importing.segmentation import load_pipeline, segment_transcripts
 from workbench.model import CaseAttributes, ParsedTranscript, RawTurn
 from workbench.parsing.transcript import build_transcript, clean_turn_text
-from workbench.segmentation import load_pipeline, segment_transcripts
 
 ATTRS = CaseAttributes(dyad="D1", session=1, perspective="client")
 
@@ -203,7 +203,7 @@ def test_offsets_hold_for_arbitrary_unicode(raw_turns):
 
 
 def test_sentence_starts_and_drafts_compose_to_segment_transcripts(nlp):
-    from workbench.segmentation import drafts_from_starts, sentence_starts
+    from workbench.importing.segmentation import drafts_from_starts, sentence_starts
 
     first = _transcript(("Client", "participant", "One. Two!  Three?"),
                         ("Researcher", "interviewer", "Go on."))

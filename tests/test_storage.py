@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-import workbench.document_writer as document_writer_module
+import workbench.importing.document_writer as document_writer_module
 import workbench.project as project_module
 from workbench import StorageError, create_project, open_project
 from workbench.errors import NotFoundError
@@ -416,9 +416,9 @@ def test_stored_segments_equal_the_drafts_on_both_backends(empty_project, monkey
     8437.249102697155 would come back as 8437.24910269715. ``max_times=1`` takes the
     row-by-row path that SQLite uses for documents with very many distinct video times.
     """
+    from workbench.importing.segmentation import segment_transcripts
     from workbench.model import CaseAttributes, RawTurn
     from workbench.parsing.transcript import build_transcript
-    from workbench.segmentation import segment_transcripts
     from workbench.storage import documents_store
 
     if max_times is not None:

@@ -1,74 +1,90 @@
 """IPR workbench: team qualitative coding of Interpersonal Process Recall transcripts.
 
 Start with :func:`create_project` or :func:`open_project`, import transcripts, load a
-codebook, register coders, and code segments; ``Project.segments()`` and
+codebook, register coders, and code passages; ``Project.segments()`` and
 ``Project.codings()`` return tidy pandas DataFrames for analysis.
+
+The package face loads lazily (a module ``__getattr__`` over the name -> module table
+below, as in scientific-python SPEC 1): ``import workbench`` is cheap, and a name is
+imported from its module on first use, so the command line and the import's storage
+process never load ipywidgets, plotly or openpyxl.
 """
 
-from workbench.analysis.dual_perspective import (
-    align_moments,
-    perspective_concordance,
-    perspective_crosstab,
-    recall_stops,
-)
-from workbench.analysis.summaries import code_case_matrix, cooccurrence, exemplars, frequencies
-from workbench.errors import (
-    AgreementInputError,
-    AttributeSheetError,
-    CodebookError,
-    ConflictError,
-    DuplicateImportError,
-    ImportFormatError,
-    NotFoundError,
-    StorageError,
-    SummaryInputError,
-    TranscriptEncodingError,
-    TranscriptError,
-    TranscriptWarning,
-    UnknownCodeError,
-    UnknownCoderError,
-    WorkbenchError,
-)
-from workbench.interop import RefiImportReport, export_qdc, export_qdpx, import_qdpx, read_qdc
-from workbench.model import (
-    CaseAttributes,
-    Code,
-    Codebook,
-    Coding,
-    ImportReport,
-    ParsedTranscript,
-    RawTurn,
-    Segment,
-    Theme,
-    Turn,
-    UnanchoredCoding,
-)
-from workbench.parsing.attribute_sheet import read_attribute_sheet
-from workbench.parsing.codebook_yaml import load_codebook_file
-from workbench.parsing.ipr_text import parse_ipr_text, read_ipr_file
-from workbench.parsing.readers import read_transcript
-from workbench.project import Project, create_project, open_project
-from workbench.report import ThemeReport, build_report, export_tables, report_html, write_report
-from workbench.segmentation import load_pipeline
-from workbench.views.coding_controller import CodingController
-from workbench.views.coding_panel import CodingPanel, coding_panel
-from workbench.views.figures import (
-    concordance_figure,
-    cooccurrence_figure,
-    crosstab_figure,
-    frequency_figure,
-    sunburst_figure,
-    timeline_figure,
-)
-from workbench.views.theme_explorer import (
-    ThemeExplorer,
-    ThemeExplorerView,
-    ThemeFilter,
-    figure_output,
-    theme_explorer,
-)
+import importlib as _importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    "align_moments": "workbench.analysis.dual_perspective",
+    "perspective_concordance": "workbench.analysis.dual_perspective",
+    "perspective_crosstab": "workbench.analysis.dual_perspective",
+    "recall_stops": "workbench.analysis.dual_perspective",
+    "code_case_matrix": "workbench.analysis.summaries",
+    "cooccurrence": "workbench.analysis.summaries",
+    "exemplars": "workbench.analysis.summaries",
+    "frequencies": "workbench.analysis.summaries",
+    "AgreementInputError": "workbench.errors",
+    "AttributeSheetError": "workbench.errors",
+    "CodebookError": "workbench.errors",
+    "ConflictError": "workbench.errors",
+    "DuplicateImportError": "workbench.errors",
+    "ImportFormatError": "workbench.errors",
+    "NotFoundError": "workbench.errors",
+    "StorageError": "workbench.errors",
+    "SummaryInputError": "workbench.errors",
+    "TranscriptEncodingError": "workbench.errors",
+    "TranscriptError": "workbench.errors",
+    "TranscriptWarning": "workbench.errors",
+    "UnknownCodeError": "workbench.errors",
+    "UnknownCoderError": "workbench.errors",
+    "WorkbenchError": "workbench.errors",
+    "load_pipeline": "workbench.importing.segmentation",
+    "RefiImportReport": "workbench.interop",
+    "export_qdc": "workbench.interop",
+    "export_qdpx": "workbench.interop",
+    "import_qdpx": "workbench.interop",
+    "read_qdc": "workbench.interop",
+    "CaseAttributes": "workbench.model",
+    "Code": "workbench.model",
+    "Codebook": "workbench.model",
+    "Coding": "workbench.model",
+    "ImportReport": "workbench.model",
+    "ParsedTranscript": "workbench.model",
+    "RawTurn": "workbench.model",
+    "Segment": "workbench.model",
+    "Theme": "workbench.model",
+    "Turn": "workbench.model",
+    "UnanchoredCoding": "workbench.model",
+    "read_attribute_sheet": "workbench.parsing.attribute_sheet",
+    "load_codebook_file": "workbench.parsing.codebook_yaml",
+    "parse_ipr_text": "workbench.parsing.ipr_text",
+    "read_ipr_file": "workbench.parsing.ipr_text",
+    "read_transcript": "workbench.parsing.readers",
+    "Project": "workbench.project",
+    "create_project": "workbench.project",
+    "open_project": "workbench.project",
+    "ThemeReport": "workbench.report",
+    "build_report": "workbench.report",
+    "export_tables": "workbench.report",
+    "report_html": "workbench.report",
+    "write_report": "workbench.report",
+    "CodingController": "workbench.views.coding_controller",
+    "CodingPanel": "workbench.views.coding_panel",
+    "coding_panel": "workbench.views.coding_panel",
+    "concordance_figure": "workbench.views.figures",
+    "cooccurrence_figure": "workbench.views.figures",
+    "crosstab_figure": "workbench.views.figures",
+    "frequency_figure": "workbench.views.figures",
+    "sunburst_figure": "workbench.views.figures",
+    "timeline_figure": "workbench.views.figures",
+    "ThemeExplorer": "workbench.views.theme_explorer",
+    "ThemeExplorerView": "workbench.views.theme_explorer",
+    "ThemeFilter": "workbench.views.theme_explorer",
+    "figure_output": "workbench.views.theme_explorer",
+    "theme_explorer": "workbench.views.theme_explorer",
+}
 
 __all__ = [
     "AgreementInputError",
@@ -139,3 +155,111 @@ __all__ = [
     "timeline_figure",
     "write_report",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name from its module on first use (then cache it here)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
+    from workbench.analysis.dual_perspective import (
+        align_moments,
+        perspective_concordance,
+        perspective_crosstab,
+        recall_stops,
+    )
+    from workbench.analysis.summaries import (
+        code_case_matrix,
+        cooccurrence,
+        exemplars,
+        frequencies,
+    )
+    from workbench.errors import (
+        AgreementInputError,
+        AttributeSheetError,
+        CodebookError,
+        ConflictError,
+        DuplicateImportError,
+        ImportFormatError,
+        NotFoundError,
+        StorageError,
+        SummaryInputError,
+        TranscriptEncodingError,
+        TranscriptError,
+        TranscriptWarning,
+        UnknownCodeError,
+        UnknownCoderError,
+        WorkbenchError,
+    )
+    from workbench.importing.segmentation import load_pipeline
+    from workbench.interop import (
+        RefiImportReport,
+        export_qdc,
+        export_qdpx,
+        import_qdpx,
+        read_qdc,
+    )
+    from workbench.model import (
+        CaseAttributes,
+        Code,
+        Codebook,
+        Coding,
+        ImportReport,
+        ParsedTranscript,
+        RawTurn,
+        Segment,
+        Theme,
+        Turn,
+        UnanchoredCoding,
+    )
+    from workbench.parsing.attribute_sheet import read_attribute_sheet
+    from workbench.parsing.codebook_yaml import load_codebook_file
+    from workbench.parsing.ipr_text import (
+        parse_ipr_text,
+        read_ipr_file,
+    )
+    from workbench.parsing.readers import read_transcript
+    from workbench.project import (
+        Project,
+        create_project,
+        open_project,
+    )
+    from workbench.report import (
+        ThemeReport,
+        build_report,
+        export_tables,
+        report_html,
+        write_report,
+    )
+    from workbench.views.coding_controller import CodingController
+    from workbench.views.coding_panel import (
+        CodingPanel,
+        coding_panel,
+    )
+    from workbench.views.figures import (
+        concordance_figure,
+        cooccurrence_figure,
+        crosstab_figure,
+        frequency_figure,
+        sunburst_figure,
+        timeline_figure,
+    )
+    from workbench.views.theme_explorer import (
+        ThemeExplorer,
+        ThemeExplorerView,
+        ThemeFilter,
+        figure_output,
+        theme_explorer,
+    )
+
+del TYPE_CHECKING

@@ -24,6 +24,9 @@ and what to do about it::
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 __all__ = [
     "AgreementInputError",
     "AttributeSheetError",
@@ -40,6 +43,7 @@ __all__ = [
     "UnknownCodeError",
     "UnknownCoderError",
     "WorkbenchError",
+    "suggest",
 ]
 
 
@@ -110,3 +114,12 @@ class StorageError(WorkbenchError):
 
 class TranscriptWarning(UserWarning):
     """A transcript was imported but something about it deserves a look."""
+
+
+def suggest(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when one of ``choices`` is close to ``word``, else ``""``.
+
+    For error messages about a misspelt name (a code, coder, document or file key).
+    """
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {match[0]!r}?)" if match else ""

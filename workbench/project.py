@@ -13,8 +13,8 @@ from types import TracebackType
 import pandas as pd
 from sqlalchemy import Connection
 
-from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError
-from workbench.importer import Importer, Progress, StoreIn, bulk_work
+from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError, suggest
+from workbench.importing.importer import Importer, Progress, StoreIn, bulk_work
 from workbench.model import (
     CaseAttributes,
     Codebook,
@@ -23,7 +23,6 @@ from workbench.model import (
     Segment,
     SegmentUnit,
 )
-from workbench.parsing.attributes import suggest
 from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.storage import codings_store as cs
 from workbench.storage import queries
@@ -94,7 +93,7 @@ class Project:
         case attributes for formats without front matter. Each document is stored in its
         own transaction; if one fails to store, the import stops and raises, and the
         documents before it are stored completely. ``store_in`` chooses where documents are
-        stored while the next ones are segmented (see :class:`workbench.importer.Importer`;
+        stored while the next ones are segmented (see :class:`workbench.importing.importer.Importer`;
         the default picks a child process for large imports).
         """
         from workbench.parsing.readers import read_transcript

@@ -35,9 +35,9 @@ import re
 import warnings
 from pathlib import Path, PureWindowsPath
 
-from workbench.errors import AttributeSheetError, TranscriptEncodingError, TranscriptWarning
+from workbench.errors import AttributeSheetError, TranscriptEncodingError, TranscriptWarning, suggest
 from workbench.model import CaseAttributes
-from workbench.parsing.attributes import STANDARD_KEYS, case_attributes, suggest
+from workbench.parsing.attributes import STANDARD_KEYS, case_attributes
 from workbench.parsing.encoding import decode_bytes
 
 __all__ = ["SHEET_COLUMNS", "interviewer_roles", "read_attribute_sheet"]

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Callable, Mapping
 
+from workbench.errors import suggest
 from workbench.model import PERSPECTIVES, CaseAttributes
 
 __all__ = ["STANDARD_KEYS", "case_attributes", "suggest"]
 
 STANDARD_KEYS = ("dyad", "session", "perspective", "participant", "interview_date", "outcome_group")
-
-
-def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` when a close match exists, else ``""``."""
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def case_attributes(

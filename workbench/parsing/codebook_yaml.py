@@ -30,9 +30,8 @@ from typing import Any
 
 import yaml
 
-from workbench.errors import CodebookError
+from workbench.errors import CodebookError, suggest
 from workbench.model import Code, Codebook, Theme
-from workbench.parsing.attributes import suggest
 from workbench.parsing.yaml_loading import load_strict
 
 __all__ = ["codebook_from_mapping", "load_codebook_file", "normalise_colour"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from workbench.errors import TranscriptError, TranscriptWarning
+from workbench.errors import TranscriptError, TranscriptWarning, suggest
 from workbench.model import ROLES, ParsedTranscript, RawTurn
-from workbench.parsing.attributes import STANDARD_KEYS, case_attributes, suggest
+from workbench.parsing.attributes import STANDARD_KEYS, case_attributes
 from workbench.parsing.encoding import decode_bytes
 from workbench.parsing.transcript import build_transcript
 from workbench.parsing.yaml_loading import NoDuplicateKeysLoader, load_strict

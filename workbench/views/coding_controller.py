@@ -22,8 +22,7 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from workbench.errors import NotFoundError, UnknownCodeError
-from workbench.parsing.attributes import suggest
+from workbench.errors import NotFoundError, UnknownCodeError, suggest
 from workbench.project import Project
 from workbench.views.coding_session import CodingSession
 from workbench.views.coding_state import (

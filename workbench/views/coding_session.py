@@ -9,9 +9,8 @@ re-opening resumes where the coder left off.
 
 from __future__ import annotations
 
-from workbench.errors import NotFoundError, UnknownCoderError
+from workbench.errors import NotFoundError, UnknownCoderError, suggest
 from workbench.model import ROLES
-from workbench.parsing.attributes import suggest
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument
 from workbench.views.coding_state import SegmentRecord, case_pairs

@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from workbench.errors import ImportFormatError
+from workbench.errors import ImportFormatError, suggest
 from workbench.model import ROLES, RawTurn
-from workbench.parsing.attributes import suggest
 from workbench.parsing.transcript import clean_turn_text
 
 __all__ = [

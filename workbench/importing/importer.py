@@ -2,13 +2,13 @@
 
 Every transcript of a batch is checked (duplicate names, duplicate content) before anything
 is stored; each document is then stored in its own transaction with its audit event
-(:mod:`workbench.document_writer`). An edited transcript replaces the stored one and its
-codings are re-anchored on the new text (:mod:`workbench.reanchor`); codings that cannot be
+(:mod:`workbench.importing.document_writer`). An edited transcript replaces the stored one and its
+codings are re-anchored on the new text (:mod:`workbench.importing.reanchor`); codings that cannot be
 placed are kept aside and reported.
 
 spaCy runs in the calling thread, a chunk of documents at a time, while the previous
 chunk is stored: from a worker thread for small imports, from a child process for large
-ones (:mod:`workbench.import_storage`). The import stops at the first document that fails
+ones (:mod:`workbench.importing.storage_sink`). The import stops at the first document that fails
 to store; the documents before it are stored completely.
 """
 
@@ -24,14 +24,14 @@ from typing import Any, Literal, TypeVar
 from tqdm.auto import tqdm
 
 from workbench.errors import ConflictError, DuplicateImportError
-from workbench.import_storage import (
+from workbench.importing.segmentation import SentenceStarts, check_unit, sentence_starts
+from workbench.importing.storage_sink import (
     StorageProcess,
     StorageSink,
     StorageThread,
     can_store_from_process,
 )
 from workbench.model import ImportReport, ParsedTranscript, SegmentUnit
-from workbench.segmentation import SentenceStarts, check_unit, sentence_starts
 from workbench.storage.documents_store import document_by_sha, document_fingerprint
 from workbench.storage.engine import Store
 
@@ -110,7 +110,7 @@ PROCESS_MIN_CHARACTERS = 3_000_000
 class Importer:
     """Stores parsed transcripts in a project's database as ``actor``.
 
-    ``store_in`` chooses the storage sink (:mod:`workbench.import_storage`): ``"thread"``,
+    ``store_in`` chooses the storage sink (:mod:`workbench.importing.storage_sink`): ``"thread"``,
     ``"process"`` (a child process; needs a project file or a server URL), or ``"auto"``:
     the process for sentence imports of at least :data:`PROCESS_MIN_CHARACTERS`
     characters when the database allows it, else the thread.

@@ -118,7 +118,7 @@ def sentence_starts(
 
     This is the only part of segmentation that needs spaCy; :func:`drafts_from_starts`
     turns the result into segments. A large import keeps the two apart so that building
-    segments happens where they are stored (see :mod:`workbench.import_storage`).
+    segments happens where they are stored (see :mod:`workbench.importing.storage_sink`).
     """
     nlp = nlp or load_pipeline()
     results: list[SentenceStarts] = [[] for _ in transcripts]

@@ -2,7 +2,7 @@
 
 The importer runs spaCy in the calling thread and hands each segmented transcript, with
 its sentence starts, to a *storage sink*. The sink builds the segments and stores the
-document (:class:`~workbench.document_writer.DocumentWriter`, one transaction each) while
+document (:class:`~workbench.importing.document_writer.DocumentWriter`, one transaction each) while
 the next chunk is being segmented. There are two sinks:
 
 * :class:`StorageThread` stores from a worker thread of this process. It starts at once,
@@ -10,7 +10,7 @@ the next chunk is being segmented. There are two sinks:
   the interpreter lock that spaCy holds, so on a large import storage takes time away from
   segmentation.
 * :class:`StorageProcess` stores from a child process, ``python -m
-  workbench.import_storage``. It is not :mod:`multiprocessing`, which would re-import the
+  workbench.importing.storage_sink``. It is not :mod:`multiprocessing`, which would re-import the
   caller's ``__main__`` (a researcher's script or notebook). The parent pickles each
   transcript in a compact form with its sentence starts onto the child's stdin. The child
   builds the segments, stores them through its own connection to the same database, and
@@ -43,10 +43,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from workbench.document_writer import DocumentWriter
 from workbench.errors import StorageError
+from workbench.importing.document_writer import DocumentWriter
+from workbench.importing.segmentation import SentenceStarts, drafts_from_starts
 from workbench.model import ImportReport, ParsedTranscript, Turn
-from workbench.segmentation import SentenceStarts, drafts_from_starts
 from workbench.storage.engine import Store, is_url, open_store
 
 __all__ = [
@@ -169,7 +169,7 @@ def unpack_transcript(packed: PackedTranscript) -> ParsedTranscript:
 
 
 class StorageProcess(StorageSink):
-    """Stores documents from a child process (``python -m workbench.import_storage``)."""
+    """Stores documents from a child process (``python -m workbench.importing.storage_sink``)."""
 
     def __init__(self, store: Store, actor: str):
         self._sent = 0
@@ -183,7 +183,7 @@ class StorageProcess(StorageSink):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         self.child = subprocess.Popen(
-            [sys.executable, "-m", "workbench.import_storage"],
+            [sys.executable, "-m", "workbench.importing.storage_sink"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env,
         )
         assert self.child.stdin is not None and self.child.stdout is not None
@@ -261,9 +261,10 @@ class StorageProcess(StorageSink):
         self._close()
         return StorageError(
             f"the import's storage process stopped unexpectedly (exit code {code}) after "
-            f"storing {len(self._reports)} of the {self._sent} documents sent to it.{said} "
-            "Every stored document is complete; run the import again to store the rest "
-            "(stored documents are skipped as unchanged)."
+            f"confirming {len(self._reports)} of the {self._sent} documents sent to it (it may "
+            f"have stored one more without confirming it).{said} Every stored document is "
+            "complete; run the import again to store the rest (stored documents are skipped "
+            "as unchanged)."
         )
 
     def abort(self) -> None:

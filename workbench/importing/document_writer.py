@@ -2,17 +2,17 @@
 
 A new document is inserted with its case, turns and segments; a changed one has its turns
 and segments replaced and its codings re-anchored on the new text
-(:mod:`workbench.reanchor`); codings that cannot be placed are kept in
+(:mod:`workbench.importing.reanchor`); codings that cannot be placed are kept in
 ``unanchored_codings`` and reported. Either way the audit event is written in the same
-transaction. Used by both ways of storing an import (:mod:`workbench.import_storage`).
+transaction. Used by both ways of storing an import (:mod:`workbench.importing.storage_sink`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from workbench.importing.reanchor import Placement, context_of, reanchor
 from workbench.model import ImportReport, ParsedTranscript, SegmentDraft, UnanchoredCoding
-from workbench.reanchor import Placement, context_of, reanchor
 from workbench.storage import codings_store as cs
 from workbench.storage.audit_log import now, record
 from workbench.storage.documents_store import (
