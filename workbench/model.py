@@ -19,13 +19,19 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 __all__ = [
+    "OVERLAP_ANY",
+    "OVERLAP_HALF",
+    "OVERLAP_WHOLE",
     "PERSPECTIVES",
     "ROLES",
+    "AppliedCoding",
     "CaseAttributes",
     "Code",
     "Codebook",
     "Coding",
     "ImportReport",
+    "OverlapRule",
+    "OverlapRuleName",
     "ParsedTranscript",
     "Perspective",
     "RawTurn",
@@ -231,21 +237,106 @@ class Codebook:
 
 @dataclass(frozen=True)
 class Coding:
-    """One coder's application of one code to a segment (or a span inside it)."""
+    """One coder's application of one code to a range ``[start, end)`` of a document.
+
+    ``text`` is ``document_text[start:end]``. The range may lie inside a sentence or run
+    across sentences and speaker turns; which segments it touches is derived (see
+    :class:`OverlapRule`), never part of its identity. ``uuid`` identifies it for good.
+    """
 
     uuid: str
     document: str
-    segment_id: int
-    code: str
-    coder: str
     start: int
     end: int
     text: str
-    is_span: bool
+    code: str
+    coder: str
     memo: str
     codebook_version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AppliedCoding:
+    """What applying a code did: the coding's uuid and range, and whether it is new.
+
+    ``created`` is False when the coder already had this code on exactly this range (the
+    existing coding is kept, and an undo must not remove it).
+    """
+
+    uuid: str
+    created: bool
+    document: str
+    start: int
+    end: int
+    text: str
+
+
+OverlapRuleName = Literal["any", "half", "whole"]
+
+
+@dataclass(frozen=True)
+class OverlapRule:
+    """When a range coding counts for a segment, wherever analysis works per segment.
+
+    A coding counts for a segment when it covers at least one of the segment's non-space
+    characters and at least ``min_share`` of them (0 < share <= 1; 0 means "any"). Named
+    rules: ``"any"`` (the default: any overlap of a non-space character), ``"half"`` (at
+    least half of the segment's non-space characters) and ``"whole"`` (all of them).
+    """
+
+    min_share: float = 0.0
+    name: str = "any"
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_share <= 1.0:
+            raise ValueError(
+                f"an overlap rule's share must lie between 0 and 1, not {self.min_share!r}; "
+                "use 'any', 'half', 'whole' or a number such as 0.9."
+            )
+
+    @classmethod
+    def parse(cls, value: OverlapRule | str | float | None) -> OverlapRule:
+        """A rule from a rule, a name (``"any"``, ``"half"``, ``"whole"``) or a share."""
+        if value is None:
+            return OVERLAP_ANY
+        if isinstance(value, OverlapRule):
+            return value
+        if isinstance(value, str):
+            named = {r.name: r for r in (OVERLAP_ANY, OVERLAP_HALF, OVERLAP_WHOLE)}
+            if value in named:
+                return named[value]
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(
+                    f"unknown overlap rule {value!r}; use 'any', 'half', 'whole' or a share "
+                    "between 0 and 1 such as 0.9."
+                ) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"an overlap rule is a name or a share, not {value!r}.")
+        share = float(value)
+        if share == 0.0:
+            return OVERLAP_ANY
+        if share == 1.0:
+            return OVERLAP_WHOLE
+        return cls(share, f"{share:g}")
+
+    def describe(self) -> str:
+        """The rule in words, for table captions and report footers."""
+        if self.min_share == 0.0:
+            return "a coding counts for a segment when it covers any non-space character of it"
+        if self.min_share == 1.0:
+            return ("a coding counts for a segment when it covers all of the segment's "
+                    "non-space characters")
+        return (f"a coding counts for a segment when it covers at least {self.min_share:.0%} "
+                "of the segment's non-space characters")
+
+
+OVERLAP_ANY = OverlapRule(0.0, "any")
+OVERLAP_HALF = OverlapRule(0.5, "half")
+OVERLAP_WHOLE = OverlapRule(1.0, "whole")
 
 
 @dataclass(frozen=True)
