@@ -389,7 +389,7 @@ def test_retired_code_is_refused_by_another_coders_open_project(sqlite_demo):
         lead.load_codebook(without, retire_missing=True)
         with pytest.raises(UnknownCodeError, match=r"'repair' was removed .*retired"):
             coder.apply_code(segment, "repair", "ben")
-        codings = lead.codings()
+        codings = lead.segment_codings()
         assert not ((codings["code"] == "repair") & (codings["coder"] == "ben")
                     & (codings["segment_id"] == segment)).any()
     finally:
@@ -412,11 +412,12 @@ def test_codings_of_a_retired_code_can_still_be_removed(tmp_path):
     from workbench.testing import DEMO_CODEBOOK, make_demo_project
 
     project = make_demo_project(tmp_path / "p.sqlite")
-    row = project.codings(coder="ana").query("code == 'withdrawal'").iloc[0]
+    row = project.segment_codings(coder="ana").query("code == 'withdrawal'").iloc[0]
     smaller = Codebook(DEMO_CODEBOOK.name, DEMO_CODEBOOK.themes,
                        tuple(c for c in DEMO_CODEBOOK.codes if c.key != "withdrawal"))
     project.load_codebook(smaller, retire_missing=True)
     assert project.remove_code(int(row.segment_id), "withdrawal", "ana") is True
-    left = project.codings(coder="ana")
+    left = project.segment_codings(coder="ana")
     assert not ((left.segment_id == row.segment_id) & (left.code == "withdrawal")).any()
+    assert row.coding_uuid not in set(project.codings()["coding_uuid"])
     project.close()

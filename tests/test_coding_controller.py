@@ -32,12 +32,12 @@ def blank(tmp_path: Path) -> Iterator[Project]:
 
 
 def rows(project: Project, coder: str) -> set[tuple[int, str]]:
-    frame = project.codings(coder=coder, with_attributes=False)
+    frame = project.segment_codings(coder=coder, with_attributes=False)
     return {(int(r.segment_id), str(r.code)) for r in frame.itertuples()}
 
 
 def memos(project: Project, coder: str) -> dict[tuple[int, str], str]:
-    frame = project.codings(coder=coder, with_attributes=False)
+    frame = project.segment_codings(coder=coder, with_attributes=False)
     return {(int(r.segment_id), str(r.code)): str(r.memo) for r in frame.itertuples()}
 
 
@@ -372,7 +372,7 @@ def test_database_failure_keeps_cache_and_undo_consistent(blank: Project,
     def broken(*_args: object, **_kwargs: object) -> bool:
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(blank, "remove_code", broken)
+    monkeypatch.setattr(blank, "remove_coding", broken)
     c.perform(c.toggle_code, "anxiety")
     assert c.last_error is not None and c.last_error.message == "database is locked"
     assert c.applied() == ("anxiety",)  # nothing changed in the cache

@@ -30,7 +30,7 @@ def panel(blank: Project) -> CodingPanel:
 
 
 def stored(project: Project, coder: str = "ana") -> set[tuple[int, str]]:
-    frame = project.codings(coder=coder, with_attributes=False)
+    frame = project.segment_codings(coder=coder, with_attributes=False)
     return {(int(r.segment_id), str(r.code)) for r in frame.itertuples()}
 
 
@@ -214,7 +214,7 @@ def test_callback_exceptions_are_shown_in_the_panel(panel: CodingPanel, blank: P
     def on_fire(*_args: object, **_kwargs: object) -> str:
         raise RuntimeError("disk <on> fire")
 
-    monkeypatch.setattr(blank, "apply_code", on_fire)
+    monkeypatch.setattr(blank, "apply_range", on_fire)
     panel.code_buttons["repair"].click()  # must not raise
     assert "RuntimeError" in panel.error_html.value
     assert "disk &lt;on&gt; fire" in panel.error_html.value

@@ -182,7 +182,7 @@ def test_input_errors() -> None:
 
 
 def test_demo_project_moments(sqlite_demo: Project) -> None:
-    moments = align_moments(sqlite_demo.segments(), sqlite_demo.codings(),
+    moments = align_moments(sqlite_demo.segments(), sqlite_demo.segment_codings(),
                             codebook=sqlite_demo.codebook)
     shared = moments[moments.recalled_by == "both"]
     # the demo's stops 2-5 s apart pair up (4 per dyad); 00:15:40 vs 00:18:20 do not

@@ -142,7 +142,7 @@ def test_concordance_figure_drops_undefined() -> None:
 
 def test_figures_from_demo_project(sqlite_demo: Project) -> None:
     codebook = sqlite_demo.codebook
-    codings = sqlite_demo.codings()
+    codings = sqlite_demo.segment_codings()
     colours = code_colours(codebook)
     fig = frequency_figure(frequencies(codings, ["perspective", "outcome_group"],
                                        codebook=codebook), codebook)

@@ -72,12 +72,15 @@ def assert_offsets_hold(project) -> tuple[int, int]:
     codings = project.codings(with_attributes=False)
     for row in codings.itertuples():
         assert texts[row.document][row.start : row.end] == row.text, row
-        assert row.text in row.segment_text
-    by_id = segments.set_index("segment_id")
+        assert row.text.strip(), row
+    # the segments a coding touches are derived from its range
     for row in codings.itertuples():
-        seg = by_id.loc[row.segment_id]
-        assert seg["start"] <= row.start < row.end <= seg["end"]
-        assert row.is_span == ((row.start, row.end) != (seg["start"], seg["end"]))
+        mine = segments[(segments.document == row.document) & (segments.start < row.end)
+                        & (segments.end > row.start)]
+        touched = [s.segment_index for s in mine.itertuples()
+                   if texts[row.document][max(s.start, row.start):min(s.end, row.end)].strip()]
+        assert row.n_segments == len(touched), row
+        assert (row.first_segment, row.last_segment) == (min(touched), max(touched)), row
     return len(segments), len(codings)
 
 
@@ -193,7 +196,7 @@ def test_segment_filters(shared_demo, filters, count):
     if "role" in filters:
         assert set(frame["role"]) <= {filters["role"]}
     if "uncoded_by" in filters:
-        coded = set(shared_demo.codings(coder=filters["uncoded_by"])["segment_id"])
+        coded = set(shared_demo.segment_codings(coder=filters["uncoded_by"])["segment_id"])
         assert not coded & set(frame["segment_id"])
 
 
@@ -220,10 +223,13 @@ def test_uncoded_by_unknown_coder(shared_demo):
 
 def test_codings_columns(shared_demo):
     frame = shared_demo.codings()
-    for column in ["coding_uuid", "segment_id", "document", "code", "code_name", "theme",
-                   "theme_name", "coder", "memo", "codebook_version", "start", "end", "text",
-                   "is_span", *CASE_COLUMNS, "orientation"]:
+    assert list(frame.columns[:8]) == ["coding_uuid", "document", "start", "end", "text",
+                                       "first_segment", "last_segment", "n_segments"]
+    for column in ["code", "code_name", "theme", "theme_name", "coder", "memo",
+                   "codebook_version", "created_at", "updated_at", *CASE_COLUMNS, "orientation"]:
         assert column in frame.columns, column
+    for gone in ["segment_id", "is_span", "segment_text"]:  # segments are derived, per rule
+        assert gone not in frame.columns
     assert len(frame) == 66
     assert frame.groupby("coder").size().to_dict() == {"ana": 22, "ben": 28, "chloe": 16}
     anxiety = frame[frame["code"] == "anxiety"].iloc[0]
@@ -232,7 +238,8 @@ def test_codings_columns(shared_demo):
     d2 = frame[frame["dyad"] == "D2"]
     assert set(d2["outcome_group"]) == {"poor"}
     assert set(frame["session"]) == {3}
-    assert frame["is_span"].dtype == bool and not frame["is_span"].any()
+    assert (frame["n_segments"] == 1).all()  # the demo codes whole sentences
+    assert (frame["first_segment"] == frame["last_segment"]).all()
     assert len(shared_demo.codings(coder="ben", perspective="client")) == 16
     assert len(shared_demo.codings(document="D1_S3_therapist", coder=["ana", "chloe"])) == 9
 
@@ -252,7 +259,8 @@ def test_apply_and_remove_with_memo(sqlite_demo):
     row = project.codings().set_index("coding_uuid").loc[uuid]
     assert (row["memo"], row["coder"], row["code"], row["text"]) == (
         "fear of judgement", "chloe", "anxiety", seg["text"])
-    assert not row["is_span"]
+    assert (row["start"], row["end"]) == (seg["start"], seg["end"])
+    assert (row["first_segment"], row["n_segments"]) == (seg["segment_index"], 1)
     # applying again keeps the coding and replaces the memo
     assert project.apply_code(segment_id, "anxiety", "chloe", memo="on reflection") == uuid
     assert project.codings().set_index("coding_uuid").loc[uuid, "memo"] == "on reflection"
@@ -286,11 +294,12 @@ def test_span_codings(empty_project):
     row = project.codings().set_index("coding_uuid").loc[uuid]
     assert row["text"] == "nervous"
     assert (row["start"], row["end"]) == (seg["start"] + 19, seg["start"] + 26)
-    assert bool(row["is_span"])
+    assert (row["first_segment"], row["n_segments"]) == (seg["segment_index"], 1)
     assert project.document_text("D1_S3_client")[row["start"] : row["end"]] == "nervous"
     whole = project.apply_code(int(seg["segment_id"]), "repair", "chloe",
                                span=(0, len(seg["text"])))
-    assert not bool(project.codings().set_index("coding_uuid").loc[whole, "is_span"])
+    row = project.codings().set_index("coding_uuid").loc[whole]
+    assert (row["start"], row["end"]) == (seg["start"], seg["end"])  # the segment's range
     assert_offsets_hold(project)
 
 
@@ -298,7 +307,7 @@ def test_span_codings(empty_project):
 def test_span_outside_the_segment(shared_demo, span):
     seg = _participant_segment(shared_demo, 0)
     before = len(shared_demo.codings())
-    with pytest.raises(ValueError, match=r"is not inside the segment \(0\.\.27\)"):
+    with pytest.raises(ValueError, match=r"is not inside segment \d+ \(0\.\.27\)"):
         shared_demo.apply_code(int(seg["segment_id"]), "anxiety", "chloe", span=span)
     assert len(shared_demo.codings()) == before
 

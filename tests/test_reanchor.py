@@ -107,6 +107,7 @@ def test_edited_transcript_keeps_codings_on_their_text(coded):
     report, _ = _reimport(project, EDITED)
     assert report.status == "updated"
     after = project.codings().set_index("coding_uuid")
+    per_segment = project.segment_codings().set_index("coding_uuid")
     text = project.document_text("D5_S2_client")
     kept = {"leave", "leave_ben", "judged_2", "apologised"}
     assert set(after.index) == {uuids[k] for k in kept}
@@ -115,14 +116,16 @@ def test_edited_transcript_keeps_codings_on_their_text(coded):
         row, old = after.loc[uuids[key]], before.loc[uuids[key]]
         assert row["text"] == old["text"]
         assert text[row["start"] : row["end"]] == row["text"]
-        assert (row["coder"], row["code"], row["memo"], row["is_span"]) == (
-            old["coder"], old["code"], old["memo"], old["is_span"])
+        assert (row["coder"], row["code"], row["memo"], row["created_at"]) == (
+            old["coder"], old["code"], old["memo"], old["created_at"])
+        assert row["end"] - row["start"] == old["end"] - old["start"]
         assert row["start"] > old["start"]  # text was inserted before all of them
     # the repeated sentence stays on the occurrence at the second recall stop
-    assert after.loc[uuids["judged_2"], "video_time"] == 120.0
-    assert after.loc[uuids["judged_2"], "segment_text"] == "I felt judged."
+    assert per_segment.loc[uuids["judged_2"], "video_time"] == 120.0
+    assert per_segment.loc[uuids["judged_2"], "segment_text"] == "I felt judged."
     assert after.loc[uuids["apologised"], "text"] == "then she apologised"
-    assert bool(after.loc[uuids["apologised"], "is_span"])
+    assert per_segment.loc[uuids["apologised"], "segment_text"] == (
+        "But then she apologised to me.")  # still part of its sentence
     assert after.loc[uuids["leave"], "memo"] == "wants out"
 
 
@@ -156,7 +159,7 @@ def test_codings_whose_text_is_gone_are_reported_and_kept(coded):
     assert event["detail"]["reanchored"] == 4
 
 
-def test_coding_that_now_crosses_a_segment_boundary(empty_project):
+def test_turn_codings_stay_whole_when_the_text_is_split_into_sentences(empty_project):
     project = empty_project
     parsed = parse_ipr_text(ORIGINAL, source="D5.ipr.txt")
     project.import_parsed([parsed], unit="turn", progress=False)
@@ -166,17 +169,21 @@ def test_coding_that_now_crosses_a_segment_boundary(empty_project):
     turn = frame[frame["text"] == "I felt judged. I wanted to leave the room."].iloc[0]
     uuid = project.apply_code(int(turn["segment_id"]), "rupture", "ana")
     span = project.apply_code(int(turn["segment_id"]), "anxiety", "ana", span=(0, 14))
-    # the same text, now split into sentences
-    with pytest.warns(UserWarning, match="runs across a segment boundary"):
+    # the same text, now split into sentences: a coding is a range, so nothing is lost
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         [report] = project.import_parsed([parsed], unit="sentence", progress=False)
     assert report.status == "updated"
-    assert [(u.uuid, u.reason) for u in report.unanchored] == [
-        (uuid, "its text now runs across a segment boundary")]
+    assert report.unanchored == () and report.reanchored == 2
     kept = project.codings().set_index("coding_uuid")
-    assert list(kept.index) == [span]
+    assert kept.loc[uuid, "text"] == "I felt judged. I wanted to leave the room."
+    assert kept.loc[uuid, "n_segments"] == 2  # now across two sentences, still one coding
     assert kept.loc[span, "text"] == "I felt judged."
-    assert not bool(kept.loc[span, "is_span"])  # the span is now a whole sentence
-    assert list(project.unanchored_codings()["coding_uuid"]) == [uuid]
+    assert kept.loc[span, "n_segments"] == 1
+    per_segment = project.segment_codings()
+    assert sorted(per_segment.loc[per_segment.coding_uuid == uuid, "segment_text"]) == [
+        "I felt judged.", "I wanted to leave the room."]
+    assert project.unanchored_codings().empty
 
 
 def test_two_codings_landing_on_one_segment(empty_project):
@@ -194,7 +201,7 @@ def test_two_codings_landing_on_one_segment(empty_project):
     assert report.reanchored == 1
     assert len(report.unanchored) == 1
     assert report.unanchored[0].reason == (
-        "another coding of the same code by the same coder landed on its segment")
+        "another coding of the same code by the same coder landed on the same text")
     assert set(project.codings()["coding_uuid"]) | {report.unanchored[0].uuid} == set(uuids)
 
 
@@ -218,26 +225,24 @@ def _drafts(*spans: tuple[int, int], text: str) -> list[SegmentDraft]:
 def test_reanchor_reasons_and_placements():
     old = "aaa. bbb ccc. ddd."
     new = "xx aaa. bbb ccc. ddd."
-    segments = _drafts((3, 7), (8, 16), (17, 21), text=new)
     result = reanchor(old, new, [(0, 4, "aaa."), (5, 8, "bbb"), (0, 0, " "), (0, 4, "zzz."),
-                                 (2, 9, "a. bbb")], segments)
+                                 (2, 9, "a. bbb")])
     assert result == [
-        Placement(0, 3, 7, False),
-        Placement(1, 8, 11, True),
+        Placement(3, 7),
+        Placement(8, 11),
         "the coding has no text to look for",
         "its text no longer occurs in the edited transcript",
-        "its text now runs across a segment boundary",
+        Placement(5, 11),  # a range across sentences is placed whole
     ]
 
 
 def test_reanchor_prefers_matching_context_then_position():
     old = "one two. Same words. three four. Same words. five six."
     new = "zero. one two. Same words. three four. Same words. five six."
-    segments = _drafts(*[(m, m + len("Same words.")) for m in (15, 39)], text=new)
     first = old.index("Same words.")
     second = old.index("Same words.", first + 1)
     [a, b] = reanchor(old, new, [(first, first + 11, "Same words."),
-                                 (second, second + 11, "Same words.")], segments)
+                                 (second, second + 11, "Same words.")])
     assert (a.start, b.start) == (15, 39)
     before, after = context_of(old, second, second + 11)
     assert len(before) == CONTEXT or before == old[:second]
@@ -296,13 +301,14 @@ def test_edits_elsewhere_keep_the_coding(script, kind):
     else:
         at = seg.text.index("mattered")
         anchor = (seg.start + at, seg.start + at + len("mattered"), "mattered")
-    [placement] = reanchor(old.text, new.text, [anchor], new_segments)
+    [placement] = reanchor(old.text, new.text, [anchor])
     assert isinstance(placement, Placement), placement
     assert new.text[placement.start : placement.end] == anchor[2]
-    target = new_segments[placement.segment_index]
+    [target] = [s for s in new_segments if s.start <= placement.start < s.end]
     assert target.text == CODED
     assert target.start <= placement.start < placement.end <= target.end
-    assert placement.is_span == (kind == "span")
+    assert (placement.start - target.start, placement.end - target.start) == (
+        anchor[0] - seg.start, anchor[1] - seg.start)
     # and it is the coded turn's sentence, not a look-alike elsewhere
     assert new.turns[target.turn_index].text.startswith(lead_in + CODED)
 
@@ -324,7 +330,7 @@ def test_project_reimports_keep_the_coding(tmp_path):
             before, after, _, _, (time, _) = script
             project.import_parsed([_build(before, after, time, lead_in + CODED)],
                                   progress=False)
-            codings = project.codings()
+            codings = project.segment_codings()
             assert list(codings["coding_uuid"]) == [uuid]
             row = codings.iloc[0]
             assert row["text"] == CODED == row["segment_text"]

@@ -147,7 +147,7 @@ def test_spec_atlasti_selection_lands_on_its_text(tmp_path: Path, project: Proje
     assert project.documents() == ["1994 Diet Coke-Diet Coke Break.docx"]
     codings = project.codings(with_attributes=False)
     assert list(codings["text"]) == [quote] and list(codings["code"]) == ["coke_diet_coke"]
-    assert list(codings["coder"]) == ["Friedrich Markgraf"] and not codings["is_span"].any()
+    assert list(codings["coder"]) == ["Friedrich Markgraf"]
     assert report.coders == ("Friedrich Markgraf",)
 
 
@@ -199,13 +199,15 @@ def test_capitals_braces_bom_and_unicode_positions(tmp_path: Path, project: Proj
     codings = project.codings(with_attributes=False).sort_values("start")
     assert list(codings["text"]) == pieces
     assert all(stored[r.start:r.end] == r.text for r in codings.itertuples())
-    assert list(codings["speaker"]) == ["Interviewer", "Interviewer", "Anna", "Unknown", "Anna"]
-    assert codings.iloc[-1].video_time == 65.0
+    per_segment = project.segment_codings(with_attributes=False).sort_values("start")
+    assert list(per_segment["speaker"]) == ["Interviewer", "Interviewer", "Anna", "Unknown",
+                                            "Anna"]
+    assert per_segment.iloc[-1].video_time == 65.0
     assert project.codebook.code("feeling").colour == "#AABBCC"
     assert set(codings["coder"]) == {"Rae"}
     case = project.cases().iloc[0]
     assert (case.dyad, case.session, case.perspective) == ("D7", 4, "therapist")
-    assert report.skipped == () and report.split_selections == 0
+    assert report.skipped == () and report.across_segments == 0
 
 
 def test_selections_that_cannot_be_placed_are_reported(tmp_path: Path, project: Project) -> None:
@@ -229,8 +231,10 @@ def test_selections_that_cannot_be_placed_are_reported(tmp_path: Path, project: 
                  {"sources/x1.txt": text.encode()})
     report = import_qdpx(project, path)
     codings = project.codings(with_attributes=False).sort_values("start")
-    assert list(codings["text"]) == ["First one.", "Second one.", "Third."]
-    assert report.split_selections == 1 and report.codings == 3
+    # one foreign selection is one coding, whole, across sentences and turns
+    assert list(codings["text"]) == ["First one. Second one.\nBen: Third."]
+    assert list(codings["n_segments"]) == [3]
+    assert report.across_segments == 1 and report.codings == 1
     skipped = "\n".join(report.skipped)
     assert "selection 'label' covers no segment text" in skipped
     assert "selection 'far' (30-999) lies outside the text" in skipped

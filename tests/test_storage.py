@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 import workbench.importing.document_writer as document_writer_module
 import workbench.project as project_module
 from workbench import StorageError, create_project, open_project
-from workbench.errors import NotFoundError
+from workbench.errors import ConflictError, NotFoundError
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.storage import engine as engine_module
 from workbench.storage.audit_log import record
@@ -132,17 +132,19 @@ def test_unreachable_server():
 
 # -- migrations and backups ------------------------------------------------------------------
 
-MIGRATION_0002 = '''"""add coders.email (test only)
+HEAD = engine_module.head_revision()
 
-Revision ID: 0002
-Revises: 0001
+MIGRATION_NEXT = '''"""add coders.email (test only)
+
+Revision ID: 9999
+Revises: {head}
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -159,13 +161,13 @@ def downgrade() -> None:
 '''
 
 
-def _migrations_with_0002(tmp_path: Path, monkeypatch, extra: str = "") -> None:
-    """Point the workbench at a copy of its migrations plus a new revision 0002."""
+def _migrations_with_next(tmp_path: Path, monkeypatch, extra: str = "") -> None:
+    """Point the workbench at a copy of its migrations plus a new revision 9999."""
     target = tmp_path / "migrations"
     shutil.copytree(engine_module._MIGRATIONS, target,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "versions" / "0002_test.py").write_text(MIGRATION_0002.format(extra=extra),
-                                                     encoding="utf-8")
+    (target / "versions" / "9999_test.py").write_text(
+        MIGRATION_NEXT.format(extra=extra, head=HEAD), encoding="utf-8")
     monkeypatch.setattr(engine_module, "_MIGRATIONS", target)
 
 
@@ -183,18 +185,18 @@ def test_upgrade_backs_up_the_old_file_first(tmp_path, monkeypatch):
     path = tmp_path / "study.sqlite"
     with create_project(path) as project:
         project.add_coder("ana")
-    assert _revision(path) == "0001"
-    _migrations_with_0002(tmp_path, monkeypatch)
-    assert engine_module.head_revision() == "0002"
+    assert _revision(path) == HEAD
+    _migrations_with_next(tmp_path, monkeypatch)
+    assert engine_module.head_revision() == "9999"
 
     with open_project(path) as project:
-        assert project.store.revision() == "0002"
+        assert project.store.revision() == "9999"
         assert project.coders() == ["ana"]
     assert "email" in _columns(path, "coders")
-    backups = sorted(tmp_path.glob("study.sqlite.backup-0001-*"))
+    backups = sorted(tmp_path.glob(f"study.sqlite.backup-{HEAD}-*"))
     assert len(backups) == 1
     backup = backups[0]
-    assert _revision(backup) == "0001"  # the copy is the file as it was before migrating
+    assert _revision(backup) == HEAD  # the copy is the file as it was before migrating
     assert "email" not in _columns(backup, "coders")
     with closing(sqlite3.connect(backup)) as conn:
         assert conn.execute("SELECT name FROM coders").fetchall() == [("ana",)]
@@ -208,12 +210,12 @@ def test_failed_upgrade_changes_nothing_and_keeps_the_backup(tmp_path, monkeypat
     path = tmp_path / "study.sqlite"
     with create_project(path) as project:
         project.add_coder("ana")
-    _migrations_with_0002(tmp_path, monkeypatch, extra='op.execute("SELECT * FROM no_such_table")')
-    with pytest.raises(StorageError, match=r"migrating .*study\.sqlite to revision 0002 failed"):
+    _migrations_with_next(tmp_path, monkeypatch, extra='op.execute("SELECT * FROM no_such_table")')
+    with pytest.raises(StorageError, match=r"migrating .*study\.sqlite to revision 9999 failed"):
         open_project(path)
-    assert _revision(path) == "0001"
+    assert _revision(path) == HEAD
     assert "email" not in _columns(path, "coders")  # the half-done migration was rolled back
-    assert len(list(tmp_path.glob("study.sqlite.backup-0001-*"))) == 1
+    assert len(list(tmp_path.glob(f"study.sqlite.backup-{HEAD}-*"))) == 1
 
 
 def test_new_project_is_not_backed_up(tmp_path):
@@ -245,10 +247,15 @@ def test_one_coding_per_segment_code_and_coder(empty_project):
     other = project.apply_code(segment, "repair", "ben")  # another coder: its own row
     assert other != first
     assert _count(project, codings) == before + 2
-    # the database itself refuses a second row for the same segment, code and coder
+    # the database itself refuses a second row for the same range, code and coder (on
+    # PostgreSQL a unique violation is a race between sessions: a ConflictError)
     duplicate = _a_coding(project)
-    with pytest.raises(IntegrityError), project.store.transaction() as conn:
+    with pytest.raises((IntegrityError, ConflictError)) as caught, \
+            project.store.transaction() as conn:
         conn.execute(insert(codings).values(**duplicate))
+    error = caught.value
+    assert isinstance(error if isinstance(error, IntegrityError) else error.__cause__,
+                      IntegrityError)
     assert _count(project, codings) == before + 2
 
 
@@ -325,7 +332,7 @@ def test_failed_change_writes_no_audit_row(empty_project):
     before = _count(project, audit)
     with pytest.raises(NotFoundError, match="no segment with id 999999"):
         project.apply_code(999999, "anxiety", "ana")
-    with pytest.raises(ValueError, match="not inside the segment"):
+    with pytest.raises(ValueError, match="is not inside segment"):
         project.apply_code(int(project.segments().iloc[0]["segment_id"]), "anxiety", "ana",
                            span=(0, 10_000))
     assert _count(project, audit) == before

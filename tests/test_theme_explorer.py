@@ -21,7 +21,7 @@ def _shown(view: Any) -> dict[str, Any]:
 
 
 def test_controller_filters_and_figure(sqlite_demo: Project) -> None:
-    codings = sqlite_demo.codings()
+    codings = sqlite_demo.segment_codings()
     explorer = ThemeExplorer(codings, sqlite_demo.codebook)
     assert explorer.options() == {"outcome_group": ["good", "poor"],
                                   "perspective": ["client", "therapist"],
@@ -47,7 +47,7 @@ def test_controller_rejects_unknown_values(sqlite_demo: Project) -> None:
     with pytest.raises(SummaryInputError, match="unknown filter"):
         explorer.set_filter(session="3")
     with pytest.raises(SummaryInputError, match="no column"):
-        ThemeExplorer(sqlite_demo.codings().drop(columns=["coder"]), sqlite_demo.codebook)
+        ThemeExplorer(sqlite_demo.segment_codings().drop(columns=["coder"]), sqlite_demo.codebook)
 
 
 def test_view_dropdowns_drive_the_figure(sqlite_demo: Project) -> None:
@@ -60,7 +60,7 @@ def test_view_dropdowns_drive_the_figure(sqlite_demo: Project) -> None:
     assert view.controller.filter.outcome_group == "poor"
     assert {t.xaxis for t in view.figure.data} == {"x", "x2"}  # one column, two rows
     assert view.figure is not before
-    poor = sqlite_demo.codings(perspective="client")
+    poor = sqlite_demo.segment_codings(perspective="client")
     poor = poor[poor.outcome_group == "poor"]
     client_bars = {t.legendgroup: t.x[0] for t in view.figure.data if t.xaxis == "x"}
     assert client_bars["withdrawal"] == poor[poor.code == "withdrawal"].segment_id.nunique()

@@ -92,8 +92,17 @@ class UnknownCoderError(NotFoundError):
     """A coder name that is not registered in the project."""
 
 
+class CodingRangeError(WorkbenchError, ValueError):
+    """A coding's range or id is not one that can be coded (outside the text, blank)."""
+
+
 class ConflictError(WorkbenchError):
     """A change that clashes with what is stored (nothing was changed)."""
+
+
+class StaleError(ConflictError):
+    """What the action was based on (a segment, a document's text) changed or was removed
+    since it was shown; nothing was changed. Reload, then try again."""
 
 
 class DuplicateImportError(ConflictError):

@@ -6,19 +6,38 @@ segmentation and storage layers and returns dataclasses or tidy DataFrames.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 
-from workbench.errors import NotFoundError, UnknownCodeError, UnknownCoderError, suggest
+from workbench.analysis.overlap import segment_view, touched_segments
+from workbench.errors import (
+    CodingRangeError,
+    ConflictError,
+    NotFoundError,
+    StaleError,
+    UnknownCodeError,
+    UnknownCoderError,
+    WorkbenchError,
+    suggest,
+)
 from workbench.importing.importer import Importer, Progress, StoreIn, bulk_work
+from workbench.importing.reanchor import (
+    Placement,
+    coding_row_from_unanchored,
+    unanchored_placements,
+)
 from workbench.model import (
+    AppliedCoding,
     CaseAttributes,
     Codebook,
+    Coding,
     ImportReport,
+    OverlapRule,
     ParsedTranscript,
     Segment,
     SegmentUnit,
@@ -26,14 +45,24 @@ from workbench.model import (
 from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.storage import codings_store as cs
 from workbench.storage import queries
-from workbench.storage.audit_log import audit_events, record
+from workbench.storage.audit_log import audit_events, now, record
 from workbench.storage.codebook_store import (
     current_codebook,
     current_version,
     save_codebook_version,
 )
-from workbench.storage.documents_store import document_by_name, segment_bounds, segment_by_id
+from workbench.storage.documents_store import (
+    DocumentRow,
+    document_by_name,
+    document_name,
+    highest_id,
+    lock_document,
+    segment_bounds,
+    segment_by_id,
+)
 from workbench.storage.engine import Store, open_store
+from workbench.storage.schema import segments
+from workbench.storage.settings_store import read_setting, write_setting
 
 __all__ = ["Project", "create_project", "open_project"]
 
@@ -260,12 +289,26 @@ class Project:
             )
 
     def segment(self, segment_id: int) -> Segment:
-        """One segment by id."""
+        """One segment by id (numpy and pandas integers work too).
+
+        :class:`~workbench.errors.StaleError` for the id of a segment that a re-import
+        replaced, :class:`~workbench.errors.NotFoundError` for an id never handed out.
+        """
+        segment_id = _as_id(segment_id, "segment_id")
         with self.store.reading() as conn:
             found = segment_by_id(conn, segment_id)
-        if found is None:
-            raise NotFoundError(f"no segment with id {segment_id}.")
+            if found is None:
+                raise self._missing(conn, segments, segment_id, "segment")
         return found
+
+    def document_sha256(self, name: str) -> str:
+        """The content fingerprint of a stored document; pass it with a coding action to
+        have it refused if the document was re-imported meanwhile."""
+        with self.store.reading() as conn:
+            stored = document_by_name(conn, name)
+        if stored is None:
+            raise NotFoundError(f"no document {name!r}{suggest(name, self.documents())}.")
+        return stored.sha256
 
     def codings(
         self,
@@ -275,15 +318,54 @@ class Project:
         perspective: str | Sequence[str] | None = None,
         with_attributes: bool = True,
     ) -> pd.DataFrame:
-        """Codings as a tidy DataFrame with segment, code, theme, coder and case attributes."""
+        """Codings, one row per coding: the document range (``document``, ``start``,
+        ``end``, ``text``), code, theme, coder, memo, version, times, case attributes, and
+        the segments it touches (``first_segment``, ``last_segment``: segment indexes;
+        ``n_segments``), derived from the current segments.
+
+        For analyses per segment use :meth:`segment_codings`.
+        """
         with self.store.reading() as conn:
-            return queries.codings_frame(
+            frame = queries.codings_frame(
                 conn,
                 documents_=_listify(document),
                 perspectives=_listify(perspective),
                 coder_names=_listify(coder),
                 with_attributes=with_attributes,
             )
+            docs = sorted(set(frame["document"]))
+            segs = queries.segments_frame(conn, documents_=docs, with_attributes=False)
+        touched = touched_segments(segs, frame)
+        at = frame.columns.get_loc("end") + 2  # after start, end and text
+        for offset, column in enumerate(("first_segment", "last_segment", "n_segments")):
+            frame.insert(at + offset, column, touched[column].to_numpy())
+        return frame
+
+    def segment_codings(
+        self,
+        *,
+        rule: OverlapRule | str | float | None = None,
+        coder: str | Sequence[str] | None = None,
+        document: str | Sequence[str] | None = None,
+        perspective: str | Sequence[str] | None = None,
+        with_attributes: bool = True,
+    ) -> pd.DataFrame:
+        """Codings seen per segment: one row per (coding, segment it counts for by
+        ``rule``, default the project's :attr:`overlap_rule`).
+
+        Each row has the coding's columns (its own ``start``, ``end``, ``text``) and the
+        segment's: ``segment_id``, ``turn_index``, ``segment_index``, ``speaker``, ``role``,
+        ``video_time``, ``segment_text``, ``segment_start``, ``segment_end``. The rule is in
+        ``attrs["overlap_rule"]``, as summaries and reports print it.
+        """
+        rule = self.overlap_rule if rule is None else OverlapRule.parse(rule)
+        frame = self.codings(coder=coder, document=document, perspective=perspective,
+                             with_attributes=with_attributes)
+        with self.store.reading() as conn:
+            segs = queries.segments_frame(conn, documents_=sorted(set(frame["document"])),
+                                          with_attributes=False)
+        frame = frame.drop(columns=["first_segment", "last_segment", "n_segments"])
+        return segment_view(segs, frame, rule)
 
     def unanchored_codings(self) -> pd.DataFrame:
         """Codings that re-importing an edited transcript could not place."""
@@ -296,6 +378,79 @@ class Project:
             return pd.DataFrame(audit_events(conn))
 
     # -- coding ----------------------------------------------------------------------
+    def apply_range(
+        self,
+        document: str,
+        start: int,
+        end: int,
+        code: str,
+        coder: str,
+        *,
+        memo: str = "",
+        expect_text: str | None = None,
+        document_sha256: str | None = None,
+    ) -> AppliedCoding:
+        """Code the range ``[start, end)`` of ``document``'s text as ``coder``.
+
+        The range may lie inside a sentence or run across sentences and turns. Pass what the
+        coder was shown, ``expect_text`` (the text of the range) and/or ``document_sha256``
+        (:meth:`document_sha256`): if the document changed since (re-imported), nothing is
+        saved and :class:`~workbench.errors.StaleError` says so, instead of coding other
+        text. Applying a code the coder already has on exactly this range keeps that coding
+        (``created=False``; a memo given replaces its memo).
+        """
+        start, end = _as_id(start, "start"), _as_id(end, "end")
+        code_id, coder_id = self._code_id(code), self._coder_id(coder)
+        with self.store.transaction() as conn:
+            version = self._live_version(conn, [code])
+            doc = document_by_name(conn, document)
+            doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
+            if doc is None:
+                raise NotFoundError(f"no document {document!r}{suggest(document, self.documents())}.")
+            if document_sha256 is not None and document_sha256 != doc.sha256:
+                raise StaleError(
+                    f"{document} was re-imported since it was shown, so its text may have "
+                    "moved; nothing was saved. Reload the document and code the passage again."
+                )
+            text = _range_text(doc.text, start, end, document)
+            if expect_text is not None and text != expect_text:
+                raise StaleError(
+                    f"{document}[{start}:{end}] no longer holds the text that was shown "
+                    f"({_clip(expect_text)!r}); nothing was saved. Reload the document."
+                )
+            return self._store_range(conn, version, doc.id, doc.name, start, end, text,
+                                     code_id, code, coder_id, coder, memo)
+
+    def apply_ranges(
+        self, items: Sequence[tuple[str, int, int, str, str, str]]
+    ) -> list[AppliedCoding]:
+        """Apply many ``(document, start, end, code, coder, memo)`` range codings in one
+        transaction (importers use this).
+
+        All or nothing: an unknown document, code or coder, or a range outside its
+        document's text, stops the batch with nothing saved.
+        """
+        resolved = [(doc, _as_id(lo, "start"), _as_id(hi, "end"), self._code_id(code), code,
+                     self._coder_id(coder), coder, memo)
+                    for doc, lo, hi, code, coder, memo in items]
+        done: list[AppliedCoding] = []
+        with self.store.transaction() as conn:
+            version = self._live_version(conn, [r[4] for r in resolved])
+            locked: dict[str, DocumentRow] = {}
+            for name, start, end, code_id, code, coder_id, coder, memo in resolved:
+                doc = locked.get(name)
+                if doc is None:
+                    found = document_by_name(conn, name)
+                    doc = None if found is None else lock_document(conn, found.id,
+                                                                   exclusive=False)
+                    if doc is None:
+                        raise NotFoundError(f"no document {name!r}.")
+                    locked[name] = doc
+                text = _range_text(doc.text, start, end, name)
+                done.append(self._store_range(conn, version, doc.id, name, start, end, text,
+                                              code_id, code, coder_id, coder, memo))
+        return done
+
     def apply_code(
         self,
         segment_id: int,
@@ -307,92 +462,206 @@ class Project:
     ) -> str:
         """Apply ``code`` to a segment as ``coder``; returns the coding's UUID.
 
+        The coding is the segment's range of the document (see :meth:`apply_range`);
         ``span=(start, end)`` codes only those characters of the segment text (offsets
-        relative to the segment). Applying a code the coder already applied there keeps
-        the existing coding (and sets the memo, if one is given).
+        relative to the segment). Applying a code the coder already applied to the same
+        range keeps the existing coding (and sets the memo, if one is given). A segment id
+        that no longer exists (its transcript was re-imported) raises
+        :class:`~workbench.errors.StaleError`; one that never existed
+        :class:`~workbench.errors.NotFoundError`.
         """
-        return self.apply_codes([(segment_id, code, coder, memo, span)])[0]
+        return self.apply_codes([(segment_id, code, coder, memo, span)])[0].uuid
 
     def apply_codes(
         self, items: Sequence[tuple[int, str, str, str, tuple[int, int] | None]]
-    ) -> list[str]:
+    ) -> list[AppliedCoding]:
         """Apply many ``(segment_id, code, coder, memo, span)`` codings in one transaction.
 
         All or nothing: an unknown code, coder or segment stops the batch with nothing saved.
         """
-        resolved = [(seg, self._code_id(code), code, self._coder_id(coder), coder, memo, span)
+        resolved = [(_as_id(seg, "segment_id"), self._code_id(code), code,
+                     self._coder_id(coder), coder, memo, span)
                     for seg, code, coder, memo, span in items]
-        uuids: list[str] = []
+        done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            version = current_version(conn)
-            if version is None:  # pragma: no cover - a code id implies a codebook
-                raise NotFoundError("load a codebook before coding.")
-            live = set(cs.code_ids(conn).values())
-            for _, code_id, code, *_ in resolved:
-                if code_id not in live:  # retired (by another user) since the ids were cached
-                    self._code_ids = None
-                    self._code_id(code)  # raises UnknownCodeError saying it was retired
+            version = self._live_version(conn, [r[2] for r in resolved])
+            locked: dict[int, str] = {}
             for segment_id, code_id, code, coder_id, coder, memo, span in resolved:
-                uuids.append(self._apply(conn, version, segment_id, code_id, code, coder_id,
-                                         coder, memo, span))
-        return uuids
+                document_id, start, end, text = self._segment_range(conn, segment_id, span,
+                                                                    locked)
+                done.append(self._store_range(conn, version, document_id, locked[document_id],
+                                              start, end, text, code_id, code, coder_id,
+                                              coder, memo))
+        return done
 
-    def _apply(
-        self,
-        conn: Connection,
-        version: int,
-        segment_id: int,
-        code_id: int,
-        code: str,
-        coder_id: int,
-        coder: str,
-        memo: str,
-        span: tuple[int, int] | None,
-    ) -> str:
+    def _live_version(self, conn: Connection, codes: Iterable[str]) -> int:
+        """The current codebook version, after checking no code was retired meanwhile."""
+        version = current_version(conn)
+        if version is None:  # pragma: no cover - a code id implies a codebook
+            raise NotFoundError("load a codebook before coding.")
+        live = cs.code_ids(conn)
+        for code in codes:
+            if code not in live:  # retired (by another user) since the ids were cached
+                self._code_ids = None
+                self._code_id(code)  # raises UnknownCodeError saying it was retired
+        return version
+
+    def _segment_range(
+        self, conn: Connection, segment_id: int, span: tuple[int, int] | None,
+        locked: dict[int, str],
+    ) -> tuple[int, int, int, str]:
+        """``(document_id, start, end, text)`` of a segment (or a span of it), with its
+        document locked for this transaction."""
         bounds = segment_bounds(conn, segment_id)
+        if bounds is not None and bounds[0] not in locked:
+            doc = lock_document(conn, bounds[0], exclusive=False)
+            if doc is not None:
+                locked[doc.id] = doc.name
+            bounds = segment_bounds(conn, segment_id)  # a re-import may have just committed
         if bounds is None:
-            raise NotFoundError(f"no segment with id {segment_id}; list them with "
-                                "project.segments().")
-        start, end, text = bounds
-        seg_start, seg_text, is_span = start, text, False
+            raise self._missing(conn, segments, segment_id, "segment")
+        document_id, start, end, text = bounds
         if span is not None:
-            lo, hi = span
-            if not 0 <= lo < hi <= len(seg_text):
-                raise ValueError(
-                    f"span {span} is not inside the segment (0..{len(seg_text)}); give "
-                    "(start, end) offsets into the segment text with start < end."
+            lo, hi = (_as_id(v, "span") for v in span)
+            if not 0 <= lo < hi <= len(text):
+                raise CodingRangeError(
+                    f"span {tuple(span)} is not inside segment {segment_id} (0..{len(text)}); "
+                    "give (start, end) offsets into the segment text with start < end."
                 )
-            start, end, text = seg_start + lo, seg_start + hi, seg_text[lo:hi]
-            is_span = (lo, hi) != (0, len(seg_text))
+            start, end, text = start + lo, start + hi, text[lo:hi]
+        if not text.strip():
+            raise CodingRangeError(f"segment {segment_id}{'' if span is None else f' span {tuple(span)}'}"
+                                   " holds only white space; code a passage with words in it.")
+        return document_id, start, end, text
+
+    @staticmethod
+    def _missing(conn: Connection, table: Table, key: int, what: str) -> WorkbenchError:
+        if 0 < key <= highest_id(conn, table):
+            return StaleError(
+                f"{what} {key} no longer exists: its transcript was re-imported since it was "
+                "shown, and ids are never reused. Nothing was saved; reload the document (the "
+                "coding panel does this itself) and code again."
+            )
+        return NotFoundError(f"no {what} with id {key}; list them with project.{what}s().")
+
+    def _store_range(
+        self, conn: Connection, version: int, document_id: int, document: str, start: int,
+        end: int, text: str, code_id: int, code: str, coder_id: int, coder: str, memo: str,
+    ) -> AppliedCoding:
         coding_uuid, created = cs.insert_coding(
-            conn, segment_id=segment_id, code_id=code_id, coder_id=coder_id,
-            version_id=version, start=start, end=end, text=text, is_span=is_span, memo=memo,
+            conn, document_id=document_id, code_id=code_id, coder_id=coder_id,
+            version_id=version, start=start, end=end, text=text, memo=memo,
         )
         if not created and memo:
             cs.update_coding_memo(conn, coding_uuid, memo)
         if created or memo:
             record(conn, actor=coder, action="apply_code" if created else "edit_memo",
                    entity="coding", key=coding_uuid,
-                   detail={"segment_id": segment_id, "code": code, "memo": memo,
-                           "span": [start, end] if is_span else None})
-        return coding_uuid
+                   detail={"document": document, "start": start, "end": end, "code": code,
+                           "memo": memo})
+        return AppliedCoding(coding_uuid, created, document, start, end, text)
+
+    def coding(self, coding_uuid: str) -> Coding:
+        """One coding by uuid (:class:`~workbench.errors.NotFoundError` if there is none)."""
+        with self.store.reading() as conn:
+            found = cs.coding_by_uuid(conn, coding_uuid)
+            if found is None:
+                raise NotFoundError(f"no coding with uuid {coding_uuid}.")
+            return self._as_coding(conn, found)
+
+    @staticmethod
+    def _as_coding(conn: Connection, stored: cs.StoredCoding) -> Coding:
+        codes = {v: k for k, v in cs.code_ids(conn, include_retired=True).items()}
+        coders = {v: k for k, v in cs.coder_ids(conn).items()}
+        return Coding(
+            uuid=stored.uuid, document=document_name(conn, stored.document_id),
+            start=stored.start, end=stored.end, text=stored.text, code=codes[stored.code_id],
+            coder=coders[stored.coder_id], memo=stored.memo,
+            codebook_version=stored.codebook_version_id, created_at=stored.created_at,
+            updated_at=stored.updated_at,
+        )
+
+    def remove_coding(self, coding_uuid: str, coder: str) -> Coding | None:
+        """Remove the coding with this uuid, one of ``coder``'s own; returns what was
+        removed, or None when it was already gone (e.g. removed in another tab).
+
+        Only a removal that deleted a row is audited. Another coder's coding is refused
+        with :class:`~workbench.errors.ConflictError`.
+        """
+        self._coder_id(coder)
+        with self.store.transaction() as conn:
+            found = cs.coding_by_uuid(conn, coding_uuid)
+            if found is None:
+                return None
+            removed_coding = self._as_coding(conn, found)
+            if removed_coding.coder != coder:
+                raise ConflictError(
+                    f"coding {coding_uuid} is {removed_coding.coder}'s; a coder removes only "
+                    "their own codings. Nothing was removed."
+                )
+            if cs.delete_coding(conn, coding_uuid) is None:
+                return None
+            self._audit_removal(conn, removed_coding)
+        return removed_coding
+
+    @staticmethod
+    def _audit_removal(conn: Connection, coding: Coding) -> None:
+        record(conn, actor=coding.coder, action="remove_code", entity="coding", key=coding.uuid,
+               detail={"document": coding.document, "start": coding.start, "end": coding.end,
+                       "code": coding.code, "memo": coding.memo})
 
     def remove_code(self, segment_id: int, code: str, coder: str) -> bool:
-        """Remove ``coder``'s coding of ``code`` on a segment; False if there was none.
+        """Remove ``coder``'s codings of ``code`` that overlap a segment; False if there
+        was none. A range coding running across several segments is removed whole.
 
         Codings of a retired code can be removed too.
         """
+        segment_id = _as_id(segment_id, "segment_id")
         code_id = self._code_id(code, retired_ok=True)
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
-            removed = cs.delete_coding(conn, segment_id=segment_id, code_id=code_id,
-                                       coder_id=coder_id)
-            if removed is not None:
-                record(conn, actor=coder, action="remove_code", entity="coding",
-                       key=removed.uuid,
-                       detail={"segment_id": segment_id, "code": code, "memo": removed.memo,
-                               "start": removed.start, "end": removed.end})
-        return removed is not None
+            bounds = segment_bounds(conn, segment_id)
+            if bounds is None:
+                raise self._missing(conn, segments, segment_id, "segment")
+            document_id, start, end, _ = bounds
+            removed = []
+            for found in cs.codings_overlapping(conn, document_id=document_id, code_id=code_id,
+                                                coder_id=coder_id, start=start, end=end):
+                gone = cs.delete_coding(conn, found.uuid)
+                if gone is not None:
+                    removed.append(gone)
+                    self._audit_removal(conn, self._as_coding(conn, gone))
+        return bool(removed)
+
+    def restore_coding(self, coding: Coding) -> bool:
+        """Put a removed coding back with its uuid, memo and times (undo of a removal);
+        False if the coder meanwhile has the same code on the same range again.
+
+        :class:`~workbench.errors.StaleError` if the document no longer holds its text there.
+        """
+        code_id = self._code_id(coding.code, retired_ok=True)
+        coder_id = self._coder_id(coding.coder)
+        with self.store.transaction() as conn:
+            doc = document_by_name(conn, coding.document)
+            doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
+            if doc is None or doc.text[coding.start:coding.end] != coding.text:
+                raise StaleError(
+                    f"{coding.document} no longer holds {_clip(coding.text)!r} at "
+                    f"{coding.start}..{coding.end}; the coding was not restored."
+                )
+            if cs.coding_by_uuid(conn, coding.uuid) is not None:
+                return False
+            if not cs.restore_if_free(conn, {
+                "uuid": coding.uuid, "document_id": doc.id, "code_id": code_id,
+                "coder_id": coder_id, "codebook_version_id": coding.codebook_version,
+                "start": coding.start, "end": coding.end, "text": coding.text,
+                "memo": coding.memo, "created_at": coding.created_at, "updated_at": now(),
+            }):
+                return False
+            record(conn, actor=coding.coder, action="restore_coding", entity="coding",
+                   key=coding.uuid, detail={"document": coding.document, "start": coding.start,
+                                            "end": coding.end, "code": coding.code})
+        return True
 
     def set_coding_memo(self, coding_uuid: str, memo: str, *, coder: str) -> None:
         """Replace the memo of a coding."""
@@ -402,6 +671,78 @@ class Project:
                 raise NotFoundError(f"no coding with uuid {coding_uuid}.")
             record(conn, actor=coder, action="edit_memo", entity="coding", key=coding_uuid,
                    detail={"memo": memo})
+
+    # -- unanchored codings ----------------------------------------------------------
+    def reapply_unanchored(self, *, document: str | None = None) -> list[str]:
+        """Place unanchored codings again where the documents' current text holds their text
+        (with the same context-aware choice among repeats as re-importing); returns the
+        uuids placed. The others stay listed in :meth:`unanchored_codings`."""
+        with self.store.transaction() as conn:
+            doc_id = None
+            if document is not None:
+                doc = document_by_name(conn, document)
+                if doc is None:
+                    raise NotFoundError(f"no document {document!r}.")
+                doc_id = doc.id
+            rows = cs.unanchored_rows(conn, document_id=doc_id)
+            placed: list[str] = []
+            for document_id in sorted({int(r["document_id"]) for r in rows}):
+                doc = lock_document(conn, document_id, exclusive=True)
+                if doc is None:  # pragma: no cover - a foreign key keeps the document
+                    continue
+                mine = [r for r in rows if int(r["document_id"]) == document_id]
+                for row, place in zip(mine, unanchored_placements(mine, doc.text), strict=True):
+                    if isinstance(place, Placement) and cs.restore_if_free(
+                            conn, coding_row_from_unanchored(row, place)):
+                        placed.append(str(row["uuid"]))
+            cs.drop_unanchored(conn, placed)
+            if placed:
+                record(conn, actor=self.actor, action="reapply_unanchored", entity="coding",
+                       key=",".join(placed), detail={"placed": placed})
+        return placed
+
+    def place_unanchored(self, coding_uuid: str, start: int, end: int, *, coder: str) -> Coding:
+        """Place an unanchored coding on the range ``[start, end)`` of its document's current
+        text, chosen by a researcher (its text becomes that range's text)."""
+        start, end = _as_id(start, "start"), _as_id(end, "end")
+        self._coder_id(coder)
+        with self.store.transaction() as conn:
+            found = cs.unanchored_rows(conn, [coding_uuid])
+            if not found:
+                raise NotFoundError(f"no unanchored coding with uuid {coding_uuid}; list them "
+                                    "with project.unanchored_codings().")
+            row = found[0]
+            doc = lock_document(conn, int(row["document_id"]), exclusive=False)
+            assert doc is not None  # a foreign key keeps the document
+            text = _range_text(doc.text, start, end, doc.name)
+            values = {**coding_row_from_unanchored(row, Placement(start, end)), "text": text}
+            if not cs.restore_if_free(conn, values):
+                raise ConflictError(f"the coder already has this code on {doc.name}[{start}:{end}];"
+                                    " choose another range.")
+            cs.drop_unanchored(conn, [coding_uuid])
+            record(conn, actor=coder, action="place_unanchored", entity="coding",
+                   key=coding_uuid, detail={"document": doc.name, "start": start, "end": end})
+            stored = cs.coding_by_uuid(conn, coding_uuid)
+            assert stored is not None
+            return self._as_coding(conn, stored)
+
+    # -- settings --------------------------------------------------------------------
+    @property
+    def overlap_rule(self) -> OverlapRule:
+        """The project's rule for when a range coding counts for a segment (default: any
+        overlap of a non-space character); every per-segment analysis uses it unless told
+        otherwise."""
+        with self.store.reading() as conn:
+            return OverlapRule.parse(read_setting(conn, "overlap_rule"))
+
+    def set_overlap_rule(self, rule: OverlapRule | str | float) -> OverlapRule:
+        """Set the project's overlap rule (``"any"``, ``"half"``, ``"whole"`` or a share)."""
+        parsed = OverlapRule.parse(rule)
+        with self.store.transaction() as conn:
+            write_setting(conn, "overlap_rule", parsed.name)
+            record(conn, actor=self.actor, action="set_overlap_rule", entity="project",
+                   key="overlap_rule", detail={"rule": parsed.name})
+        return parsed
 
     def write_memo(self, coder: str, target_kind: str, target_key: str, text: str) -> str:
         """Create or replace ``coder``'s memo on a project, document, segment or code."""
@@ -438,6 +779,33 @@ class Project:
         coder_id = self._coder_id(coder)
         with self.store.reading() as conn:
             return cs.last_position(conn, coder_id=coder_id)
+
+
+def _as_id(value: object, what: str) -> int:
+    """An integer id or offset from any integer type (numpy and pandas ones included)."""
+    if isinstance(value, bool):
+        raise CodingRangeError(f"{what} must be an integer, not {value!r}.")
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise CodingRangeError(f"{what} must be an integer, not {value!r}.") from None
+
+
+def _range_text(text: str, start: int, end: int, document: str) -> str:
+    if not 0 <= start < end <= len(text):
+        raise CodingRangeError(
+            f"{start}..{end} is not a range of {document} (0..{len(text)}); give start < end "
+            "inside the document's text."
+        )
+    chosen = text[start:end]
+    if not chosen.strip():
+        raise CodingRangeError(f"{document}[{start}:{end}] holds only white space; code a "
+                               "passage with words in it.")
+    return chosen
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _listify(value: str | Sequence[str] | None) -> list[str] | None:

@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 from workbench.analysis import dual_perspective as dp
 from workbench.analysis import summaries as sm
 from workbench.errors import WorkbenchError
-from workbench.model import Codebook, format_video_time
+from workbench.model import Codebook, OverlapRule, format_video_time
 from workbench.project import Project
 from workbench.views import figures as fg
 
@@ -87,7 +87,7 @@ def _flat(value: object) -> object:
 
 
 def _agreement(project: Project, segments: pd.DataFrame, codings: pd.DataFrame,
-               codebook: Codebook) -> tuple[dict[str, pd.DataFrame], str]:
+               codebook: Codebook, rule: OverlapRule) -> tuple[dict[str, pd.DataFrame], str]:
     """Per-code and overall agreement when the agreement module is importable."""
     try:
         from workbench.analysis.agreement_tables import code_agreement_table, overall_agreement
@@ -98,15 +98,17 @@ def _agreement(project: Project, segments: pd.DataFrame, codings: pd.DataFrame,
     themes = {c.key: c.theme for c in codebook.codes}
     try:
         per_code = code_agreement_table(segments, codings, coders, codes, themes=themes,
-                                        roles=["participant"], n_boot=500, seed=0)
+                                        roles=["participant"], n_boot=500, seed=0,
+                                        overlap_rule=rule)
         overall = overall_agreement(segments, codings, coders, codes, roles=["participant"],
-                                    n_boot=500, seed=0)
+                                    n_boot=500, seed=0, overlap_rule=rule)
     except WorkbenchError as exc:
         return {}, f"Agreement could not be computed: {exc}"
     attrs = per_code.attrs
     note = (f"Coders {', '.join(coders)}; unit: {attrs.get('unit', 'segment')} "
             f"(participant segments; uncoded segments "
             f"{'included' if attrs.get('include_uncoded', True) else 'excluded'}). "
+            f"Overlap rule: {rule.describe()}. "
             "Krippendorff: alpha >= .800 reliable, .667-.800 tentative. Intervals: "
             "500 bootstrap resamples, seed 0.")
     return {"agreement_overall": overall, "agreement_per_code": per_code}, note
@@ -123,7 +125,8 @@ def build_report(
 ) -> ThemeReport:
     """Compute the report's tables and figures from a project (needs a codebook)."""
     codebook = project.codebook
-    codings = project.codings()
+    rule = project.overlap_rule
+    codings = project.segment_codings(rule=rule)
     segments = project.segments()
     cases = project.cases()
     freq = {by: sm.frequencies(codings, by, codebook=codebook)
@@ -160,7 +163,8 @@ def build_report(
     agreement_tables: dict[str, pd.DataFrame] = {}
     agreement_note = "Agreement was not requested."
     if agreement:
-        agreement_tables, agreement_note = _agreement(project, segments, codings, codebook)
+        agreement_tables, agreement_note = _agreement(project, segments, codings, codebook,
+                                                      rule)
     tables.update(agreement_tables)
     captions = {
         "codes_overall": "Per code: codings (all coders), distinct segments, transcripts and "
@@ -188,7 +192,9 @@ def build_report(
     overview = {
         "project": project.location, "codebook": codebook.name, "transcripts": len(cases),
         "dyads": cases["dyad"].nunique(), "segments": len(segments),
-        "coders": ", ".join(project.coders()), "codings": len(codings),
+        "coders": ", ".join(project.coders()),
+        "codings": int(codings["coding_uuid"].nunique()) if len(codings) else 0,
+        "overlap rule": f"{rule.name}: {rule.describe()}",
         "recall stops": int(moments["client_time"].notna().sum()
                             + moments["therapist_time"].notna().sum()),
         "moments recalled by both": len(shared),
@@ -277,7 +283,9 @@ def report_html(report: ThemeReport) -> str:
 transcript excerpts: handle it as the study's data protection rules require. It loads
 nothing from the network (plotly.js is embedded).</p>
 <h2 id="overview">Overview</h2><table class="dataframe">{overview}</table>
-<p class="note">Unit: stored segments (sentences or speaker turns). Counts pool all coders:
+<p class="note">Unit: stored segments (sentences or speaker turns); a coding (a range of
+the transcript) counts for a segment by the overlap rule in the overview. Counts pool all
+coders:
 <em>codings</em> counts every coder's codings, <em>segments</em> counts distinct segments
 that any coder coded. Recall stops of client and therapist within the tolerance are the same
 moment (greedy nearest pairing without reuse).</p>

@@ -12,7 +12,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from workbench.errors import NotFoundError, WorkbenchError
+from workbench.errors import NotFoundError
 from workbench.project import Project, create_project
 
 __all__ = ["apply_codings_csv", "build_sample_project", "repository_root"]
@@ -39,7 +39,7 @@ def apply_codings_csv(project: Project, path: str | Path) -> int:
     :class:`NotFoundError` naming the CSV row; nothing is applied in that case.
     """
     path = Path(path)
-    plan: list[tuple[int, str, str, tuple[int, int] | None, str]] = []
+    plan: list[tuple[str, int, int, str, str, str]] = []
     segments = project.segments(with_attributes=False)
     by_document = {name: frame for name, frame in segments.groupby("document")}
     texts: dict[str, str] = {}
@@ -52,20 +52,11 @@ def apply_codings_csv(project: Project, path: str | Path) -> int:
         position = text.find(quote)
         if position < 0:
             raise NotFoundError(f"{path}, row {row_number}: quote not found in {document}: {quote[:50]!r}")
-        frame = by_document[document]
-        hit = frame[(frame.start <= position) & (frame.end >= position + len(quote))]
-        if hit.empty:
-            raise WorkbenchError(
-                f"{path}, row {row_number}: the quote runs across two segments; split it."
-            )
-        seg = hit.iloc[0]
-        span = None
-        if (int(seg.start), int(seg.end)) != (position, position + len(quote)):
-            span = (position - int(seg.start), position - int(seg.start) + len(quote))
-        plan.append((int(seg.segment_id), row["code"], row["coder"], span, row.get("memo") or ""))
-    for coder in sorted({p[2] for p in plan}):
+        plan.append((document, position, position + len(quote), row["code"], row["coder"],
+                     row.get("memo") or ""))
+    for coder in sorted({p[4] for p in plan}):
         project.add_coder(coder)
-    project.apply_codes([(seg, code, coder, memo, span) for seg, code, coder, span, memo in plan])
+    project.apply_ranges(plan)
     return len(plan)
 
 

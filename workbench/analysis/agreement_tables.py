@@ -48,6 +48,7 @@ from workbench.analysis.intervals import (
 )
 from workbench.analysis.presence import Presence, UnitKind, build_presence
 from workbench.errors import AgreementInputError
+from workbench.model import OverlapRule
 
 __all__ = [
     "TABLE_COEFFICIENTS",
@@ -157,6 +158,7 @@ def code_agreement_table(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
+    overlap_rule: OverlapRule | str | float | None = None,
     pairwise_kappa: bool = False,
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
@@ -165,11 +167,13 @@ def code_agreement_table(
 ) -> pd.DataFrame:
     """Agreement per code: one row per code (see :func:`presence_agreement_table`).
 
-    ``unit``, ``filters``, ``roles`` and ``include_uncoded`` select the units as in
+    ``unit``, ``filters``, ``roles``, ``include_uncoded`` and ``overlap_rule`` select the
+    units as in
     :func:`~workbench.analysis.presence.build_presence`.
     """
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
-                              roles=roles, include_uncoded=include_uncoded)
+                              roles=roles, include_uncoded=include_uncoded,
+                              overlap_rule=overlap_rule)
     return presence_agreement_table(presence, themes=themes, pairwise_kappa=pairwise_kappa,
                                     ci_for=ci_for, n_boot=n_boot, confidence=confidence,
                                     seed=seed)
@@ -186,6 +190,7 @@ def theme_agreement_table(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
+    overlap_rule: OverlapRule | str | float | None = None,
     pairwise_kappa: bool = False,
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
@@ -198,7 +203,8 @@ def theme_agreement_table(
     first appearance in ``codes``.
     """
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
-                              roles=roles, include_uncoded=include_uncoded)
+                              roles=roles, include_uncoded=include_uncoded,
+                              overlap_rule=overlap_rule)
     return presence_agreement_table(presence, by="theme", themes=themes,
                                     pairwise_kappa=pairwise_kappa, ci_for=ci_for,
                                     n_boot=n_boot, confidence=confidence, seed=seed)
@@ -214,6 +220,7 @@ def overall_agreement(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
+    overlap_rule: OverlapRule | str | float | None = None,
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
     confidence: float = 0.95,
@@ -227,7 +234,8 @@ def overall_agreement(
     """
     _check_table_options(ci_for, n_boot, confidence, seed)
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
-                              roles=roles, include_uncoded=include_uncoded)
+                              roles=roles, include_uncoded=include_uncoded,
+                              overlap_rule=overlap_rule)
     pooled, per_code = _pooled(presence)
     kernels = _kernels(len(presence.coders))
     row: dict[str, Any] = {"scope": "overall", "n_units": presence.n_units,
@@ -269,6 +277,7 @@ def coder_agreement_matrix(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
+    overlap_rule: OverlapRule | str | float | None = None,
 ) -> pd.DataFrame:
     """Coder x coder agreement, pooled over codes (all (unit, code) decisions).
 
@@ -281,7 +290,8 @@ def coder_agreement_matrix(
             f"coefficient must be one of {list(choices)}; got {coefficient!r}."
         )
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
-                              roles=roles, include_uncoded=include_uncoded)
+                              roles=roles, include_uncoded=include_uncoded,
+                              overlap_rule=overlap_rule)
     pooled, _ = _pooled(presence)
     kernels: dict[str, Kernel] = {"cohen_kappa": TwoCoders(_IDENTITY, 0, 1),
                                   "krippendorff_alpha": Alpha(2, 1.0 - _IDENTITY),

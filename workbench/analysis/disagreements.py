@@ -15,6 +15,7 @@ import pandas as pd
 
 from workbench.analysis.presence import build_presence
 from workbench.errors import AgreementInputError
+from workbench.model import OverlapRule
 
 __all__ = ["coder_column", "disagreement_table"]
 
@@ -36,6 +37,7 @@ def disagreement_table(
     themes: Mapping[str, str] | None = None,
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
+    overlap_rule: OverlapRule | str | float | None = None,
 ) -> pd.DataFrame:
     """Segments where the coders differ, one row per (segment, disputed code).
 
@@ -50,8 +52,9 @@ def disagreement_table(
         Only this code (one row per disputed segment); default: every code.
     themes : mapping, optional
         Code -> theme, adds a ``theme`` column.
-    filters, roles
-        Segment selection, as for ``build_presence``.
+    filters, roles, overlap_rule
+        Segment selection and when a range coding counts for a segment, as for
+        ``build_presence``.
 
     Returns
     -------
@@ -66,7 +69,8 @@ def disagreement_table(
         raise AgreementInputError(
             f"The code {code!r} is not among the codes compared {list(codes)}; add it to codes."
         )
-    presence = build_presence(segments, codings, coders, codes, filters=filters, roles=roles)
+    presence = build_presence(segments, codings, coders, codes, filters=filters, roles=roles,
+                              overlap_rule=overlap_rule)
     array = presence.array
     counts = array.sum(axis=1)
     disputed = (counts > 0) & (counts < array.shape[1])

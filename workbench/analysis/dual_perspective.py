@@ -51,7 +51,7 @@ _MOMENT_COLUMNS = ["dyad", "session", "outcome_group", "moment", "recalled_by", 
                    "client_time", "therapist_time", "gap", "client_codes", "therapist_codes",
                    "client_text", "therapist_text", "client_document", "therapist_document"]
 _SOURCES = {"segments": "project.segments() with its case attributes",
-            "codings": "project.codings() with its case attributes",
+            "codings": "project.segment_codings() with its case attributes",
             "moments": "the frame returned by align_moments()"}
 
 
@@ -113,7 +113,7 @@ def recall_stops(
         ``project.segments()`` (needs dyad, session, perspective, document, video_time,
         segment_index, role, text; ``outcome_group`` is carried when present).
     codings : DataFrame, optional
-        ``project.codings()``; the codes applied (by any coder) to segments of the stop,
+        ``project.segment_codings()``; the codes applied (by any coder) to segments of the stop,
         matched on ``document`` and ``video_time``, go to ``codes``.
 
     Returns

@@ -7,14 +7,16 @@ return them) into those decisions, for one of two kinds of unit:
 
 ``"segment"``
     Units are the selected segments (the units the coders were assigned). A code is
-    present for a coder on a segment when the coder has any coding of it there,
-    whole-segment or span.
+    present for a coder on a segment when a coding of it by the coder counts for the
+    segment by the overlap rule (:class:`~workbench.model.OverlapRule`; default: it covers
+    any non-space character of the segment).
 ``"character"``
     Units are the characters of the selected segments, as in NVivo's coding comparison.
-    A coding covers the characters ``[start, end)`` of its segment (clipped to the
-    segment). Characters with the same coverage are stored as one run with a character
-    count, so this is exact without one row per character; bootstrap intervals resample
-    whole segments, because neighbouring characters are not independent.
+    A coding covers the characters ``[start, end)`` of the document; a range across
+    several segments covers its part of each. Characters with the same coverage are
+    stored as one run with a character count, so this is exact without one row per
+    character; bootstrap intervals resample whole segments, because neighbouring
+    characters are not independent.
 
 ``include_uncoded`` keeps (True) or drops (False) the units that no listed coder coded
 with any code at all (of any code in ``codings``, not only the analysed ones). Keeping
@@ -31,7 +33,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from workbench.errors import AgreementInputError
+from workbench.analysis.overlap import segment_view
+from workbench.errors import AgreementInputError, SummaryInputError
+from workbench.model import OVERLAP_ANY, OverlapRule
 
 __all__ = ["UNIT_KINDS", "Presence", "UnitKind", "build_presence"]
 
@@ -39,6 +43,7 @@ UnitKind = Literal["segment", "character"]
 UNIT_KINDS: tuple[str, ...] = ("segment", "character")
 _SEGMENT_COLUMNS = ("segment_id",)
 _CODING_COLUMNS = ("segment_id", "coder", "code")
+_RANGE_COLUMNS = ("document", "start", "end", "coder", "code")
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +85,7 @@ class Presence:
     n_uncoded_dropped: int = 0
     filters: dict[str, list[Any]] = field(default_factory=dict)
     roles: tuple[str, ...] | None = None
+    overlap_rule: str | None = None
 
     @classmethod
     def from_array(
@@ -125,6 +131,7 @@ class Presence:
             "n_uncoded_dropped": self.n_uncoded_dropped,
             "filters": {k: list(v) for k, v in self.filters.items()},
             "roles": None if self.roles is None else list(self.roles),
+            "overlap_rule": self.overlap_rule,
         }
 
 
@@ -138,6 +145,7 @@ def build_presence(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
+    overlap_rule: OverlapRule | str | float | None = None,
 ) -> Presence:
     """Presence/absence decisions per unit, coder and code.
 
@@ -148,9 +156,12 @@ def build_presence(
         ``end`` (character offsets) for ``unit="character"``; ``role`` when ``roles`` is
         used.
     codings : DataFrame
-        One row per coding: ``segment_id``, ``coder``, ``code``; ``start``, ``end`` for
-        ``unit="character"`` (missing offsets mean the whole segment). Codings of other
-        coders, and of segments outside the selection, are ignored.
+        Range codings as ``Project.codings()`` returns them (``document``, ``start``,
+        ``end``, ``coder``, ``code``; then ``segments`` needs ``document``, ``start``,
+        ``end`` and ``text``), or codings already seen per segment (a ``segment_id``
+        column, as ``Project.segment_codings()`` returns them; missing offsets mean the
+        whole segment). Codings of other coders, and of segments outside the selection,
+        are ignored.
     coders : sequence of str
         The coders to compare (at least two). Each is taken to have coded every selected
         segment: pass only coders who finished the selection.
@@ -167,6 +178,10 @@ def build_presence(
         for characters (the participant's text, as NVivo compares coded text).
     include_uncoded : bool
         Keep units that no listed coder coded with any code.
+    overlap_rule : OverlapRule, name or share, optional
+        When a range coding counts for a segment (``unit="segment"``); default ``"any"``.
+        For ``unit="character"`` every covered character counts. Ignored for codings
+        already seen per segment (their rule is in ``codings.attrs["overlap_rule"]``).
 
     Raises
     ------
@@ -182,7 +197,19 @@ def build_presence(
     extra = ("start", "end") if unit == "character" else ()
     _check_frame(segments, "segments", (*_SEGMENT_COLUMNS, *extra,
                                        *(("role",) if roles is not None else ())))
-    _check_frame(codings, "codings", _CODING_COLUMNS)
+    rule_text: str | None
+    if isinstance(codings, pd.DataFrame) and "segment_id" not in codings.columns:
+        _check_frame(codings, "codings", _RANGE_COLUMNS)
+        _check_frame(segments, "segments", ("document", "start", "end", "text"))
+        rule = OverlapRule.parse(overlap_rule)
+        try:
+            codings = segment_view(segments, codings, rule if unit == "segment" else OVERLAP_ANY)
+        except SummaryInputError as exc:
+            raise AgreementInputError(str(exc)) from None
+        rule_text = rule.describe() if unit == "segment" else "every covered character counts"
+    else:
+        _check_frame(codings, "codings", _CODING_COLUMNS)
+        rule_text = codings.attrs.get("overlap_rule")
     accepted = _check_filters(segments, filters)
     if segments["segment_id"].duplicated().any():
         dup = segments.loc[segments["segment_id"].duplicated(), "segment_id"].iloc[0]
@@ -204,7 +231,7 @@ def build_presence(
         array, weights, clusters = array[coded], weights[coded], clusters[coded]
     return Presence(array, weights, clusters, selected, coder_names, code_names, unit,
                     include_uncoded, dropped, accepted,
-                    None if roles is None else tuple(roles))
+                    None if roles is None else tuple(roles), rule_text)
 
 
 # -- decisions ----------------------------------------------------------------------------

@@ -88,6 +88,8 @@ def _split(project: Project, options: dict[str, Any]) -> tuple[AgreementInputs, 
     inputs = agreement_inputs(project, **filter_values)
     if inputs.filters:
         options["filters"] = {**inputs.filters, **(options.get("filters") or {})}
+    if options.get("overlap_rule") is None:
+        options["overlap_rule"] = project.overlap_rule
     return inputs, options
 
 
@@ -95,7 +97,8 @@ def code_agreement(project: Project, **options: Any) -> pd.DataFrame:
     """Per-code agreement table (:func:`code_agreement_table`) for ``project``.
 
     ``document``, ``perspective``, ``dyad`` and ``session`` become segment filters; the
-    other options (``unit``, ``roles``, ``include_uncoded``, ``n_boot``, ...) pass through.
+    other options (``unit``, ``roles``, ``include_uncoded``, ``overlap_rule`` (default: the
+    project's), ``n_boot``, ...) pass through.
     """
     inputs, rest = _split(project, dict(options))
     return code_agreement_table(inputs.segments, inputs.codings, inputs.coders, inputs.codes,

@@ -1,4 +1,4 @@
-"""Theme summaries over the tidy codings DataFrame (``Project.codings()``).
+"""Theme summaries over codings seen per segment (``Project.segment_codings()``).
 
 Pure, vectorised functions (no loop over codings; a benchmark runs them on 1M codings):
 
@@ -10,7 +10,10 @@ Pure, vectorised functions (no loop over codings; a benchmark runs them on 1M co
 * :func:`exemplars` — reproducibly chosen exemplar quotes per code with speaker and case.
 
 The unit is the stored **segment** (a sentence or a speaker turn; the unit the transcripts
-were segmented into). Codings of all coders in the frame are pooled: a segment "has" a code
+were segmented into). A coding is a range of the transcript; ``Project.segment_codings()``
+gives one row per segment it counts for by the project's overlap rule (default: it covers
+any non-space character of the segment), and every result carries that rule in
+``attrs["overlap_rule"]``. Codings of all coders in the frame are pooled: a segment "has" a code
 when any coder in the frame applied it. Count one coder's view by filtering the frame first
 (``codings[codings.coder == "maria"]``), or group by ``"coder"``.
 
@@ -65,16 +68,29 @@ _CASE_CARRY = ("code_name", "theme", "speaker", "role", "document", "dyad", "ses
 def _require(frame: object, columns: Sequence[str], what: str) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise SummaryInputError(
-            f"{what} needs a pandas DataFrame of codings (project.codings()), "
-            f"got {type(frame).__name__}."
+            f"{what} needs a pandas DataFrame of codings per segment "
+            f"(project.segment_codings()), got {type(frame).__name__}."
         )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
+        hint = (" These are range codings: pass project.segment_codings(), which says for "
+                "each segment which codings count for it." if "segment_id" in missing
+                and "start" in frame.columns else "")
         raise SummaryInputError(
             f"{what}: the codings frame has no column(s) {', '.join(missing)}; pass the frame "
-            "from project.codings() (with_attributes=True) or add the columns."
+            f"from project.segment_codings() (with_attributes=True) or add the columns.{hint}"
         )
     return frame
+
+
+def _stated(out: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the overlap rule of ``codings`` (and the pooling) in its ``attrs``."""
+    out.attrs = {
+        "overlap_rule": codings.attrs.get("overlap_rule", "not stated (codings given per segment)"),
+        "coders": sorted(map(str, pd.unique(codings["coder"]))) if "coder" in codings else None,
+        "pooled": "a segment has a code when any coder in the frame applied it",
+    }
+    return out
 
 
 def _as_list(by: str | Sequence[str]) -> list[str]:
@@ -115,7 +131,7 @@ def frequencies(
     Parameters
     ----------
     codings : DataFrame, one row per coding
-        ``project.codings()``: needs ``code`` (or ``theme``), ``segment_id``, ``document``,
+        ``project.segment_codings()``: needs ``code`` (or ``theme``), ``segment_id``, ``document``,
         ``participant`` and the ``by`` columns.
     by : column name or names
         Groups, e.g. ``"perspective"``, ``["outcome_group", "perspective"]``, ``"coder"``
@@ -130,8 +146,8 @@ def frequencies(
     Returns
     -------
     DataFrame with columns ``[*by, code, code_name]`` (or ``theme, theme_name``) and
-    :data:`COUNT_COLUMNS`: ``codings`` (rows), ``segments`` (distinct ``segment_id``),
-    ``transcripts`` (distinct ``document``) and ``participants`` (distinct
+    :data:`COUNT_COLUMNS`: ``codings`` (distinct ``coding_uuid``, else rows), ``segments``
+    (distinct ``segment_id``), ``transcripts`` (distinct ``document``) and ``participants`` (distinct
     ``participant``), all ``int64``; sorted by group, then key.
     """
     if level not in ("code", "theme"):
@@ -148,7 +164,10 @@ def frequencies(
     n_groups = len(keys)
     out = pd.DataFrame({g: _take(factors[i][1], keys[:, i]) for i, g in enumerate(groups)})
     out[key] = _take(key_values, keys[:, -1]).astype(object)
-    out["codings"] = np.bincount(group, minlength=n_groups).astype(np.int64)
+    if "coding_uuid" in codings.columns:  # a coding across segments counts once
+        out["codings"] = nunique(group, n_groups, codings["coding_uuid"])
+    else:
+        out["codings"] = np.bincount(group, minlength=n_groups).astype(np.int64)
     out["segments"] = nunique(group, n_groups, codings["segment_id"])
     out["transcripts"] = nunique(group, n_groups, codings["document"])
     out["participants"] = nunique(group, n_groups, codings["participant"])
@@ -156,7 +175,7 @@ def frequencies(
         out = _complete(out, groups, key, _key_order(codebook, level) or [])
     names = _names(codings, codebook, level)
     out.insert(len(groups) + 1, name, out[key].map(names).astype(object))
-    return out.reset_index(drop=True)
+    return _stated(out.reset_index(drop=True), codings)
 
 
 def _take(values: pd.Index, idx: IntArray) -> pd.Series:
@@ -212,8 +231,9 @@ def cooccurrence(
     exact = np.float32 if len(anchors) < 2**24 else np.float64  # counts <= segments
     counts = anchors.T.astype(exact) @ near.astype(exact)
     labels = pd.Index([str(c) for c in code_values], name="code")
-    return pd.DataFrame(np.rint(counts).astype(np.int64), index=labels,
+    frame = pd.DataFrame(np.rint(counts).astype(np.int64), index=labels,
                         columns=pd.Index(list(labels)))
+    return _stated(frame, codings)
 
 
 def _incidence(
@@ -267,8 +287,9 @@ def code_case_matrix(
         distinct = np.unique(cell * width + seg_ids)
         counts = np.bincount(distinct // width, minlength=n_codes * n_cases)
     matrix = counts.reshape(n_codes, n_cases).astype(np.int64)
-    return pd.DataFrame(matrix, index=pd.Index([str(c) for c in code_values], name="code"),
-                        columns=pd.Index(case_values, name=case))
+    frame = pd.DataFrame(matrix, index=pd.Index([str(c) for c in code_values], name="code"),
+                         columns=pd.Index(case_values, name=case))
+    return _stated(frame, codings)
 
 
 # -- exemplars ----------------------------------------------------------------------------
@@ -341,7 +362,7 @@ def exemplars(
         if column in out.columns and column not in result.columns:
             result[column] = out[column]
     result["segment_id"] = out["segment_id"]
-    return result
+    return _stated(result, codings)
 
 
 def _memos(codings: pd.DataFrame, codes: pd.Series, segment_ids: pd.Series) -> list[str]:

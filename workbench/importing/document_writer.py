@@ -3,15 +3,23 @@
 A new document is inserted with its case, turns and segments; a changed one has its turns
 and segments replaced and its codings re-anchored on the new text
 (:mod:`workbench.importing.reanchor`); codings that cannot be placed are kept in
-``unanchored_codings`` and reported. Either way the audit event is written in the same
-transaction. Used by both ways of storing an import (:mod:`workbench.importing.storage_sink`).
+``unanchored_codings`` and reported, and codings an earlier re-import left unanchored are
+placed again when the new text holds them (a reverted edit brings them back). Either way
+the audit event is written in the same transaction. Used by both ways of storing an
+import (:mod:`workbench.importing.storage_sink`).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from workbench.importing.reanchor import Placement, context_of, reanchor
+from workbench.importing.reanchor import (
+    Placement,
+    coding_row_from_unanchored,
+    context_of,
+    reanchor,
+    unanchored_placements,
+)
 from workbench.model import ImportReport, ParsedTranscript, SegmentDraft, UnanchoredCoding
 from workbench.storage import codings_store as cs
 from workbench.storage.audit_log import now, record
@@ -19,8 +27,8 @@ from workbench.storage.documents_store import (
     document_by_name,
     document_name,
     insert_document,
+    lock_document,
     replace_document_content,
-    segment_ids_by_index,
 )
 from workbench.storage.engine import Store
 
@@ -37,9 +45,16 @@ class DocumentWriter:
     def write(
         self, transcript: ParsedTranscript, drafts: list[SegmentDraft], unit: str
     ) -> ImportReport:
-        """Store ``transcript`` with its segments ``drafts``; the report says what happened."""
+        """Store ``transcript`` with its segments ``drafts``; the report says what happened.
+
+        Re-importing locks the document for the whole transaction (see
+        :func:`~workbench.storage.documents_store.lock_document`), so a coding stored at the
+        same moment is either re-anchored here or refused as stale, never lost.
+        """
         with self.store.transaction() as conn:
             stored = document_by_name(conn, transcript.name)
+            if stored is not None:
+                stored = lock_document(conn, stored.id, exclusive=True)
             if stored is None:
                 insert_document(conn, transcript, drafts, unit)
                 record(conn, actor=self.actor, action="import", entity="document",
@@ -48,12 +63,14 @@ class DocumentWriter:
                 return ImportReport(transcript.name, "added", len(drafts),
                                     warnings=transcript.warnings)
             old = cs.take_codings_of_document(conn, stored.id)
+            waiting = cs.unanchored_of_document(conn, stored.id)
             replace_document_content(conn, stored.id, transcript, drafts, unit)
-            placed, lost = self._reanchor(conn, stored.id, stored.text, transcript.text, old, drafts)
+            placed, lost, back = self._reanchor(conn, stored.id, stored.text, transcript.text,
+                                                old, waiting)
             record(conn, actor=self.actor, action="reimport", entity="document",
                    key=transcript.name,
                    detail={"segments": len(drafts), "reanchored": placed,
-                           "unanchored": [u.uuid for u in lost]})
+                           "unanchored": [u.uuid for u in lost], "placed_again": back})
         return ImportReport(transcript.name, "updated", len(drafts), reanchored=placed,
                             unanchored=tuple(lost), warnings=transcript.warnings)
 
@@ -64,33 +81,30 @@ class DocumentWriter:
         old_text: str,
         new_text: str,
         old: list[cs.StoredCoding],
-        drafts: list[SegmentDraft],
-    ) -> tuple[int, list[UnanchoredCoding]]:
-        if not old:
-            return 0, []
-        segment_ids = segment_ids_by_index(conn, document_id)
+        waiting: list[dict[str, object]],
+    ) -> tuple[int, list[UnanchoredCoding], list[str]]:
+        """Place the document's codings on its new text; also try the codings an earlier
+        re-import could not place (after a reverted edit they come back). Returns how many
+        codings were placed, the newly unanchored ones and the uuids placed again."""
+        if not old and not waiting:
+            return 0, [], []
         code_keys = {v: k for k, v in cs.code_ids(conn, include_retired=True).items()}
         coder_names = {v: k for k, v in cs.coder_ids(conn).items()}
-        placements = reanchor(old_text, new_text, [(c.start, c.end, c.text) for c in old], drafts)
+        placements = reanchor(old_text, new_text, [(c.start, c.end, c.text) for c in old])
         restored: list[dict[str, object]] = []
-        taken: set[tuple[int, int, int]] = set()
+        taken: set[tuple[int, int, int, int]] = set()
         lost_rows: list[dict[str, object]] = []
         lost: list[UnanchoredCoding] = []
         for coding, place in zip(old, placements, strict=True):
             if isinstance(place, Placement):
-                key = (segment_ids[place.segment_index], coding.code_id, coding.coder_id)
+                key = (coding.code_id, coding.coder_id, place.start, place.end)
                 if key not in taken:
                     taken.add(key)
-                    restored.append({
-                        "uuid": coding.uuid, "segment_id": key[0], "code_id": coding.code_id,
-                        "coder_id": coding.coder_id,
-                        "codebook_version_id": coding.codebook_version_id,
-                        "start": place.start, "end": place.end, "text": coding.text,
-                        "is_span": place.is_span, "memo": coding.memo,
-                        "created_at": coding.created_at, "updated_at": coding.updated_at,
-                    })
+                    restored.append({**coding.row(), "document_id": document_id,
+                                     "start": place.start, "end": place.end})
                     continue
-                reason = "another coding of the same code by the same coder landed on its segment"
+                reason = ("another coding of the same code by the same coder landed on the "
+                          "same text")
             else:
                 reason = place
             before, after = context_of(old_text, coding.start, coding.end)
@@ -106,9 +120,33 @@ class DocumentWriter:
                 coder=coder_names[coding.coder_id], text=coding.text, memo=coding.memo,
                 reason=reason,
             ))
+        back = self._place_waiting(waiting, new_text, taken, restored)
+        cs.drop_unanchored(conn, back)
         cs.restore_codings(conn, restored)
         cs.insert_unanchored(conn, lost_rows)
         name = document_name(conn, document_id)
         lost = [UnanchoredCoding(u.uuid, str(name), u.code, u.coder, u.text, u.memo, u.reason)
                 for u in lost]
-        return len(restored), lost
+        return len(restored) - len(back), lost, back
+
+    @staticmethod
+    def _place_waiting(
+        waiting: list[dict[str, object]],
+        new_text: str,
+        taken: set[tuple[int, int, int, int]],
+        restored: list[dict[str, object]],
+    ) -> list[str]:
+        """Codings left unanchored by an earlier re-import that fit the new text again."""
+        if not waiting:
+            return []
+        back: list[str] = []
+        for row, place in zip(waiting, unanchored_placements(waiting, new_text), strict=True):
+            if not isinstance(place, Placement):
+                continue
+            key = (int(row["code_id"]), int(row["coder_id"]), place.start, place.end)  # type: ignore[call-overload]
+            if key in taken:
+                continue
+            taken.add(key)
+            restored.append(coding_row_from_unanchored(row, place))
+            back.append(str(row["uuid"]))
+        return back

@@ -3,32 +3,38 @@
 A coding remembers its text and offsets. On the new text it is placed where the same text
 occurs; when it occurs several times, the occurrence whose surrounding text (up to
 ``CONTEXT`` characters each side) best matches the old surroundings wins, and ties go to the
-occurrence nearest the old relative position. The placed span must lie inside one new
-segment. Anything else is reported, never dropped.
+occurrence nearest the old relative position. A coding is a range of the document, so the
+placed range may cross segments and turns, as the original did. Anything that cannot be
+placed is reported with the reason, never dropped.
 """
 
 from __future__ import annotations
 
-import bisect
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from workbench.model import SegmentDraft
+from workbench.storage.audit_log import now
 
-__all__ = ["CONTEXT", "Placement", "context_of", "reanchor"]
+__all__ = [
+    "CONTEXT",
+    "Placement",
+    "coding_row_from_unanchored",
+    "context_of",
+    "reanchor",
+    "unanchored_placements",
+]
 
 CONTEXT = 40
 
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a coding lands: new segment (by index) and document offsets."""
+    """Where a coding lands: its new document offsets ``[start, end)``."""
 
-    segment_index: int
     start: int
     end: int
-    is_span: bool
 
 
 def context_of(text: str, start: int, end: int) -> tuple[str, str]:
@@ -55,10 +61,8 @@ def reanchor(
     old_text: str,
     new_text: str,
     anchors: Sequence[tuple[int, int, str]],
-    new_segments: Sequence[SegmentDraft],
 ) -> list[Placement | str]:
     """For each ``(old_start, old_end, text)`` a :class:`Placement` or the reason it failed."""
-    starts = [s.start for s in new_segments]
     results: list[Placement | str] = []
     for old_start, old_end, text in anchors:
         if not text.strip():
@@ -80,12 +84,31 @@ def reanchor(
                 return (similarity, -abs(candidate - relative))
 
             position = max(candidates, key=score)
-        end = position + len(text)
-        index = bisect.bisect_right(starts, position) - 1
-        if index < 0 or new_segments[index].end < end:
-            results.append("its text now runs across a segment boundary")
-            continue
-        segment = new_segments[index]
-        whole = segment.start == position and segment.end == end
-        results.append(Placement(segment.index, position, end, not whole))
+        results.append(Placement(position, position + len(text)))
     return results
+
+
+def unanchored_placements(rows: Sequence[Mapping[str, Any]], new_text: str) -> list[Placement | str]:
+    """Where unanchored codings (rows of ``unanchored_codings``) fit ``new_text``.
+
+    Their old surroundings are the context they were unanchored with, laid around the text
+    at its old offset, so the same context-aware choice among repeats applies.
+    """
+    placements: list[Placement | str] = []
+    for row in rows:
+        before, text, after = str(row["context_before"]), str(row["text"]), str(row["context_after"])
+        old = before + text + after
+        [place] = reanchor(old, new_text, [(len(before), len(before) + len(text), text)])
+        placements.append(place)
+    return placements
+
+
+def coding_row_from_unanchored(row: Mapping[str, Any], place: Placement) -> dict[str, object]:
+    """The ``codings`` row that puts an unanchored coding back at ``place`` (same uuid,
+    code, coder, version, memo and created time)."""
+    return {
+        "uuid": row["uuid"], "document_id": row["document_id"], "code_id": row["code_id"],
+        "coder_id": row["coder_id"], "codebook_version_id": row["codebook_version_id"],
+        "start": place.start, "end": place.end, "text": row["text"], "memo": row["memo"],
+        "created_at": row["created_at"], "updated_at": now(),
+    }

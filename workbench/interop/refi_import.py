@@ -13,13 +13,13 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    codebook already has are taken to be the same code; only new ones are added;
 3. users who made codings become coders (in the workbench's own files every user but the
    system user does, so coders without codings survive a round trip);
-4. each coding of a text selection is applied to the segment holding the selected text, as
-   a span. A selection over several segments is split into one coding per segment (counted
-   in ``split_selections``); a selection on no segment (only white space or a speaker label)
-   is skipped. Memos come from the selection's description and the notes attached to the
-   selection or the coding. The workbench keeps one coding per coder, code and segment: a
-   second one is skipped, and codings already in the project are left as they are, so
-   importing the same file twice changes nothing.
+4. each coding of a text selection becomes one coding of the selected range of the
+   document, whole, however many sentences and turns it covers (those covering more than
+   one segment are counted in ``across_segments``); a selection of only white space or a
+   speaker label is skipped. Memos come from the selection's description and the notes
+   attached to the selection or the coding. A coder has a code on a range once: a second
+   identical coding is skipped, and codings already in the project are left as they are,
+   so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from workbench.interop.refi_read import ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
 from workbench.model import CaseAttributes, Codebook, ImportReport, SegmentUnit
 from workbench.project import Project
+
+RangeItem = tuple[str, int, int, str, str, str]
+"""``(document, start, end, code, coder, memo)``, as :meth:`Project.apply_ranges` takes."""
 
 __all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdpx"]
 
@@ -53,9 +56,10 @@ class RefiImportReport:
     codes_added: tuple[str, ...] = ()
     coders: tuple[str, ...] = ()
     codings: int = 0
-    """Codings of the file placed on segments (new or already in the project)."""
+    """Codings of the file placed on the documents (new or already in the project)."""
     codings_new: int = 0
-    split_selections: int = 0
+    across_segments: int = 0
+    """Selections (kept whole) that cover more than one segment."""
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -67,8 +71,8 @@ class RefiImportReport:
             f"({', '.join(f'{r.document} {r.status}' for r in self.documents) or '-'})",
             f"  codes added: {len(self.codes_added)}; coders: {', '.join(self.coders) or '-'}",
             f"  codings: {self.codings} placed, {self.codings_new} new"
-            + (f", {self.split_selections} selection(s) split over segments"
-               if self.split_selections else ""),
+            + (f", {self.across_segments} selection(s) across several segments (kept whole)"
+               if self.across_segments else ""),
         ]
         lines += [f"  not imported: {item}" for item in self.skipped]
         lines += [f"  warning: {item}" for item in self.warnings]
@@ -112,8 +116,8 @@ class _Importer:
         documents = self._documents(sources, unit, attributes, progress)
         added = self._codebook()
         coder_of = _CoderNames(self.read.users)
-        items, split = self._codings(sources, coder_of)
-        used = sorted({item[2] for item in items})
+        items, across = self._codings(sources, coder_of)
+        used = sorted({item[4] for item in items})
         coders = used
         if self.read.from_workbench:
             coders = sorted(set(used) | {coder_of(g) for g in self.read.users
@@ -124,13 +128,10 @@ class _Importer:
         for name in coders:
             self.project.add_coder(name)
         new = self._apply(items)
-        if split:
-            self.warnings.append(f"{self.where}: {split} selection(s) spanning several segments "
-                                 "were split into one coding per segment.")
         return RefiImportReport(
             path=self.where, origin=self.read.origin, documents=tuple(documents),
             codes_added=tuple(added), coders=tuple(coders), codings=len(items),
-            codings_new=new, split_selections=split, skipped=tuple(self.skipped),
+            codings_new=new, across_segments=across, skipped=tuple(self.skipped),
             warnings=tuple(self.warnings),
         )
 
@@ -204,34 +205,39 @@ class _Importer:
 
     def _codings(
         self, sources: list[ReadSource], coder_of: _CoderNames
-    ) -> tuple[list[tuple[int, str, str, str, tuple[int, int]]], int]:
+    ) -> tuple[list[RangeItem], int]:
+        """One range coding per (selection, coding of it): the selection's whole range on
+        the canonical text, however many sentences and turns it covers. Returns the items
+        and how many selections cover more than one segment."""
         keys = self.read.codes.keys
         folders = self.read.codes.folders
         fallback = self.read.creating_user
-        items: list[tuple[int, str, str, str, tuple[int, int]]] = []
-        taken: set[tuple[int, str, str]] = set()
-        split = 0
+        items: list[RangeItem] = []
+        taken: set[tuple[str, int, int, str, str]] = set()
+        across = 0
         for source in sources:
             name = source.text.transcript.name
+            text = source.text.transcript.text
             frame = self.project.segments(document=name, with_attributes=False)
-            segments = sorted(zip(frame["start"], frame["end"], frame["segment_id"], strict=True))
-            starts = [s[0] for s in segments]
+            starts = frame["start"].tolist()
+            ends = frame["end"].tolist()
             for selection in source.selections:
                 what = f"{self.where}: {name!r}: selection {selection.name[:40]!r}"
-                pieces = []
-                for lo, hi in source.text.to_canonical(selection.start, selection.end):
-                    first = max(bisect.bisect_right(starts, lo) - 1, 0)
-                    for start, end, segment_id in segments[first:]:
-                        if start >= hi:
-                            break
-                        if max(lo, start) < min(hi, end):
-                            pieces.append((int(segment_id), max(lo, start) - start,
-                                           min(hi, end) - start))
-                if not pieces:
+                pieces = source.text.to_canonical(selection.start, selection.end)
+                lo = min((p[0] for p in pieces), default=0)
+                hi = max((p[1] for p in pieces), default=0)
+                while lo < hi and text[lo].isspace():
+                    lo += 1
+                while hi > lo and text[hi - 1].isspace():
+                    hi -= 1
+                first = max(bisect.bisect_right(starts, lo) - 1, 0)
+                touched = [i for i in range(first, bisect.bisect_left(starts, hi))
+                           if text[max(lo, starts[i]):min(hi, ends[i])].strip()]
+                if lo >= hi or not touched:
                     self.skipped.append(f"{what} covers no segment text (only white space or "
                                         "speaker labels); not imported.")
                     continue
-                split += len(pieces) > 1
+                across += len(touched) > 1
                 for code_guid, user, memo in selection.codings:
                     key = keys.get(code_guid)
                     if key is None:
@@ -241,25 +247,25 @@ class _Importer:
                         self.skipped.append(f"{what} is coded with {why}; not imported.")
                         continue
                     coder = coder_of(user or fallback)
-                    for segment_id, lo, hi in pieces:
-                        if (segment_id, key, coder) in taken:
-                            self.skipped.append(f"{what}: {coder} already has code {key!r} on "
-                                                "that segment (one per coder, code and segment).")
-                            continue
-                        taken.add((segment_id, key, coder))
-                        items.append((segment_id, key, coder, memo, (lo, hi)))
-        return items, split
+                    item = (name, lo, hi, key, coder)
+                    if item in taken:
+                        self.skipped.append(f"{what}: {coder} already has code {key!r} on "
+                                            "exactly that text.")
+                        continue
+                    taken.add(item)
+                    items.append((*item, memo))
+        return items, across
 
-    def _apply(self, items: list[tuple[int, str, str, str, tuple[int, int]]]) -> int:
+    def _apply(self, items: list[RangeItem]) -> int:
         if not items:
             return 0
         existing = self.project.codings(with_attributes=False)
-        have = set(zip(existing["segment_id"].astype(int), existing["code"], existing["coder"],
+        have = set(zip(existing["document"], existing["start"].astype(int),
+                       existing["end"].astype(int), existing["code"], existing["coder"],
                        strict=True))
-        todo = [item for item in items if (item[0], item[1], item[2]) not in have]
+        todo = [item for item in items if item[:5] not in have]
         if todo:
-            self.project.apply_codes(
-                [(seg, code, coder, memo, span) for seg, code, coder, memo, span in todo])
+            self.project.apply_ranges(todo)
         return len(todo)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import text as sql
 
 from workbench.errors import StorageError
 from workbench.model import ParsedTranscript, Segment, SegmentDraft
@@ -18,7 +19,9 @@ __all__ = [
     "document_by_sha",
     "document_fingerprint",
     "document_name",
+    "highest_id",
     "insert_document",
+    "lock_document",
     "replace_document_content",
     "segment_bounds",
     "segment_by_id",
@@ -244,12 +247,50 @@ def segment_ids_by_index(conn: Connection, document_id: int) -> dict[int, int]:
     return {int(idx): int(sid) for idx, sid in rows}
 
 
-def segment_bounds(conn: Connection, segment_id: int) -> tuple[int, int, str] | None:
-    """``(start, end, text)`` of a segment, or None when there is no such segment."""
+def segment_bounds(conn: Connection, segment_id: int) -> tuple[int, int, int, str] | None:
+    """``(document_id, start, end, text)`` of a segment, or None when there is no such
+    segment."""
     row = conn.execute(
-        select(segments.c.start, segments.c.end, segments.c.text).where(segments.c.id == segment_id)
+        select(segments.c.document_id, segments.c.start, segments.c.end, segments.c.text)
+        .where(segments.c.id == segment_id)
     ).first()
-    return None if row is None else (int(row.start), int(row.end), str(row.text))
+    if row is None:
+        return None
+    return int(row.document_id), int(row.start), int(row.end), str(row.text)
+
+
+def lock_document(conn: Connection, document_id: int, *, exclusive: bool) -> DocumentRow | None:
+    """Read a document row and lock it until the transaction ends; None if it is gone.
+
+    On PostgreSQL, coding takes a shared lock (``FOR SHARE``: codings of one document go on
+    in parallel) and re-importing takes an exclusive one (``FOR UPDATE``), so a coding and a
+    re-import of the same document never interleave: the coding either lands before the
+    re-import (and is re-anchored by it) or after it (and sees the new text). On SQLite a
+    write transaction already holds the database's one write lock (``BEGIN IMMEDIATE``).
+    """
+    stmt = select(documents).where(documents.c.id == document_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=not exclusive)
+    return _row(conn.execute(stmt).first())
+
+
+def highest_id(conn: Connection, table: Table) -> int:
+    """The highest id ever handed out in ``table`` (deleted rows included), 0 if none.
+
+    Ids are never reused (AUTOINCREMENT on SQLite, sequences on PostgreSQL), so an id at
+    or below this that finds no row is a row that was deleted: a stale id, not a typo.
+    """
+    if conn.dialect.name == "sqlite":
+        value = conn.execute(sql("SELECT seq FROM sqlite_sequence WHERE name = :name"),
+                             {"name": table.name}).scalar()
+    elif conn.dialect.name == "postgresql":
+        value = conn.execute(
+            sql("SELECT CASE WHEN is_called THEN last_value ELSE 0 END "
+                 f"FROM {table.name}_id_seq")
+        ).scalar()
+    else:  # pragma: no cover - other databases: the highest id still stored
+        value = conn.execute(select(func.max(table.c.id))).scalar()
+    return int(value or 0)
 
 
 def segment_by_id(conn: Connection, segment_id: int) -> Segment | None:

@@ -17,10 +17,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from workbench.errors import StorageError
+from workbench.errors import ConflictError, StorageError
 
 __all__ = ["Store", "head_revision", "is_url", "open_store"]
 
@@ -63,6 +69,26 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+# PostgreSQL SQLSTATEs of races between sessions: unique/foreign-key violations, a
+# serialization failure, a deadlock, a lock that could not be had.
+_RACE_STATES = {"23505", "23503", "40001", "40P01", "55P03"}
+
+
+def _as_conflict(exc: DBAPIError) -> ConflictError | None:
+    """The :class:`ConflictError` for a database error that a concurrent session caused."""
+    state = getattr(exc.orig, "sqlstate", None)
+    message = str(exc.orig).lower()
+    # SQLite serialises writers (BEGIN IMMEDIATE), so there only a lock that outlasted the
+    # busy timeout is a race; a constraint failure there is a bug and stays an IntegrityError.
+    race = state in _RACE_STATES or "database is locked" in message
+    if not race:
+        return None
+    return ConflictError(
+        "another session changed the same data at the same moment, so nothing was saved "
+        f"({type(exc.orig).__name__}: {str(exc.orig).splitlines()[0]}). Reload and try again."
+    )
+
+
 class Store:
     """A project's database: an engine plus transactions. All SQL lives in this package."""
 
@@ -82,8 +108,14 @@ class Store:
             # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_begin): two
             # writers then queue on the busy timeout instead of one failing half-way.
             connection.execution_options(workbench_write=True)
-            with connection.begin():
-                yield connection
+            try:
+                with connection.begin():
+                    yield connection
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                conflict = _as_conflict(exc)
+                if conflict is None:
+                    raise
+                raise conflict from exc
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -152,6 +184,36 @@ def _backup_sqlite(path: Path, revision: str) -> Path:
     return backup
 
 
+def _migrate(engine: Engine, sqlite: bool) -> None:
+    """Upgrade to the newest revision in one transaction.
+
+    On SQLite, migrations rebuild tables (SQLite cannot alter them in place), and dropping a
+    table with foreign keys on would delete, or cascade to, the rows that refer to it. So
+    foreign keys are switched off for the migration, as SQLite's documentation prescribes
+    for schema changes, and checked (``PRAGMA foreign_key_check``) before the commit: a
+    violation rolls everything back.
+    """
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection if sqlite else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is ignored
+        try:
+            connection.execution_options(workbench_write=True)
+            with connection.begin():
+                command.upgrade(_alembic_config(connection), "head")
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise StorageError(
+                            f"the migration would leave {len(broken)} row(s) pointing at rows "
+                            f"that do not exist (first: {tuple(broken[0])}); nothing was "
+                            "changed. Please report this with the project's backup copy."
+                        )
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
+
+
 def open_store(target: str | Path, *, create: bool = False) -> Store:
     """Open (and migrate) the project at ``target``; ``create=True`` makes a new one.
 
@@ -211,11 +273,11 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
         if file_path is not None and current is not None:
             _backup_sqlite(file_path, current)
         try:
-            with engine.connect() as connection:
-                connection.execution_options(workbench_write=True)
-                with connection.begin():
-                    command.upgrade(_alembic_config(connection), "head")
+            _migrate(engine, file_path is not None)
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StorageError(f"migrating {location} to revision {head} failed: {exc}") from None
+        except StorageError:
+            engine.dispose()
+            raise
     return Store(engine, location)

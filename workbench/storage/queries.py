@@ -125,8 +125,10 @@ def segments_frame(
         stmt = stmt.where(segments.c.speaker.in_(list(speakers)))
     if uncoded_by is not None:
         stmt = stmt.where(
-            ~exists().where(and_(codings.c.segment_id == segments.c.id,
-                                 codings.c.coder_id == uncoded_by))
+            ~exists().where(and_(codings.c.document_id == segments.c.document_id,
+                                 codings.c.coder_id == uncoded_by,
+                                 codings.c.start < segments.c.end,
+                                 codings.c.end > segments.c.start))
         )
     frame = pd.read_sql(stmt, conn)
     if not with_attributes:
@@ -142,23 +144,21 @@ def codings_frame(
     coder_names: Sequence[str] | None = None,
     with_attributes: bool = True,
 ) -> pd.DataFrame:
-    """Codings (one row each) with segment, code, theme, coder and case attributes."""
+    """Codings (one row each): the document range, code, theme, coder and case attributes.
+
+    Columns: ``coding_uuid``, ``document``, ``start``, ``end``, ``text``, ``code``,
+    ``code_name``, ``parent_code``, ``theme``, ``theme_name``, ``coder``, ``memo``,
+    ``codebook_version``, ``created_at``, ``updated_at`` and the case attributes. Which
+    segments a coding touches is derived by the caller (:mod:`workbench.analysis.overlap`).
+    """
     parent = codes.alias("parent")
     stmt = (
         select(
             codings.c.uuid.label("coding_uuid"),
-            codings.c.segment_id,
             documents.c.name.label("document"),
-            segments.c.turn_idx.label("turn_index"),
-            segments.c.idx.label("segment_index"),
-            segments.c.speaker,
-            segments.c.role,
-            segments.c.video_time,
-            segments.c.text.label("segment_text"),
             codings.c.start,
             codings.c.end,
             codings.c.text,
-            codings.c.is_span,
             codes.c.key.label("code"),
             codes.c.name.label("code_name"),
             parent.c.key.label("parent_code"),
@@ -171,20 +171,19 @@ def codings_frame(
             codings.c.updated_at,
             *_case_cols(),
         )
-        .join(segments, segments.c.id == codings.c.segment_id)
-        .join(documents, documents.c.id == segments.c.document_id)
+        .join(documents, documents.c.id == codings.c.document_id)
         .join(cases, cases.c.id == documents.c.case_id)
         .join(codes, codes.c.id == codings.c.code_id)
         .outerjoin(parent, parent.c.id == codes.c.parent_id)
         .join(themes, themes.c.id == codes.c.theme_id)
         .join(coders, coders.c.id == codings.c.coder_id)
-        .order_by(documents.c.name, segments.c.idx, codes.c.position, coders.c.name)
+        .order_by(documents.c.name, codings.c.start, codings.c.end, codes.c.position,
+                  coders.c.name)
     )
     stmt = _filters(stmt, documents_, perspectives)
     if coder_names is not None:
         stmt = stmt.where(coders.c.name.in_(list(coder_names)))
     frame = pd.read_sql(stmt, conn)
-    frame["is_span"] = frame["is_span"].astype(bool)
     if not with_attributes:
         return frame.drop(columns=["case_id", *CASE_COLUMNS])
     return _with_extra_attributes(conn, frame)

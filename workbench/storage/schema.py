@@ -2,12 +2,16 @@
 
 Change the schema only together with a new migration; a test checks that the migrated
 database matches this metadata.
+
+Rows of ``cases``, ``documents``, ``turns``, ``segments``, ``codings`` and
+``unanchored_codings`` use ``AUTOINCREMENT`` on SQLite (PostgreSQL sequences never go back):
+an id, once handed out, is never handed out again after a delete, so a stale id held by a
+coder's panel can only fail, never point at other text.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     Column,
     Date,
     DateTime,
@@ -34,6 +38,7 @@ __all__ = [
     "documents",
     "memos",
     "metadata",
+    "project_settings",
     "segments",
     "themes",
     "turns",
@@ -62,6 +67,7 @@ cases = Table(
     Column("participant", String(100)),
     Column("interview_date", Date),
     Column("outcome_group", String(100)),
+    sqlite_autoincrement=True,
 )
 
 case_attributes = Table(
@@ -84,6 +90,7 @@ documents = Table(
     Column("segment_unit", String(20), nullable=False),
     Column("imported_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 turns = Table(
@@ -99,6 +106,7 @@ turns = Table(
     Column("video_time", Float),
     Column("stop_index", Integer),
     UniqueConstraint("document_id", "idx"),
+    sqlite_autoincrement=True,
 )
 
 segments = Table(
@@ -116,6 +124,7 @@ segments = Table(
     Column("text", Text, nullable=False),
     Column("video_time", Float),
     UniqueConstraint("document_id", "idx"),
+    sqlite_autoincrement=True,
 )
 
 codebook_versions = Table(
@@ -171,20 +180,22 @@ codings = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("uuid", String(36), nullable=False, unique=True),
-    Column("segment_id", ForeignKey("segments.id"), nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
     Column("code_id", ForeignKey("codes.id"), nullable=False),
     Column("coder_id", ForeignKey("coders.id"), nullable=False),
     Column("codebook_version_id", ForeignKey("codebook_versions.id"), nullable=False),
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("text", Text, nullable=False),
-    Column("is_span", Boolean, nullable=False, default=False),
     Column("memo", Text, nullable=False, default=""),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
-    UniqueConstraint("segment_id", "code_id", "coder_id", name="uq_codings_segment_code_coder"),
-    Index("ix_codings_coder_segment", "coder_id", "segment_id"),
+    UniqueConstraint("document_id", "code_id", "coder_id", "start", "end",
+                     name="uq_codings_range"),
+    Index("ix_codings_document_start", "document_id", "start"),
+    Index("ix_codings_coder_document", "coder_id", "document_id"),
     Index("ix_codings_code", "code_id"),
+    sqlite_autoincrement=True,
 )
 
 unanchored_codings = Table(
@@ -205,6 +216,7 @@ unanchored_codings = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("unanchored_at", TS, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 memos = Table(
@@ -227,6 +239,14 @@ coder_positions = Table(
     Column("coder_id", ForeignKey("coders.id"), primary_key=True),
     Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("segment_idx", Integer, nullable=False),
+    Column("updated_at", TS, nullable=False),
+)
+
+project_settings = Table(
+    "project_settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
     Column("updated_at", TS, nullable=False),
 )
 

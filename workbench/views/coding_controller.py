@@ -22,8 +22,9 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
-from workbench.errors import NotFoundError, UnknownCodeError, suggest
+from workbench.errors import ConflictError, NotFoundError, UnknownCodeError, suggest
 from workbench.project import Project
+from workbench.views.coding_document import RangeRef
 from workbench.views.coding_session import CodingSession
 from workbench.views.coding_state import (
     ErrorInfo,
@@ -187,7 +188,12 @@ class CodingController(CodingSession):
         return True
 
     def apply(self, code: str | int, memo: str = "") -> str:
-        """Apply a code to the current segment (kept if already applied); returns its uuid."""
+        """Apply a code to the current segment (kept if already applied); returns its uuid.
+
+        The action carries the document's content hash and the segment's text: if the
+        document was re-imported meanwhile, the panel reloads it and the
+        :class:`~workbench.errors.StaleError` says to code again (nothing was saved).
+        """
         segment = self._require_segment()
         key = self.code_key(code)
         mine = self.doc.mine.get(segment.id, {})
@@ -196,29 +202,67 @@ class CodingController(CodingSession):
             if memo:
                 self.set_memo(memo, key)
             return mine[key][0]
-        uuid = self.project.apply_code(segment.id, key, self.coder, memo=memo)
-        self.doc.mine.setdefault(segment.id, {})[key] = (uuid, memo)
+        return self.apply_range(segment.start, segment.end, key, memo=memo)
+
+    def apply_range(self, start: int, end: int, code: str | int, memo: str = "") -> str:
+        """Apply a code to the range ``[start, end)`` of the current document (a part of a
+        sentence, or a passage across sentences and turns); returns the coding's uuid."""
+        key = self.code_key(code)
+        applied = self._guarded(lambda: self.project.apply_range(
+            self.document, start, end, key, self.coder, memo=memo,
+            expect_text=self.doc.text[start:end], document_sha256=self.doc.sha256))
+        touched = self.doc.segments_touched(applied.start, applied.end)
+        if applied.uuid not in self.doc.ranges:
+            self.doc.add_range(applied.uuid, RangeRef(key, applied.start, applied.end,
+                                                      memo, touched))
         self._memo_code = key
-        self._push(UndoAction("apply", self.document, segment.id, segment.index, key))
-        self.message = f"applied {self.codebook.code(key).name}"
-        return uuid
+        name = self.codebook.code(key).name
+        if applied.created:
+            first = next((s for s in self.doc.segments if touched and s.id == touched[0]), None)
+            self._push(UndoAction("apply", self.document, touched[0] if touched else -1,
+                                  first.index if first else -1, key, uuid=applied.uuid))
+            self.message = f"applied {name}" + (f" across {len(touched)} segments"
+                                                if len(touched) > 1 else "")
+        else:  # e.g. applied in another tab: shown now, but this tab's undo leaves it alone
+            self.message = f"{name} was already applied here (another tab or session)"
+        return applied.uuid
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        """Run a coding action; on a conflict reload the document, then re-raise."""
+        try:
+            return action()
+        except ConflictError:
+            self._reload()
+            raise
+
+    def _reload(self) -> None:
+        """Read the document again (after another session changed it), staying put."""
+        index = self.segment.index if self.segment else 0
+        self._load(self._checked_document(self.document))
+        self._pos = self._position_near(index)  # undo stays valid: uuids survive re-imports
 
     def remove(self, code: str | int) -> bool:
-        """Remove this coder's coding of a code from the current segment."""
+        """Remove this coder's coding of a code from the current segment (a coding across
+        several segments is removed whole)."""
         segment = self._require_segment()
         key = self.code_key(code)
         mine = self.doc.mine.get(segment.id, {})
         if key not in mine:
             self.message = f"{self.codebook.code(key).name} is not applied here"
             return False
-        removed = self.project.remove_code(segment.id, key, self.coder)
-        _uuid, memo = mine.pop(key)
-        if removed:
-            self._push(UndoAction("remove", self.document, segment.id, segment.index, key, memo))
-            self.message = f"removed {self.codebook.code(key).name}"
+        uuid = mine[key][0]
+        removed = self._guarded(lambda: self.project.remove_coding(uuid, self.coder))
+        ref = self.doc.drop_range(uuid)
+        name = self.codebook.code(key).name
+        if removed is not None:
+            self._push(UndoAction("remove", self.document, segment.id, segment.index, key,
+                                  removed.memo, uuid=uuid, removed=removed))
+            across = len(ref.segment_ids) if ref else 1
+            self.message = f"removed {name}" + (f" (a coding across {across} segments)"
+                                                if across > 1 else "")
         else:
-            self.message = f"{self.codebook.code(key).name} was already removed elsewhere"
-        return removed
+            self.message = f"{name} was already removed elsewhere"
+        return removed is not None
 
     def select_memo_code(self, code: str) -> None:
         """Choose which of this segment's codings the memo box edits."""
@@ -242,9 +286,10 @@ class CodingController(CodingSession):
             self.message = "memo unchanged"
             return
         self.project.set_coding_memo(uuid, text, coder=self.coder)
-        mine[key] = (uuid, text)
+        self.doc.set_range_memo(uuid, text)
         self._memo_code = key
-        self._push(UndoAction("memo", self.document, segment.id, segment.index, key, old))
+        self._push(UndoAction("memo", self.document, segment.id, segment.index, key, old,
+                              uuid=uuid))
         self.message = f"memo saved on {self.codebook.code(key).name}"
 
     # -- undo --------------------------------------------------------------------------
@@ -269,21 +314,27 @@ class CodingController(CodingSession):
     def _invert(self, action: UndoAction) -> None:
         if action.document != self.document:
             self._open(action.document)
-        mine = self.doc.mine.setdefault(action.segment_id, {})
         if action.kind == "apply":
-            self.project.remove_code(action.segment_id, action.code, self.coder)
-            mine.pop(action.code, None)
+            gone = self.project.remove_coding(action.uuid, self.coder)
+            self.doc.drop_range(action.uuid)
+            if gone is None:
+                raise NotFoundError(f"the coding {action.code!r} this action applied was "
+                                    "already removed (in another tab or session).")
         elif action.kind == "remove":
-            uuid = self.project.apply_code(action.segment_id, action.code, self.coder,
-                                           memo=action.memo)
-            mine[action.code] = (uuid, action.memo)
+            coding = action.removed
+            assert coding is not None
+            if not self.project.restore_coding(coding):
+                raise ConflictError(f"{action.code!r} is on that text again already; "
+                                    "nothing to undo.")
+            self.doc.add_range(coding.uuid, RangeRef(
+                coding.code, coding.start, coding.end, coding.memo,
+                self.doc.segments_touched(coding.start, coding.end)))
         else:
-            if action.code not in mine:
+            if action.uuid not in self.doc.ranges:
                 raise NotFoundError(f"the coding {action.code!r} of segment "
                                     f"#{action.segment_index} no longer exists.")
-            uuid = mine[action.code][0]
-            self.project.set_coding_memo(uuid, action.memo, coder=self.coder)
-            mine[action.code] = (uuid, action.memo)
+            self.project.set_coding_memo(action.uuid, action.memo, coder=self.coder)
+            self.doc.set_range_memo(action.uuid, action.memo)
         for pos, i in enumerate(self._visible):
             if self.doc.segments[i].id == action.segment_id:
                 if pos != self._pos:

@@ -1,15 +1,23 @@
 """One transcript loaded for one coder: the cache behind fast coding moves.
 
-:meth:`CodingDocument.load` reads a document's segments, turns and text and the coder's
-codings of it (and, for the reviewer view, everyone else's) through
-:class:`workbench.Project`, once. The controller then keeps :attr:`CodingDocument.mine`
-up to date as it codes, so moving and rendering never query the database again.
+:meth:`CodingDocument.load` reads a document's segments, turns, text and content hash and
+the coder's codings of it (and, for the reviewer view, everyone else's) through
+:class:`workbench.Project`, once. A coding is a range of the text; the panel shows it on
+every segment it touches (any overlap of a non-space character), so
+:attr:`CodingDocument.mine` is derived from :attr:`CodingDocument.ranges` (uuid -> range)
+and kept up to date as the controller codes: moving and rendering never query the
+database again. The content hash goes with every coding action, so a document re-imported
+meanwhile is refused instead of coded at the wrong place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.overlap import segment_hits
 from workbench.model import format_video_time
 from workbench.project import Project
 from workbench.views.coding_state import (
@@ -21,12 +29,24 @@ from workbench.views.coding_state import (
     turn_view,
 )
 
-__all__ = ["CodingDocument", "Mine", "Others", "SegmentContext"]
+__all__ = ["CodingDocument", "Mine", "Others", "RangeRef", "SegmentContext"]
 
 Mine = dict[int, dict[str, tuple[str, str]]]
 """segment id -> code key -> (coding uuid, memo), for one coder."""
 Others = dict[int, dict[str, list[str]]]
 """segment id -> code key -> names of the other coders who applied it."""
+
+
+@dataclass(frozen=True)
+class RangeRef:
+    """One of this coder's codings: its code, range, memo and the segments it touches
+    (by id)."""
+
+    code: str
+    start: int
+    end: int
+    memo: str
+    segment_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -51,22 +71,29 @@ class CodingDocument:
         segments: tuple[SegmentRecord, ...],
         turns: dict[int, TurnRecord],
         text: str,
-        mine: Mine,
+        ranges: dict[str, RangeRef],
         others: Others | None = None,
+        sha256: str = "",
     ) -> None:
         self.name = name
         self.segments = segments
         self.turns = turns
         self.text = text
-        self.mine = mine
+        self.sha256 = sha256
+        self.ranges: dict[str, RangeRef] = {}
+        self.mine: Mine = {}
+        for uuid, ref in ranges.items():
+            self.add_range(uuid, ref)
         self.others: Others = others or {}
 
     @classmethod
     def load(cls, project: Project, name: str, coder: str, *, reviewer: bool) -> CodingDocument:
         """Read ``name`` and ``coder``'s codings of it (everyone's too when ``reviewer``)."""
-        segments = segment_records(project.segments(document=name, with_attributes=False))
-        doc = cls(name, segments, turn_records(project.turns(name)),
-                  project.document_text(name), _mine(project, name, coder))
+        frame = project.segments(document=name, with_attributes=False)
+        segments = segment_records(frame)
+        codings = project.codings(coder=coder, document=name, with_attributes=False)
+        doc = cls(name, segments, turn_records(project.turns(name)), project.document_text(name),
+                  _ranges(frame, codings), sha256=project.document_sha256(name))
         if reviewer:
             doc.load_others(project, coder)
         return doc
@@ -74,12 +101,56 @@ class CodingDocument:
     def load_others(self, project: Project, coder: str) -> None:
         """Read the other coders' codings of this document (for the reviewer view)."""
         frame = project.codings(document=self.name, with_attributes=False)
+        frame = frame[frame["coder"] != coder].reset_index(drop=True)
+        segs = pd.DataFrame({
+            "document": self.name, "start": [s.start for s in self.segments],
+            "end": [s.end for s in self.segments], "text": [s.text for s in self.segments]})
+        hits = segment_hits(segs, frame, "any")
         others: Others = {}
-        for row in frame.itertuples(index=False):
-            if row.coder != coder:
-                others.setdefault(int(row.segment_id), {}).setdefault(
-                    str(row.code), []).append(str(row.coder))
+        for row, seg in zip(hits.coding, hits.segment, strict=True):
+            names = others.setdefault(self.segments[int(seg)].id, {}).setdefault(
+                str(frame["code"].iat[row]), [])
+            name = str(frame["coder"].iat[row])
+            if name not in names:
+                names.append(name)
         self.others = others
+
+    # -- this coder's codings ------------------------------------------------------------
+    def segments_touched(self, start: int, end: int) -> tuple[int, ...]:
+        """Ids of the segments with a non-space character in ``[start, end)``."""
+        return tuple(seg.id for seg in self.segments
+                     if seg.start < end and start < seg.end
+                     and self.text[max(seg.start, start):min(seg.end, end)].strip())
+
+    def add_range(self, uuid: str, ref: RangeRef) -> None:
+        """Show a coding of this coder on the segments it touches."""
+        self.ranges[uuid] = ref
+        for segment_id in ref.segment_ids:
+            self.mine.setdefault(segment_id, {}).setdefault(ref.code, (uuid, ref.memo))
+
+    def drop_range(self, uuid: str) -> RangeRef | None:
+        """Stop showing a coding; another coding of the same code on a segment shows
+        instead."""
+        ref = self.ranges.pop(uuid, None)
+        if ref is None:
+            return None
+        for segment_id in ref.segment_ids:
+            codes = self.mine.get(segment_id, {})
+            if codes.get(ref.code, ("",))[0] == uuid:
+                del codes[ref.code]
+                for other_uuid, other in self.ranges.items():
+                    if other.code == ref.code and segment_id in other.segment_ids:
+                        codes[ref.code] = (other_uuid, other.memo)
+                        break
+            if not codes:
+                self.mine.pop(segment_id, None)
+        return ref
+
+    def set_range_memo(self, uuid: str, memo: str) -> None:
+        """Update the memo shown for a coding."""
+        ref = self.ranges[uuid]
+        self.drop_range(uuid)
+        self.add_range(uuid, RangeRef(ref.code, ref.start, ref.end, memo, ref.segment_ids))
 
     @property
     def speakers(self) -> tuple[str, ...]:
@@ -123,10 +194,15 @@ class CodingDocument:
         return tuple(turn_view(self.turns[i], self.text) for i in indexes if i in self.turns)
 
 
-def _mine(project: Project, document: str, coder: str) -> Mine:
-    frame = project.codings(coder=coder, document=document, with_attributes=False)
-    mine: Mine = {}
-    for row in frame.itertuples(index=False):
-        mine.setdefault(int(row.segment_id), {})[str(row.code)] = (
-            str(row.coding_uuid), str(row.memo))
-    return mine
+def _ranges(segments: pd.DataFrame, codings: pd.DataFrame) -> dict[str, RangeRef]:
+    """uuid -> :class:`RangeRef` for a coder's codings of one document."""
+    hits = segment_hits(segments, codings, "any")
+    ids = segments["segment_id"].to_numpy(np.int64)
+    touched: dict[int, list[int]] = {}
+    for row, seg in zip(hits.coding.tolist(), hits.segment.tolist(), strict=True):
+        touched.setdefault(row, []).append(int(ids[seg]))
+    return {
+        str(row.coding_uuid): RangeRef(str(row.code), int(row.start), int(row.end), str(row.memo),
+                                       tuple(touched.get(i, ())))
+        for i, row in enumerate(codings.itertuples(index=False))
+    }

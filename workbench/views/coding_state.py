@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from workbench.model import Code, Codebook, format_video_time
+from workbench.model import Code, Codebook, Coding, format_video_time
 
 __all__ = [
     "ActionKind",
@@ -97,8 +97,9 @@ class CodeState:
 class UndoAction:
     """An action that :meth:`CodingController.undo` can invert.
 
-    ``memo`` is the memo the coding had before the action (removed codings get it back
-    when re-applied; a memo edit is undone by writing it back).
+    ``uuid`` is the coding the action created, removed or edited: undo touches exactly that
+    coding (never another tab's or coder's). ``memo`` is the memo the coding had before a
+    memo edit; ``removed`` is the coding a removal deleted, put back as it was.
     """
 
     kind: ActionKind
@@ -107,6 +108,8 @@ class UndoAction:
     segment_index: int
     code: str
     memo: str = ""
+    uuid: str = ""
+    removed: Coding | None = None
 
     def describe(self) -> str:
         """A short label, e.g. ``apply 'anxiety' on segment #4``."""

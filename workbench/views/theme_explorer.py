@@ -69,7 +69,7 @@ class ThemeExplorer:
         if missing:
             raise SummaryInputError(
                 f"ThemeExplorer: the codings frame has no column(s) {', '.join(missing)}; "
-                "pass project.codings()."
+                "pass project.segment_codings()."
             )
         self.codings = codings
         self.codebook = codebook
@@ -79,7 +79,7 @@ class ThemeExplorer:
     @classmethod
     def from_project(cls, project: Project, *, value: str = "segments") -> ThemeExplorer:
         """A controller over all codings of a project."""
-        return cls(project.codings(), project.codebook, value=value)
+        return cls(project.segment_codings(), project.codebook, value=value)
 
     @property
     def filter(self) -> ThemeFilter:
