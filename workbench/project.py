@@ -412,12 +412,12 @@ class Project:
                     f"{document} was re-imported since it was shown, so its text may have "
                     "moved; nothing was saved. Reload the document and code the passage again."
                 )
-            text = _range_text(doc.text, start, end, document)
-            if expect_text is not None and text != expect_text:
+            if expect_text is not None and doc.text[start:end] != expect_text:
                 raise StaleError(
                     f"{document}[{start}:{end}] no longer holds the text that was shown "
                     f"({_clip(expect_text)!r}); nothing was saved. Reload the document."
                 )
+            text = _range_text(doc.text, start, end, document)
             return self._store_range(conn, version, doc.id, doc.name, start, end, text,
                                      code_id, code, coder_id, coder, memo)
 
@@ -591,6 +591,9 @@ class Project:
         self._coder_id(coder)
         with self.store.transaction() as conn:
             found = cs.coding_by_uuid(conn, coding_uuid)
+            if found is not None:  # hold off a re-import of its document, then look again
+                lock_document(conn, found.document_id, exclusive=False)
+                found = cs.coding_by_uuid(conn, coding_uuid)
             if found is None:
                 return None
             removed_coding = self._as_coding(conn, found)
@@ -621,6 +624,9 @@ class Project:
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
             bounds = segment_bounds(conn, segment_id)
+            if bounds is not None:
+                lock_document(conn, bounds[0], exclusive=False)
+                bounds = segment_bounds(conn, segment_id)  # a re-import may have just committed
             if bounds is None:
                 raise self._missing(conn, segments, segment_id, "segment")
             document_id, start, end, _ = bounds

@@ -89,7 +89,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 def _codings(project: Path) -> set[tuple[int, str]]:
     opened = open_project(project)
     try:
-        frame = opened.codings(coder="ana", document="D0_S3_client", with_attributes=False)
+        frame = opened.segment_codings(coder="ana", document="D0_S3_client", with_attributes=False)
         return {(int(r.segment_index), str(r.code)) for r in frame.itertuples()}
     finally:
         opened.close()

@@ -237,9 +237,18 @@ class CodingController(CodingSession):
 
     def _reload(self) -> None:
         """Read the document again (after another session changed it), staying put."""
-        index = self.segment.index if self.segment else 0
+        shown = self.segment
         self._load(self._checked_document(self.document))
-        self._pos = self._position_near(index)  # undo stays valid: uuids survive re-imports
+        index = shown.index if shown else 0
+        same = [pos for pos, i in enumerate(self._visible)
+                if shown is not None and self.doc.segments[i].text == shown.text]
+        # the same sentence where it moved to (nearest the old place), else the old place
+        self._pos = (min(same, key=lambda pos: abs(self.doc.segments[self._visible[pos]].index
+                                                   - index))
+                     if same else self._position_near(index))
+        self.message = (f"{self.document} was changed in another session (re-imported); "
+                        "reloaded it: nothing was saved, code again.")
+        # undo stays valid: codings keep their uuids when a document is re-imported
 
     def remove(self, code: str | int) -> bool:
         """Remove this coder's coding of a code from the current segment (a coding across
