@@ -12,7 +12,7 @@ import re
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import ReaderContext, number_lines
-from workbench.parsing.readers.cues import cue_start, cues_to_turns, line_cues
+from workbench.parsing.readers.cues import cue_times, cues_to_turns, line_cues
 
 __all__ = ["parse_sbv"]
 
@@ -28,7 +28,7 @@ def parse_sbv(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
     if not text.strip():
         raise context.error("the file is empty; export the captions again as SBV.")
 
-    def timing(line: str, number: int) -> float | None:
+    def timing(line: str, number: int) -> tuple[float, float] | None:
         stripped = line.strip()
         if not _LOOKS_TIMED.match(stripped):
             return None
@@ -37,7 +37,7 @@ def parse_sbv(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
             raise context.error(
                 f"{stripped[:60]!r} is not a valid cue timing; write it like {_EXAMPLE}.", number
             )
-        return cue_start(match["start"], match["end"], number, context, _EXAMPLE)
+        return cue_times(match["start"], match["end"], number, context, _EXAMPLE)
 
     what = f"an SBV cue is a timing line ({_EXAMPLE}) followed by text"
     cues = line_cues(number_lines(text), context, timing, numbered=False, what=what)

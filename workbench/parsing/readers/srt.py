@@ -14,7 +14,7 @@ import re
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import ReaderContext, number_lines
-from workbench.parsing.readers.cues import cue_start, cues_to_turns, line_cues
+from workbench.parsing.readers.cues import cue_times, cues_to_turns, line_cues
 
 __all__ = ["parse_srt"]
 
@@ -28,7 +28,7 @@ def parse_srt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
     if not text.strip():
         raise context.error("the file is empty; export the captions again as SRT.")
 
-    def timing(line: str, number: int) -> float | None:
+    def timing(line: str, number: int) -> tuple[float, float] | None:
         if "-->" not in line:
             return None
         match = _TIMING.match(line.strip())
@@ -37,7 +37,7 @@ def parse_srt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
                 f"{line.strip()[:60]!r} is not a valid cue timing; write it like {_EXAMPLE}.",
                 number,
             )
-        return cue_start(match["start"], match["end"], number, context, _EXAMPLE)
+        return cue_times(match["start"], match["end"], number, context, _EXAMPLE)
 
     what = f"an SRT cue is a number line, a timing line ({_EXAMPLE}) and text"
     cues = line_cues(number_lines(text), context, timing, numbered=True, what=what)
