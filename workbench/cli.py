@@ -61,8 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a new project")
     p.add_argument("project")
 
+    from workbench.parsing.readers.registry import supported_formats
+
     p = sub.add_parser("import", help="import transcripts (any supported format), REFI-QDA "
-                                      ".qdpx projects and .qdc codebooks")
+                                      ".qdpx projects and .qdc codebooks",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="transcript formats (chosen by extension, or by content for "
+                              ".txt files):\n" + supported_formats()
+                              + "\n  - REFI-QDA projects (.qdpx) and codebooks (.qdc)\n"
+                              "Formats other than .ipr.txt need case attributes: "
+                              "--attributes SHEET.csv.")
     p.add_argument("project")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--unit", choices=["sentence", "turn"], default=None,

@@ -9,17 +9,25 @@ marks are kept as text); consecutive cues by one speaker are merged (see
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workbench.model import RawTurn
-from workbench.parsing.readers.common import ReaderContext, number_lines
+from workbench.parsing.readers.common import Line, ReaderContext, number_lines
 from workbench.parsing.readers.cues import cue_times, cues_to_turns, line_cues
 
-__all__ = ["parse_sbv"]
+__all__ = ["looks_like_sbv", "parse_sbv"]
 
 _LOOKS_TIMED = re.compile(r"^[\d:.\s]*\d:[\d:.\s]*,[\d:.,\s]*$")
 _TIME = r"\d+:\d{1,2}:\d{1,2}(?:\.\d{1,3})?"
 _TIMING = re.compile(rf"^(?P<start>{_TIME}),(?P<end>{_TIME})$")
 _EXAMPLE = "0:01:02.500,0:01:05.000"
+_SNIFF = re.compile(r"^\d+:\d{2}:\d{2}\.\d{1,3},\d+:\d{2}:\d{2}\.\d{1,3}$")
+
+
+def looks_like_sbv(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
+    """True when the first non-blank line is a timing line ``0:00:01.000,0:00:02.000``."""
+    first = next((line.strip() for _, line in lines if line.strip()), "")
+    return bool(_SNIFF.match(first))
 
 
 def parse_sbv(text: str, context: ReaderContext | None = None) -> list[RawTurn]:

@@ -20,18 +20,25 @@ that each turn carries its first cue's start; rolling live captions are merged (
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import Line, ReaderContext, number_lines
 from workbench.parsing.readers.cues import Cue, cue_times, cues_to_turns, strip_markup
 
-__all__ = ["parse_webvtt"]
+__all__ = ["looks_like_webvtt", "parse_webvtt"]
 
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _SKIPPED = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 _TIMING = re.compile(r"^(?P<start>\S+)[ \t]+-->[ \t]+(?P<end>\S+)(?:[ \t]+.*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>")
 _EXAMPLE = "00:01:02.500 --> 00:01:05.000"
+
+
+def looks_like_webvtt(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
+    """True when the first non-blank line starts with ``WEBVTT``."""
+    first = next((line.strip() for _, line in lines if line.strip()), "")
+    return first.startswith("WEBVTT")
 
 
 def parse_webvtt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:

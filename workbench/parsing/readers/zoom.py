@@ -27,7 +27,7 @@ def _header(line: str) -> Header | None:
     return Header(match["name"].strip(), match["time"])
 
 
-def looks_like_zoom(lines: Sequence[Line]) -> bool:
+def looks_like_zoom(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
     """True when the first text line, or at least two lines, are ``[Name] HH:MM:SS``."""
     texts = [line for _, line in lines if line.strip()]
     count = sum(1 for line in texts if _header(line))
