@@ -112,3 +112,17 @@ def test_wrong_reader_kind_is_refused() -> None:
         format_named("ipr").turn_reader()
     with pytest.raises(TypeError, match="turn_reader"):
         format_named("webvtt").document_reader()
+
+
+def test_the_documented_sniffing_rules_follow_the_registry() -> None:
+    """The numbered rules in the registry's docstring name the sniffed entries in order."""
+    import re
+
+    documented = re.findall(r"^\d+\. ``(\w+)``:", registry.__doc__ or "", re.MULTILINE)
+    assert documented == [entry.key for entry in REGISTRY if entry.sniff is not None]
+
+
+def test_nvivo_is_one_entry() -> None:
+    entry = format_named("nvivo")
+    assert (entry.input, entry.suffixes, entry.needs_attributes) == ("lines", (), True)
+    assert "timespan<TAB>content<TAB>speaker" in supported_formats()

@@ -8,18 +8,8 @@ The formats, their extensions and their sniffing rules are the entries of
 ``.txt``, ``.text`` and files without an extension are sniffed; anything else is refused
 with the list of supported formats.
 
-**Sniffing** a text asks each entry's rule in registry order; the first that fits wins:
-
-1. first line ``---``: our front-matter format (``ipr``);
-2. first non-blank line starts with ``WEBVTT``: ``webvtt``;
-3. first non-blank lines are a number and ``... --> ...`` (or a ``00:00:01,000 -->`` line):
-   ``srt``; a first line ``0:00:01.000,0:00:02.000``: ``sbv``;
-4. a line ends with an f4 time mark ``#00:01:23-4#``: ``f4``;
-5. the first text line, or two lines, look like ``Speaker 1 (00:12):``: ``rev``;
-6. the first text line, or two lines, look like ``[Name] 11:02:09``: ``zoom``;
-7. the first text line, or two lines, are accepted ``Name  0:03`` headers: ``otter``
-   (Otter, MS Teams);
-8. at least one line starts a turn by the plain speaker rule: ``speaker_lines``.
+**Sniffing** a text asks each entry's rule in registry order; the first that fits wins
+(the rules, in order, are listed in :mod:`~workbench.parsing.readers.registry`).
 
 The paragraphs of a ``.docx`` are sniffed with the entries whose input is ``lines``.
 """

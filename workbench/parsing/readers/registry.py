@@ -20,6 +20,24 @@ when first used, so the command line can list the formats without loading python
 * ``suffixes``: extensions that choose the format without looking at the content. Files
   ending in one of :data:`SNIFFED_SUFFIXES` are **sniffed**: each entry's ``sniff(lines,
   context)`` is asked in registry order and the first that says yes reads the file.
+
+The sniffing rules, in registry order (a test keeps this list and the registry together):
+
+1. ``ipr``: the first line is ``---`` (front matter);
+2. ``webvtt``: the first non-blank line starts with ``WEBVTT``;
+3. ``srt``: the first non-blank lines are a number and ``... --> ...`` (or a
+   ``00:00:01,000 -->`` line);
+4. ``sbv``: the first line is ``0:00:01.000,0:00:02.000``;
+5. ``nvivo``: the first line is a ``Timespan<TAB>Content`` header row, or a tab-separated
+   row whose first cell (or second, after a row number) is a timespan ``0:00:01.5 - 0:00:05.2``;
+6. ``f4``: a line ends with an f4 time mark ``#00:01:23-4#``;
+7. ``rev``: the first text line, or two lines, look like ``Speaker 1 (00:12):``;
+8. ``zoom``: the first text line, or two lines, look like ``[Name] 11:02:09``;
+9. ``otter``: the first text line, or two lines, are accepted ``Name  0:03`` headers
+   (Otter, MS Teams);
+10. ``speaker_lines``: at least one line starts a turn by the plain speaker rule.
+
+``docx`` is chosen by its extension only.
 """
 
 from __future__ import annotations
@@ -115,6 +133,9 @@ REGISTRY: tuple[TranscriptFormat, ...] = (
     TranscriptFormat(
         "sbv", "YouTube SubViewer captions (.sbv)",
         _R + "sbv:parse_sbv", "text", (".sbv",), _R + "sbv:looks_like_sbv"),
+    TranscriptFormat(
+        "nvivo", "NVivo transcript rows (.txt): 'timespan<TAB>content<TAB>speaker' lines",
+        _R + "nvivo:parse_nvivo", sniff=_R + "nvivo:looks_like_nvivo"),
     TranscriptFormat(
         "f4", "f4/f5transkript text (.txt): 'I: text #00:01:23-4#'",
         _R + "f4:parse_f4", sniff=_R + "f4:looks_like_f4"),
