@@ -66,6 +66,7 @@ __all__ = [
     "Cue",
     "cue_times",
     "cues_to_turns",
+    "ends_sentence",
     "line_cues",
     "strip_markup",
 ]
@@ -286,9 +287,14 @@ def _paused(previous: Cue, cue: Cue, pause: float) -> bool:
     return cue.start - end >= pause
 
 
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with ``.``, ``?``, ``!`` or ``…`` (maybe then a quote or bracket)."""
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
 def _starts_turn(previous: Cue, cue: Cue, pause: float) -> bool:
     """True when ``cue`` begins a new turn of the same speaker: after a pause or a sentence."""
-    return _paused(previous, cue, pause) or bool(_SENTENCE_END.search(previous.text.rstrip()))
+    return _paused(previous, cue, pause) or ends_sentence(previous.text)
 
 
 def _later(first: float | None, second: float | None) -> float | None:
