@@ -5,8 +5,10 @@ time written in the file in seconds or None, source line) and every transcript t
 through :func:`~workbench.parsing.transcript.build_transcript`, so all formats give the same
 canonical document text. The formats: :mod:`~workbench.parsing.readers.registry` (one entry
 each); how a file's format is chosen: :mod:`~workbench.parsing.readers.detect`. Speaker
-roles: the role rule in :mod:`~workbench.parsing.readers.common`. Which ``Name:`` lines are speakers:
-:mod:`~workbench.parsing.readers.labels`.
+roles: the role rule in :mod:`~workbench.parsing.readers.common`. Which ``Name:`` lines are
+speakers: :mod:`~workbench.parsing.readers.labels`. The workbench's own ``.ipr.txt`` reader
+returns a whole transcript (its front matter holds the case attributes); every other format
+needs ``attributes``.
 """
 
 from __future__ import annotations

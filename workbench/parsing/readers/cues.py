@@ -4,9 +4,10 @@
 a leading ``Name: `` in the cue text when :mod:`~workbench.parsing.readers.labels` confirms
 ``Name`` as a speaker (Zoom writes its WebVTT cues that way). When at least half of the
 cues without a voice start with a ``Name: `` prefix, every such prefix names a speaker, so
-a person who speaks only once in a Zoom file is still found; so does every prefix once
-one of them is confirmed (it names a speaker twice, is declared, or is an interviewer
-name): a file that names speakers that way names them only so. A cue without a voice or a
+a person who speaks only once in a Zoom file is still found. Likewise, once one prefix is
+confirmed (it starts two cues, is declared, or is an interviewer name), every prefix names
+a speaker: a file that labels speakers this way uses ``Name: `` only for them, and a
+speaker labelled on a single cue is still found. A cue without a voice or a
 label **belongs to the speaker of the cue before it** (captioning tools often name the
 speaker only on the first cue of a run; one warning counts these cues). Cues before the
 first named one, and every cue of a file that names no speaker, are attributed to
@@ -31,13 +32,15 @@ segment at), so a run of one speaker is **split into turns**
   ends (:data:`PAUSE_SECONDS` = 2.0 s, a pause long enough to be heard as one; overlapping
   or touching cues never split); and
 * where a cue **ends a sentence** (its text ends with ``.``, ``?``, ``!`` or ``…``,
-  perhaps followed by a quote or bracket) and the next cue starts a new one.
+  perhaps followed by a quote or bracket; :func:`ends_sentence`).
 
 Each turn carries the start of its first cue. So every sentence that begins at the start
 of a cue has exactly that cue's time, and a sentence that begins inside a cue has the
 time of the cue that begins its turn, which is earlier, never later, than where it is
 said. Splitting at sentence ends keeps sentence segmentation intact: spaCy cuts turns at
-the same places. (The alternative, time marks inside a turn that segments inherit, would
+the same places; only a pause inside a sentence cuts it into two segments, each with its
+own time. With ``unit="turn"`` a unit is such a timed piece, not the speaker's whole run.
+(The alternative, time marks inside a turn that segments inherit, would
 need a time per segment in storage; a turn per timed piece keeps the model as it is.)
 Empty cues are skipped with a warning.
 """
