@@ -119,3 +119,38 @@ def test_export_flags_write_every_format_asked(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["export", project])  # no format named: argparse error, exit 2
     assert "name at least one of" in capsys.readouterr().err
+
+
+def test_import_prints_reader_warnings_on_stderr(tmp_path, capsys):
+    """A caption file with no interviewer is imported, and the CLI says so (issue point 9)."""
+    project = str(tmp_path / "study.sqlite")
+    vtt = tmp_path / "zoom.vtt"
+    vtt.write_text("WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.000\nAnna: Hello there.\n\n"
+                   "2\n00:00:04.000 --> 00:00:06.000\nBen: Hi Anna.\n", encoding="utf-8")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,dyad,session,perspective\nzoom.vtt,D1,3,client\n", encoding="utf-8")
+    assert main(["init", project]) == 0
+    capsys.readouterr()
+    assert main(["import", project, str(vtt), "--attributes", str(sheet), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert "zoom: added (" in captured.out
+    lines = captured.err.splitlines()
+    assert f"warning: {vtt}: no speaker is the interviewer; name the interviewer in roles or " \
+           "in the attribute sheet's 'interviewer' column." in lines
+    assert all(line.startswith(f"warning: {vtt}") for line in lines)
+    assert len(lines) == len(set(lines))
+
+
+def test_import_prints_an_encoding_warning_once(tmp_path, capsys):
+    project = str(tmp_path / "study.sqlite")
+    path = tmp_path / "talk.txt"
+    path.write_bytes("Interviewer: Caf\xe9?\nAnna: Oui.\nInterviewer: Bon.\nAnna: Oui.\n"
+                     .encode("cp1252"))
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,dyad,session,perspective\ntalk.txt,D1,3,client\n", encoding="utf-8")
+    assert main(["init", project]) == 0
+    capsys.readouterr()
+    assert main(["import", project, str(path), "--attributes", str(sheet), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("read as Windows-1252") == 1
+    assert f"warning: {path}: not valid UTF-8" in err

@@ -125,12 +125,14 @@ def test_teams_voices_without_closing_tag_entities_merging(tmp_path: Path) -> No
     parsed = read(write(tmp_path, "teams.vtt", TEAMS_OWN))
     assert turns(parsed) == [
         ("Researcher", 1.5, "What was happening for you here?"),
-        ("Client C01", 4.0, "I felt she wasn't listening & I went quiet. It's a pattern <sigh>."),
+        ("Client C01", 4.0, "I felt she wasn't listening & I went quiet."),
+        ("Client C01", 6.25, "It's a pattern <sigh>."),
         ("Researcher", 9.0, "Mm."),
         ("Client C01", 9.0, "Yes."),
     ]
-    assert [t.source_line for t in parse_webvtt(TEAMS_OWN)] == [4, 8, 15, 15]
-    assert [t.role for t in parsed.turns] == ["interviewer", "participant"] * 2
+    assert [t.source_line for t in parse_webvtt(TEAMS_OWN)] == [4, 8, 12, 15, 15]
+    assert [t.role for t in parsed.turns] == ["interviewer", *["participant"] * 2,
+                                              "interviewer", "participant"]
     assert "[00:00:09]\nResearcher: Mm.\nClient C01: Yes.\n" in parsed.text
 
 
@@ -162,12 +164,13 @@ def test_zoom_name_prefix_speakers(tmp_path: Path) -> None:
     parsed = read(write(tmp_path, "zoom.vtt", ZOOM_VTT), roles={"dr. lee": "interviewer"})
     assert turns(parsed) == [
         ("Dr. Lee", 1.0, "Shall we start?"),
-        ("Sam", 3.5, "OK. I'm ready."),
+        ("Sam", 3.5, "OK."),  # a cue that ends a sentence ends the turn: each keeps its time
+        ("Sam", 5.0, "I'm ready."),
         ("Dr. Lee", 60.0, "Note: this is fine."),
         ("Kim", 62.0, "Sorry, wrong room."),
     ]
-    assert [t.role for t in parsed.turns] == ["interviewer", "participant", "interviewer",
-                                              "participant"]
+    assert [t.role for t in parsed.turns] == ["interviewer", "participant", "participant",
+                                              "interviewer", "participant"]
 
 
 def test_one_off_prefix_in_mostly_unnamed_cues_is_text(tmp_path: Path) -> None:
@@ -231,11 +234,11 @@ SRT_OWN = """1
 2
 00:00:02,000 --> 00:00:04,000
 Client: It was
-hard.
+hard,
 
 3
 00:00:04,000 --> 00:00:05,000
-Client: Really hard.
+Client: really hard.
 
 4
 00:00:05,000 --> 00:00:06,000
@@ -247,7 +250,7 @@ def test_srt_speakers_tags_and_merging(tmp_path: Path) -> None:
     parsed = read(write(tmp_path, "own.srt", SRT_OWN))
     assert turns(parsed) == [
         ("Interviewer", 1.0, "Go on."),
-        ("Client", 2.0, "It was hard. Really hard."),
+        ("Client", 2.0, "It was hard, really hard."),
         ("Interviewer", 5.0, "Mm & then?"),
     ]
     assert [t.role for t in parsed.turns] == ["interviewer", "participant", "interviewer"]

@@ -158,3 +158,17 @@ def test_docx_garbled_teams_time(tmp_path: Path) -> None:
     ])
     with pytest.raises(ImportFormatError, match=r"t\.docx, line 5: '0:61' is not a valid time"):
         read(path)
+
+
+def test_nvivo_rows_pasted_into_word(tmp_path: Path) -> None:
+    """Every registry entry that reads lines also reads a .docx's paragraphs (synthetic)."""
+    path = make_docx(tmp_path / "nvivo.docx", [
+        "Timespan\tContent\tSpeaker",
+        "0:00:01.5 - 0:00:05.2\tWhat was happening for you here?\tInterviewer",
+        "0:00:05.2 - 0:00:09.0\tI went quiet.\tClient",
+    ])
+    parsed = read(path)
+    assert [(t.speaker, t.video_time, t.text) for t in parsed.turns] == [
+        ("Interviewer", 1.5, "What was happening for you here?"),
+        ("Client", 5.2, "I went quiet."),
+    ]

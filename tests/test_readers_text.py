@@ -52,14 +52,21 @@ def test_zoom_meeting_transcript() -> None:
         (*janet, 39733.0, "Yeah, and I did an… I hope it's okay I enable the transcript, just "
                           "because, um, I'm gonna use this for an article, so sometimes I pull "
                           "quotes, or…"),
-        (*johnny, 39734.0, "Making sure. Okay. That's perfectly fine, and that makes sense."),
-        (*janet, 39744.0, "You need the resource, um… Yeah, so, uh, nice to meet you. I think "
-                          "we've met in another meeting, but…"),
+        # a block that ends a sentence ends the turn: the next block keeps its own time
+        (*johnny, 39734.0, "Making sure. Okay."),
+        (*johnny, 39742.0, "That's perfectly fine, and that makes sense."),
+        (*janet, 39744.0, "You need the resource, um…"),
+        (*janet, 39747.0, "Yeah, so, uh, nice to meet you. I think we've met in another "
+                          "meeting, but…"),
+        # a block that ends mid-sentence ('be like,') is joined to the next one
         (*johnny, 39752.0, "Yeah, I think so. But I mean, you know, it's nice to actually meet "
                            "you and not just be like, Oh, you're a human that exists."),
-        (*janet, 39761.0, "Yeah, I'm… I mean, I'm… I'm about 4 months in, and that's still "
-                          "quite a bit to, like, wrap my head around, and…"),
+        (*janet, 39761.0, "Yeah, I'm… I mean, I'm…"),
+        (*janet, 39764.0, "I'm about 4 months in, and that's still quite a bit to, like, wrap "
+                          "my head around, and…"),
     ]
+    # 10 of the 11 distinct block times are kept (was 7): 11:02:37 continues a sentence
+    assert len({t.video_time for t in parsed.turns}) == 10
     assert parsed.text.startswith("[11:02:09]\nJohnny Doe: How you doing?\nJanet Dough: Hey")
     assert any("clock times" in w for w in parsed.warnings)
 

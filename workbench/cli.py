@@ -13,7 +13,7 @@
     workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
 
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Errors print one line and
-exit with status 2; long work shows a progress bar on stderr.
+exit with status 2; reader warnings (`warning: FILE: ...`) and progress bars go to stderr.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
-from workbench.model import CaseAttributes
+from workbench.model import CaseAttributes, ImportReport
 from workbench.project import Project, create_project, open_project
 
 __all__ = ["main"]
@@ -61,8 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="create a new project")
     p.add_argument("project")
 
+    from workbench.parsing.readers.registry import supported_formats
+
     p = sub.add_parser("import", help="import transcripts (any supported format), REFI-QDA "
-                                      ".qdpx projects and .qdc codebooks")
+                                      ".qdpx projects and .qdc codebooks",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="transcript formats (chosen by extension, or by content for "
+                              ".txt files):\n" + supported_formats()
+                              + "\n  - REFI-QDA projects (.qdpx) and codebooks (.qdc)\n"
+                              "Formats other than .ipr.txt need case attributes: "
+                              "--attributes SHEET.csv.")
     p.add_argument("project")
     p.add_argument("files", nargs="+", type=Path)
     p.add_argument("--unit", choices=["sentence", "turn"], default=None,
@@ -158,10 +166,13 @@ def run(args: argparse.Namespace) -> int:
             refi = [f for f in args.files if f.suffix.lower() in (".qdpx", ".qdc")]
             _import_refi(project, refi, args, attributes)
             transcripts = [f for f in args.files if f not in refi]
-            reports = project.import_transcripts(
-                transcripts, unit=args.unit or "sentence", attributes=attributes,
-                progress=not args.no_progress,
-            ) if transcripts else []
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                reports = project.import_transcripts(
+                    transcripts, unit=args.unit or "sentence", attributes=attributes,
+                    progress=not args.no_progress,
+                ) if transcripts else []
+            _print_warnings(reports, [str(w.message) for w in caught])
             for report in reports:
                 extra = ""
                 if report.status == "updated":
@@ -193,6 +204,20 @@ def run(args: argparse.Namespace) -> int:
             frame.to_csv(args.out, index=False)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
+
+
+def _print_warnings(reports: Sequence[ImportReport], caught: Sequence[str]) -> None:
+    """Each reader warning once on stderr, as ``warning: FILE[, line N]: message``.
+
+    The readers' warnings travel in the import reports (they already name the file); a
+    warning raised with :func:`warnings.warn` during the import (e.g. a file read as
+    Windows-1252) is usually among them too and is printed only once.
+    """
+    seen: set[str] = set()
+    for message in [*(w for report in reports for w in report.warnings), *caught]:
+        if message not in seen:
+            seen.add(message)
+            print(f"warning: {message}", file=sys.stderr)
 
 
 def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,

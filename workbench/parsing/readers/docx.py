@@ -13,7 +13,8 @@ were left out). The lines are then sniffed like a text file
   ``Name   0:03`` followed by the text lines, often packed into one paragraph with line
   breaks (read as Otter-style headers; ``X started transcription`` lines are dropped);
 * older Teams/Stream transcripts: ``0:0:0.0 --> 0:0:3.540``, the name, then the text;
-* f4, Rev and Zoom layouts pasted into Word.
+* f4, Rev and Zoom layouts pasted into Word, and every other format of the registry that
+  reads ``lines``.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from lxml import etree
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import Line, ReaderContext
-from workbench.parsing.readers.detect import LINE_READERS, sniff_lines
+from workbench.parsing.readers.detect import sniff_lines
 from workbench.parsing.readers.labels import split_label
+from workbench.parsing.readers.registry import format_named
 
 __all__ = ["docx_lines", "parse_docx"]
 
@@ -83,7 +85,7 @@ def parse_docx(data: bytes, context: ReaderContext | None = None) -> list[RawTur
             "'Name: text' (or make the name bold), or import the MS Teams transcript as it "
             "was downloaded (.docx or .vtt)."
         )
-    return LINE_READERS[found](lines, context)
+    return format_named(found).turn_reader()(lines, context)
 
 
 def _is_bold(run: Run) -> bool:

@@ -29,7 +29,7 @@ _VALID = re.compile(r"^\d{1,2}:\d{1,2}:\d{1,2}(?:[-.,]\d{1,3})?$")
 _END_MARK = re.compile(r"#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d{1,3})?#\s*$")
 
 
-def looks_like_f4(lines: Sequence[Line]) -> bool:
+def looks_like_f4(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
     """True when some line ends with an f4 time mark ``#hh:mm:ss-t#``."""
     return any(_END_MARK.search(line) for _, line in lines)
 

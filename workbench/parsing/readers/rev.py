@@ -29,7 +29,7 @@ def _header(line: str) -> Header | None:
     return Header(match["name"].strip(), match["time"].strip(), match["rest"])
 
 
-def looks_like_rev(lines: Sequence[Line]) -> bool:
+def looks_like_rev(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
     """True when the first text line, or at least two lines, are Rev headers."""
     texts = [line for _, line in lines if line.strip()]
     count = sum(1 for line in texts if _header(line))

@@ -11,15 +11,26 @@ confirmed ``Name: `` prefix; consecutive cues by one speaker are merged (see
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workbench.model import RawTurn
-from workbench.parsing.readers.common import ReaderContext, number_lines
-from workbench.parsing.readers.cues import cue_start, cues_to_turns, line_cues
+from workbench.parsing.readers.common import Line, ReaderContext, number_lines
+from workbench.parsing.readers.cues import cue_times, cues_to_turns, line_cues
 
-__all__ = ["parse_srt"]
+__all__ = ["looks_like_srt", "parse_srt"]
 
 _TIMING = re.compile(r"^(?P<start>\S+?)[ \t]*-->[ \t]*(?P<end>\S+)(?:[ \t].*)?$")
 _EXAMPLE = "00:01:02,500 --> 00:01:05,000"
+_SNIFF = re.compile(r"^\d+:\d{2}:\d{2}[,.]\d{1,3}\s*-->")
+
+
+def looks_like_srt(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
+    """True when the file opens with a timing line, or a cue number and a timing line."""
+    firsts = [line.strip() for _, line in lines if line.strip()][:2]
+    return bool(firsts) and bool(
+        _SNIFF.match(firsts[0])
+        or (firsts[0].isdigit() and len(firsts) > 1 and _SNIFF.match(firsts[1]))
+    )
 
 
 def parse_srt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
@@ -28,7 +39,7 @@ def parse_srt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
     if not text.strip():
         raise context.error("the file is empty; export the captions again as SRT.")
 
-    def timing(line: str, number: int) -> float | None:
+    def timing(line: str, number: int) -> tuple[float, float] | None:
         if "-->" not in line:
             return None
         match = _TIMING.match(line.strip())
@@ -37,7 +48,7 @@ def parse_srt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
                 f"{line.strip()[:60]!r} is not a valid cue timing; write it like {_EXAMPLE}.",
                 number,
             )
-        return cue_start(match["start"], match["end"], number, context, _EXAMPLE)
+        return cue_times(match["start"], match["end"], number, context, _EXAMPLE)
 
     what = f"an SRT cue is a number line, a timing line ({_EXAMPLE}) and text"
     cues = line_cues(number_lines(text), context, timing, numbered=True, what=what)

@@ -12,25 +12,33 @@ What is understood, after the ``WEBVTT`` line and its header block:
 * other tags (``<b>``, ``<c.colorE5E5E5>``, inline times ``<00:17.500>``) are removed and
   HTML entities unescaped (``&amp;`` -> ``&``).
 
-Each turn's video time is its first cue's start. Consecutive cues by the same speaker are
-merged into one turn (see :mod:`~workbench.parsing.readers.cues`).
+Consecutive cues by one speaker are joined into turns, split at pauses and sentence ends so
+that each turn carries its first cue's start; rolling live captions are merged (see
+:mod:`~workbench.parsing.readers.cues`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import Line, ReaderContext, number_lines
-from workbench.parsing.readers.cues import Cue, cue_start, cues_to_turns, strip_markup
+from workbench.parsing.readers.cues import Cue, cue_times, cues_to_turns, strip_markup
 
-__all__ = ["parse_webvtt"]
+__all__ = ["looks_like_webvtt", "parse_webvtt"]
 
 _HEADER = re.compile(r"^WEBVTT(?:[ \t].*)?$")
 _SKIPPED = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t].*)?$")
 _TIMING = re.compile(r"^(?P<start>\S+)[ \t]+-->[ \t]+(?P<end>\S+)(?:[ \t]+.*)?$")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:[ \t]+(?P<name>[^>]*))?>")
 _EXAMPLE = "00:01:02.500 --> 00:01:05.000"
+
+
+def looks_like_webvtt(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
+    """True when the first non-blank line starts with ``WEBVTT``."""
+    first = next((line.strip() for _, line in lines if line.strip()), "")
+    return first.startswith("WEBVTT")
 
 
 def parse_webvtt(text: str, context: ReaderContext | None = None) -> list[RawTurn]:
@@ -82,14 +90,14 @@ def _cues(block: list[Line], context: ReaderContext) -> list[Cue]:
             )
         block = block[1:]
     cues: list[Cue] = []
-    start: float | None = None
+    times: tuple[float, float] | None = None
     timing_line = block[0][0]
     text: list[str] = []
 
     def flush() -> None:
-        if start is None:
+        if times is None:
             return
-        found = _voices(start, "\n".join(text), timing_line)
+        found = _voices(times, "\n".join(text), timing_line)
         if not found:
             context.warn("the cue has no text; skipped.", timing_line)
         cues.extend(found)
@@ -105,20 +113,21 @@ def _cues(block: list[Line], context: ReaderContext) -> list[Cue]:
                 f"{line.strip()[:60]!r} is not a valid cue timing; write it like {_EXAMPLE}.",
                 number,
             )
-        start = cue_start(match["start"], match["end"], number, context, _EXAMPLE)
+        times = cue_times(match["start"], match["end"], number, context, _EXAMPLE)
         timing_line, text = number, []
     flush()
     return cues
 
 
-def _voices(start: float, raw: str, line: int) -> list[Cue]:
+def _voices(times: tuple[float, float], raw: str, line: int) -> list[Cue]:
     """One cue per voice span; text before the first ``<v>`` has no speaker."""
+    start, end = times
     parts = _VOICE.split(raw)
     cues = []
     lead = strip_markup(parts[0]).strip()
     if lead or len(parts) == 1:
-        cues.append(Cue(start, lead, line))
+        cues.append(Cue(start, lead, line, end=end))
     for index in range(1, len(parts), 2):
         name = (parts[index] or "").strip() or None
-        cues.append(Cue(start, strip_markup(parts[index + 1]).strip(), line, name))
+        cues.append(Cue(start, strip_markup(parts[index + 1]).strip(), line, name, end))
     return [cue for cue in cues if cue.text]

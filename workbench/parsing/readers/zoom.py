@@ -2,17 +2,22 @@
 
 Zoom's times here are **clock times** of the meeting (``11:02:09``), not offsets into the
 recording; they are kept as written (a warning says so). Zoom cuts a long turn into several
-blocks by the same speaker; consecutive blocks by one speaker are merged into one turn.
+blocks by the same speaker, each with its time. Consecutive blocks by one speaker are joined
+into one turn only while a block ends mid-sentence; a block that ends a sentence ends the
+turn, so the next block keeps its own time (as caption cues do, see
+:mod:`~workbench.parsing.readers.cues`; Zoom gives no end times, so there is no pause rule).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.blocks import Header, parse_headed
-from workbench.parsing.readers.common import Line, ReaderContext, as_lines
+from workbench.parsing.readers.common import Line, ReaderContext, as_lines, normalise_name
+from workbench.parsing.readers.cues import ends_sentence
 
 __all__ = ["looks_like_zoom", "parse_zoom"]
 
@@ -27,7 +32,7 @@ def _header(line: str) -> Header | None:
     return Header(match["name"].strip(), match["time"])
 
 
-def looks_like_zoom(lines: Sequence[Line]) -> bool:
+def looks_like_zoom(lines: Sequence[Line], context: ReaderContext | None = None) -> bool:
     """True when the first text line, or at least two lines, are ``[Name] HH:MM:SS``."""
     texts = [line for _, line in lines if line.strip()]
     count = sum(1 for line in texts if _header(line))
@@ -40,7 +45,19 @@ def parse_zoom(
     """Speaker turns from a Zoom meeting-transcript text (text or numbered lines)."""
     context = context or ReaderContext()
     lines = as_lines(source)
-    turns = parse_headed(lines, context, lambda index: _header(lines[index][1]), what=_WHAT)
+    blocks = parse_headed(lines, context, lambda index: _header(lines[index][1]), what=_WHAT,
+                          merge=False)
+    turns: list[RawTurn] = []
+    for block in blocks:
+        previous = turns[-1] if turns else None
+        if (
+            previous is not None
+            and normalise_name(previous.speaker) == normalise_name(block.speaker)
+            and not ends_sentence(previous.text)
+        ):
+            turns[-1] = replace(previous, text=f"{previous.text}\n{block.text}")
+        else:
+            turns.append(block)
     context.warn(
         "Zoom's times are clock times of the meeting (e.g. 11:02:09), not positions in the "
         "recording; they are kept as written."
