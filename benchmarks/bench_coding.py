@@ -2,7 +2,8 @@
 
 Times, with the coding controller the panel uses:
 
-* apply: ``CodingController.toggle_code`` applying a code (``Project.apply_code``: checks,
+* apply: ``CodingController.toggle_code`` applying a code (``Project.apply_range`` on the
+  segment's range with the text and content hash the panel showed: checks, document lock,
   insert, audit event, commit), 300 times;
 * move: ``CodingController.next()`` (which stores the position) plus ``view_state()`` (what
   the panel renders), 300 times; and, for information, the same move through the panel
@@ -94,8 +95,9 @@ def build(path: Path, total_codings: int) -> None:
         project.add_coder(name)
     version = project.codebook_version()
     with project.store.reading() as conn:
-        segs = conn.execute(select(segments.c.id, segments.c.start, segments.c.end,
-                                   segments.c.text).order_by(segments.c.id)).all()
+        segs = conn.execute(select(segments.c.id, segments.c.document_id, segments.c.start,
+                                   segments.c.end, segments.c.text)
+                            .order_by(segments.c.id)).all()
         code_ids = [row.id for row in conn.execute(
             select(codes.c.id).where(codes.c.retired_version_id.is_(None))
             .order_by(codes.c.position))]
@@ -121,14 +123,13 @@ def build(path: Path, total_codings: int) -> None:
             for k in range(CODES_PER_SEGMENT):
                 code_id = code_ids[(s * 7 + c * 3 + k * 2) % len(code_ids)]
                 key = str(uuid.uuid4())
-                rows.append({"uuid": key, "segment_id": seg.id, "code_id": code_id,
+                rows.append({"uuid": key, "document_id": seg.document_id, "code_id": code_id,
                              "coder_id": coder_id, "codebook_version_id": version,
                              "start": seg.start, "end": seg.end, "text": seg.text,
-                             "is_span": False, "memo": "", "created_at": stamp,
-                             "updated_at": stamp})
+                             "memo": "", "created_at": stamp, "updated_at": stamp})
                 events.append({"at": stamp, "actor": name, "action": "apply_code",
                                "entity": "coding", "entity_key": key,
-                               "detail": json.dumps({"segment_id": seg.id})})
+                               "detail": json.dumps({"start": seg.start, "end": seg.end})})
             count += CODES_PER_SEGMENT
             made += CODES_PER_SEGMENT
             if len(rows) >= CHUNK:
@@ -212,8 +213,9 @@ def _measure(work: Path, iterations: int) -> dict[str, dict[str, float]]:
 
     with bare_engine.connect() as conn:
         bare_coder = conn.execute(select(coders.c.id).where(coders.c.name == "bare")).scalar_one()
-        seg_rows = conn.execute(select(segments.c.id, segments.c.start, segments.c.end,
-                                       segments.c.text).limit(iterations + 20)).all()
+        seg_rows = conn.execute(select(segments.c.id, segments.c.document_id, segments.c.start,
+                                       segments.c.end, segments.c.text)
+                                .limit(iterations + 20)).all()
         first_code = conn.execute(select(codes.c.id).order_by(codes.c.position)).scalars().first()
         version = conn.execute(select(func.max(codings.c.codebook_version_id))).scalar_one()
 
@@ -222,9 +224,9 @@ def _measure(work: Path, iterations: int) -> dict[str, dict[str, float]]:
         stamp = now()
         with bare_engine.begin() as conn:
             conn.execute(insert(codings).values(
-                uuid=str(uuid.uuid4()), segment_id=seg.id, code_id=first_code,
+                uuid=str(uuid.uuid4()), document_id=seg.document_id, code_id=first_code,
                 coder_id=bare_coder, codebook_version_id=version, start=seg.start,
-                end=seg.end, text=seg.text, is_span=False, memo="", created_at=stamp,
+                end=seg.end, text=seg.text, memo="", created_at=stamp,
                 updated_at=stamp))
 
     counter = iter(range(10**9))
