@@ -419,3 +419,26 @@ def test_a_passage_exports_as_one_selection_and_comes_back_as_one_coding(project
         assert (row.start, row.end, row.text, row.n_segments, row.memo) == (
             start, end, text[start:end], 3, "exchange")
         assert report.across_segments == 1
+
+
+def test_disagreements_and_moments_state_the_rule(project: Project) -> None:
+    from workbench.analysis.disagreements import disagreement_table
+    from workbench.analysis.dual_perspective import align_moments
+
+    text = project.document_text(DOC)
+    start = text.index(FIRST_ANSWER)
+    project.apply_range(DOC, start, start + len(FIRST_ANSWER), "anxiety", "ana")
+    project.apply_range(DOC, start, start + 10, "anxiety", "ben")
+    table = disagreement_table(project.segments(), project.codings(), ["ana", "ben"],
+                               ["anxiety"], overlap_rule="half")
+    assert table.attrs["overlap_rule"] == OverlapRule.parse("half").describe()
+    assert list(table["text"]) == ["I remember feeling nervous.",
+                                   "I did not know what she would think of me."]
+    moments = align_moments(project.segments(), project.segment_codings(rule="whole"))
+    assert moments.attrs["overlap_rule"] == OverlapRule.parse("whole").describe()
+
+
+def test_positions_take_numpy_integers(project: Project) -> None:
+    segments = project.segments()
+    project.set_position("ana", DOC, segments.segment_index.iloc[3])
+    assert project.position("ana", DOC) == 3

@@ -764,6 +764,7 @@ class Project:
 
     def set_position(self, coder: str, document: str, segment_index: int) -> None:
         """Remember where a coder is in a document (used to resume coding)."""
+        segment_index = _as_id(segment_index, "segment_index")
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
             doc = document_by_name(conn, document)

@@ -113,5 +113,6 @@ def disagreement_table(
         coder_columns={coder: coder_column(coder) for coder in presence.coders},
         filters=presence.describe()["filters"],
         roles=presence.describe()["roles"],
+        overlap_rule=presence.overlap_rule,
     )
     return table

@@ -260,7 +260,11 @@ def align_moments(
     moments = moments.sort_values(["dyad", "session", "video_time", "recalled_by"],
                                   kind="stable").reset_index(drop=True)
     moments["moment"] = moments.groupby(["dyad", "session"]).cumcount().astype(np.int64) + 1
-    return moments[_MOMENT_COLUMNS]
+    moments = moments[_MOMENT_COLUMNS]
+    if codings is not None:  # what the codes at each stop were computed on
+        moments.attrs = {"overlap_rule": codings.attrs.get("overlap_rule"),
+                         "pooled": "codes of every coder in the codings frame"}
+    return moments
 
 
 def _moment_rows(base: pd.DataFrame, client: pd.DataFrame | None,
