@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
         q = csub.add_parser(what, help=text)
         q.add_argument("project")
         q.add_argument("out", type=Path)
+        if what == "qdpx":
+            q.add_argument("--positions", choices=("codepoint", "utf16"), default="codepoint",
+                           help="count selection positions in code points (default; ATLAS.ti, "
+                                "QualCoder, MAXQDA) or UTF-16 code units (for NVivo)")
 
     p = sub.add_parser("report", help="theme report: one offline HTML file (+ CSV/XLSX tables)")
     p.add_argument("project")
@@ -197,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
                      if args.tables_dir else "")
             print(f"wrote {args.out} ({len(theme_report.figures)} figures{where})")
         elif args.command == "export" and args.what != "codings":
-            _export(project, args.what, args.out)
+            _export(project, args.what, args.out, getattr(args, "positions", "codepoint"))
         elif args.command == "export":
             frame = project.codings()
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -237,13 +241,14 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
             print(report.summary())
 
 
-def _export(project: Project, what: str, out: Path) -> None:
+def _export(project: Project, what: str, out: Path, positions: str = "codepoint") -> None:
     from workbench.interop import export_csv_tables, export_qdc, export_qdpx, export_xlsx
 
     if what == "qdpx":
-        export_qdpx(project, out)
+        export_qdpx(project, out, positions="utf16" if positions == "utf16" else "codepoint")
         print(f"wrote {len(project.documents())} documents and "
-              f"{len(project.codings(with_attributes=False))} codings to {out}")
+              f"{len(project.codings(with_attributes=False))} codings to {out} (positions in "
+              f"{'UTF-16 code units' if positions == 'utf16' else 'code points'})")
     elif what == "qdc":
         codebook = project.codebook
         export_qdc(codebook, out)

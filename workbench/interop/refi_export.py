@@ -36,6 +36,7 @@ from lxml import etree
 
 from workbench.errors import NotFoundError
 from workbench.interop._refi import ORIGIN, PROJECT_NS, make_guid, xml_text
+from workbench.interop.positions import POSITION_UNITS, UTF16_NOTE, PositionUnit, to_unit
 from workbench.interop.refi_codebook import code_guid, codes_element
 from workbench.interop.refi_import import SYSTEM_USER_GUID
 from workbench.interop.refi_text import describe_document
@@ -115,13 +116,19 @@ def _document_guid(name: str, text: str) -> str:
     return make_guid("document", name, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def build_project_xml(project: Project, name: str) -> tuple[etree._Element, dict[str, str]]:
-    """The ``<Project>`` element and the source texts by GUID (see the module docstring)."""
+def build_project_xml(project: Project, name: str, *, positions: PositionUnit = "codepoint"
+                      ) -> tuple[etree._Element, dict[str, str]]:
+    """The ``<Project>`` element and the source texts by GUID (see the module docstring).
+
+    With ``positions="utf16"`` the origin says so, so that the workbench reads the file back
+    right (NVivo ignores the origin).
+    """
     codings = project.codings(with_attributes=False)
     codebook = _codebook(project, codings)
     now = _stamp(dt.datetime.now(dt.UTC))
     root = etree.Element(_Q + "Project", nsmap={None: PROJECT_NS}, name=xml_text(name),
-                         origin=ORIGIN, creatingUserGUID=SYSTEM_USER_GUID,
+                         origin=ORIGIN if positions == "codepoint" else f"{ORIGIN} ({UTF16_NOTE})",
+                         creatingUserGUID=SYSTEM_USER_GUID,
                          creationDateTime=now, modifiedDateTime=now)
     users = _sub(root, "Users")
     _sub(users, "User", guid=SYSTEM_USER_GUID, name=SYSTEM_USER_NAME)
@@ -146,7 +153,7 @@ def build_project_xml(project: Project, name: str) -> tuple[etree._Element, dict
         _sub(source, "Description", describe_document(unit, interviewers))
         frame = by_document.get(doc)
         for row in [] if frame is None else frame.sort_values(["start", "end"]).itertuples():
-            _selection(source, row, user_guid, notes)
+            _selection(source, row, user_guid, notes, texts[doc], positions)
     if notes:
         holder = _sub(root, "Notes")
         for guid, title, creator, memo in notes:
@@ -161,12 +168,14 @@ def build_project_xml(project: Project, name: str) -> tuple[etree._Element, dict
 
 
 def _selection(source: etree._Element, row: Any, user_guid: dict[str, str],
-               notes: list[tuple[str, str, str, str]]) -> None:
+               notes: list[tuple[str, str, str, str]], text: str,
+               positions: PositionUnit) -> None:
     creator = user_guid.get(row.coder) or make_guid("user", row.coder)
     stamp = _stamp(row.created_at)
+    start, end = to_unit(text, [int(row.start), int(row.end)], positions)
     selection = _sub(source, "PlainTextSelection", guid=make_guid("selection", row.coding_uuid),
-                     name=xml_text(row.text[:200]), startPosition=str(int(row.start)),
-                     endPosition=str(int(row.end)), creatingUser=creator,
+                     name=xml_text(row.text[:200]), startPosition=str(start),
+                     endPosition=str(end), creatingUser=creator,
                      creationDateTime=stamp)
     coding = _sub(selection, "Coding", guid=make_guid("coding", row.coding_uuid),
                   creatingUser=creator, creationDateTime=stamp)
@@ -202,16 +211,22 @@ def _cases(root: etree._Element, cases: pd.DataFrame, guids: dict[str, str]) -> 
         _sub(case, "SourceRef", targetGUID=guids[document])
 
 
-def export_qdpx(project: Project, path: str | Path, *, name: str | None = None) -> Path:
+def export_qdpx(project: Project, path: str | Path, *, name: str | None = None,
+                positions: PositionUnit = "codepoint") -> Path:
     """Write ``project`` as a REFI-QDA ``.qdpx`` (validated against Project.xsd first).
 
-    ``name`` is the REFI project name (default: the file name without extension). The file
+    ``name`` is the REFI project name (default: the file name without extension).
+    ``positions`` is how selection positions are counted: ``"codepoint"`` (the default:
+    ATLAS.ti, QualCoder, MAXQDA and the workbench read these) or ``"utf16"`` (UTF-16 code
+    units, as NVivo reads and writes them; see :mod:`workbench.interop.positions`). The file
     is written through a temporary file, so a failed export leaves no half-written file.
     """
     from workbench.interop.xml_safety import schema_errors
 
     path = Path(path)
-    root, sources = build_project_xml(project, name or path.stem)
+    if positions not in POSITION_UNITS:
+        raise ValueError(f"positions must be one of {list(POSITION_UNITS)}, not {positions!r}.")
+    root, sources = build_project_xml(project, name or path.stem, positions=positions)
     problems = schema_errors(root, "project")
     if problems:  # pragma: no cover - a bug in this module, not a user error
         raise RuntimeError("the exported project.qde does not validate: " + "; ".join(problems))

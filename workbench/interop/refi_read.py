@@ -17,6 +17,7 @@ from lxml import etree
 
 from workbench.errors import ImportFormatError, TranscriptError
 from workbench.interop._refi import ORIGIN, child, child_text, children, normalise_guid
+from workbench.interop.positions import PositionUnit, choose_unit, from_unit
 from workbench.interop.refi_codebook import CodesImport, read_codes, schema_warnings
 from workbench.interop.refi_text import (
     SourceText,
@@ -37,6 +38,14 @@ _MEDIA = {"PictureSource": "picture", "PDFSource": "PDF", "AudioSource": "audio"
           "VideoSource": "video"}
 _SELECTIONS = ("PlainTextSelection", "PictureSelection", "PDFSelection", "AudioSelection",
                "VideoSelection", "TranscriptSelection")
+
+
+def _positions(element: etree._Element) -> tuple[int, int] | None:
+    """``(startPosition, endPosition)`` as written, or None when they are not numbers."""
+    try:
+        return int(element.get("startPosition", "")), int(element.get("endPosition", ""))
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -114,6 +123,7 @@ class _ProjectReader:
         self.case_of: dict[str, tuple[str, dict[str, str]]] = {}
         self.warnings: list[str] = []
         self.skipped: list[str] = []
+        self.origin = self.root.get("origin") or ""
 
     def _items(self, holder: str, name: str) -> list[etree._Element]:
         """The ``name`` children of every ``holder`` child of the root."""
@@ -254,8 +264,12 @@ class _ProjectReader:
             self.skipped.append(f"{self.where}: {label}: {whole} coding(s) of the whole source "
                                 "were not imported (code text selections instead).")
         fallback = _guid(element, "creatingUser")
-        read = [self._selection(sel, label, fallback, len(text))
-                for sel in children(element, "PlainTextSelection")]
+        elements = list(children(element, "PlainTextSelection"))
+        counted, warning = choose_unit(self.origin, text, [
+            p for p in (_positions(sel) for sel in elements) if p is not None], label)
+        if warning:
+            self.warnings.append(f"{self.where}: {warning}")  # names the source
+        read = [self._selection(sel, label, fallback, text, counted) for sel in elements]
         project.sources.append(ReadSource(
             _guid(element), source_text, unit, [s for s in read if s is not None],
             f"{self.where}: {label}: {missing}" if missing else ""))
@@ -270,20 +284,24 @@ class _ProjectReader:
         return [p for p in parts if p.strip()]
 
     def _selection(self, element: etree._Element, label: str, fallback: str,
-                   length: int) -> ReadSelection | None:
+                   text: str, unit: PositionUnit) -> ReadSelection | None:
         name = (element.get("name") or "").strip()
-        try:
-            start, end = int(element.get("startPosition", "")), int(element.get("endPosition", ""))
-        except ValueError:
+        given = _positions(element)
+        if given is None:
             self.skipped.append(f"{self.where}: {label}: selection {name[:40]!r} has no valid "
                                 "positions; not imported.")
             return None
-        name = name or f"at {start}-{end}"
+        name = name or f"at {given[0]}-{given[1]}"
         what = f"{label}: selection {name[:40]!r}"
-        if not 0 <= start < end <= length:
-            self.skipped.append(f"{self.where}: {what} ({start}-{end}) lies outside the text "
-                                f"(0-{length}); not imported.")
+        lo, hi = from_unit(text, list(given), unit)
+        if lo is None or hi is None or not 0 <= lo < hi <= len(text):
+            size = len(text) if unit == "codepoint" else len(text.encode("utf-16-le")) // 2
+            self.skipped.append(f"{self.where}: {what} ({given[0]}-{given[1]}) lies outside the "
+                                f"text (0-{size}"
+                                f"{' UTF-16 units' if unit == 'utf16' else ''}) or inside a "
+                                "character; not imported.")
             return None
+        start, end = lo, hi
         user = _guid(element, "creatingUser") or fallback
         shared = [child_text(element, "Description").strip(), *self._memo(element)]
         codings = []
