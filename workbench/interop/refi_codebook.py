@@ -193,7 +193,9 @@ class _CodesReader:
         if footer_key and footer_key not in self.taken:
             self.taken.add(footer_key)
             return footer_key
-        return slug_key(name, self.taken | self.reserved)
+        key = slug_key(name, self.taken | self.reserved)
+        self.taken.add(key)  # the same name under another parent gets its own key
+        return key
 
     def _identity(self, element: etree._Element) -> tuple[str, str] | None:
         guid = normalise_guid(element.get("guid"))

@@ -36,6 +36,23 @@ def current_codebook(conn: Connection) -> Codebook | None:
     )
 
 
+def _check_unique_keys(codebook: Codebook) -> None:
+    """Refuse a codebook whose codes (or themes) repeat a key, naming them, before any
+    row is written (the database would refuse it half-way)."""
+    for what, keys in (("code", [c.key for c in codebook.codes]),
+                       ("theme", [t.key for t in codebook.themes])):
+        seen: dict[str, int] = {}
+        for key in keys:
+            seen[key] = seen.get(key, 0) + 1
+        repeated = sorted(k for k, n in seen.items() if n > 1)
+        if repeated:
+            raise CodebookError(
+                f"codebook {codebook.name!r}: the {what} key(s) {', '.join(map(repr, repeated))} "
+                f"are used more than once; give each {what} its own key (names may repeat "
+                "under different parents, keys may not). Nothing was loaded."
+            )
+
+
 def save_codebook_version(
     conn: Connection, codebook: Codebook, *, source: str, actor: str, retire_missing: bool
 ) -> tuple[int, bool]:
@@ -45,6 +62,7 @@ def save_codebook_version(
     with their codings) only when ``retire_missing``; otherwise a code that still has codings
     makes this raise :class:`CodebookError` and nothing changes.
     """
+    _check_unique_keys(codebook)
     latest = conn.execute(
         select(codebook_versions.c.id, codebook_versions.c.sha256)
         .order_by(codebook_versions.c.id.desc())
