@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from workbench import (
     import_qdpx,
     read_qdc,
 )
+from workbench.errors import NotFoundError
 from workbench.interop.refi_text import read_source_text
 from workbench.testing import DEMO_CODEBOOK
 
@@ -255,7 +257,39 @@ def test_inline_text_and_missing_files(tmp_path: Path, project: Project) -> None
     assert project.documents() == ["Inline", "Int A"]
     assert project.document_text("Inline") == "Bo: Inline text here.\n"
     assert any("'Gone'" in s and "not in the archive" in s for s in report.skipped)
-    assert any("'Far'" in s and "outside the archive" in s for s in report.skipped)
+    # a path outside the archive is never read from disk: only its file name is looked up
+    assert any("'Far'" in s and "is not in the archive (looked for 'passwd'" in s
+               for s in report.skipped)
+    assert not any("outside the archive" in s for s in report.skipped)
+
+
+@pytest.mark.parametrize("text_path", ["board_2017.txt", "sources/board_2017.txt",
+                                       "C:\\Users\\rae\\NVivo\\board_2017.txt",
+                                       "file:///Users/rae/board_2017.txt",
+                                       "internal://board_2017.txt"])
+def test_plain_text_paths_as_tools_write_them(tmp_path: Path, project: Project,
+                                              text_path: str) -> None:
+    xml = _project_xml("").replace('plainTextPath="internal://x1.txt"',
+                                   f'plainTextPath="{text_path}"')
+    path = _qdpx(tmp_path / "t.qdpx", xml, {"sources/board_2017.txt": b"Ann: Board minutes."})
+    report = import_qdpx(project, path)
+    assert project.documents() == ["Int A"], report.skipped
+    assert "Board minutes." in project.document_text("Int A")
+
+
+def test_a_bare_qde_with_its_sources_folder_imports(tmp_path: Path, project: Project) -> None:
+    text = "Anna: First one. Second one.\n"
+    folder = tmp_path / "exported"
+    (folder / "sources").mkdir(parents=True)
+    (folder / "sources" / "x1.txt").write_bytes(text.encode())
+    (folder / "My Study.qde").write_text(
+        _project_xml(_selection(text, "Second one.")), encoding="utf-8")
+    report = import_qdpx(project, folder / "My Study.qde")
+    assert project.documents() == ["Int A"]
+    assert list(project.codings()["text"]) == ["Second one."]
+    assert report.path.endswith("My Study.qde")
+    with pytest.raises(NotFoundError, match="no such file"):
+        import_qdpx(project, folder / "missing.qde")
 
 
 def test_several_projects_in_one_archive_are_refused(tmp_path: Path, project: Project) -> None:

@@ -25,11 +25,13 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
 from __future__ import annotations
 
 import bisect
+import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workbench.errors import NotFoundError
+from workbench.errors import ImportFormatError, NotFoundError
 from workbench.interop._refi import make_guid
 from workbench.interop.refi_read import ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
@@ -96,9 +98,32 @@ def import_qdpx(
     read (see :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
     """
     path = Path(path)
-    with SafeZip(path, max_total=max_total_bytes) as archive:
-        read = read_project(archive, str(path))
+    if path.suffix.lower() == ".qde":  # a bare project file with its sources/ folder beside it
+        with tempfile.TemporaryDirectory() as folder:
+            packed = _pack_qde(path, Path(folder) / "project.qdpx", max_total_bytes)
+            with SafeZip(packed, max_total=max_total_bytes) as archive:
+                read = read_project(archive, str(path))
+    else:
+        with SafeZip(path, max_total=max_total_bytes) as archive:
+            read = read_project(archive, str(path))
     return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+
+
+def _pack_qde(qde: Path, target: Path, max_total_bytes: int) -> Path:
+    """Put a bare ``.qde`` and the files of the ``sources/`` folder beside it into a zip,
+    so that it is read exactly as a ``.qdpx`` (with the same limits)."""
+    if not qde.is_file():
+        raise NotFoundError(f"{qde}: no such file.")
+    files = [qde, *sorted(p for p in (qde.parent / "sources").rglob("*") if p.is_file())]
+    total = sum(p.stat().st_size for p in files)
+    if total > max_total_bytes:
+        raise ImportFormatError(f"{qde}: the project and its sources/ folder hold {total:,} "
+                                f"bytes, more than the limit of {max_total_bytes:,}.")
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.write(qde, "project.qde")
+        for file in files[1:]:
+            archive.write(file, f"sources/{file.relative_to(qde.parent / 'sources').as_posix()}")
+    return target
 
 
 class _Importer:

@@ -131,16 +131,24 @@ class _ProjectReader:
 
     # -- files -------------------------------------------------------------------------
     def _member(self, path: str) -> str | None:
-        if not path.lower().startswith("internal://"):
-            return None
-        name = path[len("internal://"):].lstrip("/")
-        for candidate in (f"{self.base}/sources/{name}" if self.base else f"sources/{name}",
-                          f"sources/{name}"):
+        """The archive member a ``plainTextPath`` names: ``internal://NAME`` or a relative
+        path (``board_2017.txt``, ``sources/x.txt``) looked up in ``sources/`` and then by
+        file name; an absolute path or URL is found by its file name, if the archive holds
+        exactly one such file."""
+        lowered = path.lower()
+        name = path[len("internal://"):] if lowered.startswith("internal://") else path
+        name = name.replace("\\", "/").lstrip("/")
+        if "://" in name:  # file:///C:/... or another scheme: only the file name can help
+            name = name.rpartition("/")[2]
+        candidates = [f"{self.base}/sources/{name}" if self.base else f"sources/{name}",
+                      f"sources/{name}", f"{self.base}/{name}" if self.base else name]
+        for candidate in candidates:
             found = self.archive.find(candidate)
             if found is not None:
                 return found
+        leaf = name.rpartition("/")[2].lower()
         matches = [n for n in self.archive.names()
-                   if n.replace("\\", "/").rpartition("/")[2].lower() == name.lower()]
+                   if n.replace("\\", "/").rpartition("/")[2].lower() == leaf]
         return matches[0] if len(matches) == 1 else None
 
     def _text_of(self, element: etree._Element, label: str) -> tuple[str | None, str]:
@@ -153,9 +161,10 @@ class _ProjectReader:
             return None, f"{label} has neither PlainTextContent nor a plainTextPath"
         member = self._member(path)
         if member is None:
-            where = "is not in the archive" if path.lower().startswith("internal://") else \
-                "is outside the archive (only internal:// files are read)"
-            return None, f"{label}: its text file {path} {where}"
+            leaf = path.replace("\\", "/").rpartition("/")[2]
+            return None, (f"{label}: its text file {path} is not in the archive (looked for "
+                          f"{leaf!r} in sources/ and by name); export the project again with "
+                          "its sources included")
         text, warning = decode_source(self.archive.read(member), f"{self.where}:{member}")
         if warning:
             self.warnings.append(warning)
