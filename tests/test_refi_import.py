@@ -339,3 +339,21 @@ def test_mapped_characters_are_the_selected_characters(text: str, a: int, b: int
     pieces = read.to_canonical(start, end)
     assert "".join(canonical[lo:hi] for lo, hi in pieces) == "".join(text[i] for i in mapped)
     assert all(hi <= len(canonical) for _, hi in pieces)
+
+
+def test_the_cli_imports_a_bare_qde(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli import main
+
+    text = "Anna: First one. Second one.\n"
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "x1.txt").write_bytes(text.encode())
+    (tmp_path / "study.qde").write_text(_project_xml(_selection(text, "First one.")),
+                                        encoding="utf-8")
+    target = tmp_path / "p.sqlite"
+    assert main(["init", str(target)]) == 0
+    assert main(["import", str(target), str(tmp_path / "study.qde")]) == 0
+    assert "study.qde" in capsys.readouterr().out
+    from workbench import open_project
+
+    with open_project(target) as project:
+        assert list(project.codings()["text"]) == ["First one."]

@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="transcript formats (chosen by extension, or by content for "
                               ".txt files):\n" + supported_formats()
-                              + "\n  - REFI-QDA projects (.qdpx) and codebooks (.qdc)\n"
+                              + "\n  - REFI-QDA projects (.qdpx, or a .qde beside its sources/ folder) "
+                              "and codebooks (.qdc)\n"
                               "Formats other than .ipr.txt need case attributes: "
                               "--attributes SHEET.csv.")
     p.add_argument("project")
@@ -167,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
                 from workbench.parsing.attribute_sheet import read_attribute_sheet
 
                 attributes = read_attribute_sheet(args.attributes)
-            refi = [f for f in args.files if f.suffix.lower() in (".qdpx", ".qdc")]
+            refi = [f for f in args.files if f.suffix.lower() in (".qdpx", ".qde", ".qdc")]
             _import_refi(project, refi, args, attributes)
             transcripts = [f for f in args.files if f not in refi]
             with warnings.catch_warnings(record=True) as caught:
