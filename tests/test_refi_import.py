@@ -96,10 +96,12 @@ def test_ornio_sample(tmp_path: Path, project: Project) -> None:
     assert report.codings == report.codings_new == 2
     skipped = "\n".join(report.skipped)
     for what in ("picture source 'photo.jpg'", "PDF source 'doc.pdf'", "audio source",
-                 "video source", "1 set(s)", "1 link(s)", "1 graph(s)", "'Research memo'",
-                 "whole case"):
+                 "video source", "1 set(s)", "1 link(s)", "1 graph(s)", "whole case"):
         assert what in skipped
-    assert len(report.skipped) == 9
+    assert len(report.skipped) == 8
+    # its free-standing note is now a project memo, not skipped
+    assert report.memos == 1 and "Research memo" not in skipped
+    assert list(project.memos()["target_kind"]) == ["project"]
     assert any("perspective" in w and "attributes=" in w for w in report.warnings)
 
 

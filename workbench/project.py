@@ -372,6 +372,13 @@ class Project:
         with self.store.reading() as conn:
             return queries.unanchored_frame(conn)
 
+    def memos(self) -> pd.DataFrame:
+        """Memos (project, document, segment and code memos; coding memos are on the
+        codings): ``memo_uuid``, ``coder``, ``target_kind``, ``target_key``, ``text``,
+        ``created_at``, ``updated_at``."""
+        with self.store.reading() as conn:
+            return queries.memos_frame(conn)
+
     def audit_log(self) -> pd.DataFrame:
         """The append-only audit trail, oldest first."""
         with self.store.reading() as conn:

@@ -10,7 +10,9 @@ Mapping (:mod:`refi_import` reverses it exactly for files the workbench wrote):
 * **coders** -> ``User`` (plus one system user, the project's creating user);
 * **codings** -> one ``PlainTextSelection`` per coding, ``startPosition``/``endPosition``
   being character offsets into the document text (end exclusive), holding one ``Coding``
-  whose ``creatingUser`` is the coder; a memo is a ``Note`` referenced from the selection;
+  whose ``creatingUser`` is the coder; a memo is a ``Note`` referenced from the selection
+  (document and code memos: from the ``TextSource`` and the ``Code``; project memos: a
+  ``Note`` referenced from nothing);
 * **case attributes** -> a ``Variable`` per attribute (``session`` Integer,
   ``interview_date`` Date, the rest Text) and one ``Case`` per document with its values
   and a ``SourceRef``;
@@ -145,6 +147,7 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
     notes: list[tuple[str, str, str, str]] = []
     by_document = dict(tuple(codings.groupby("document"))) if len(codings) else {}
     sources = _sub(root, "Sources") if texts else root
+    source_of: dict[str, etree._Element] = {}
     for doc in texts:
         unit, interviewers = _unit(project, doc)
         source = _sub(sources, "TextSource", guid=guids[doc], name=xml_text(doc),
@@ -154,6 +157,8 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
         frame = by_document.get(doc)
         for row in [] if frame is None else frame.sort_values(["start", "end"]).itertuples():
             _selection(source, row, user_guid, notes, texts[doc], positions)
+        source_of[doc] = source
+    _memo_notes(project, root, source_of, user_guid, notes)
     if notes:
         holder = _sub(root, "Notes")
         for guid, title, creator, memo in notes:
@@ -165,6 +170,36 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
             description += "\n" + codebook.description
         _sub(root, "Description", description)
     return root, {guids[doc]: text for doc, text in texts.items()}
+
+
+def _memo_notes(project: Project, root: etree._Element, source_of: dict[str, etree._Element],
+                user_guid: dict[str, str], notes: list[tuple[str, str, str, str]]) -> None:
+    """Project, document and code memos as ``Note``s: a document memo is referenced from its
+    ``TextSource``, a code memo from its ``Code``, a project memo from nothing (as REFI-QDA
+    keeps project notes). A segment memo becomes a note naming the segment."""
+    code_el = {el.get("guid"): el for el in root.iter(_Q + "Code")}
+    for memo in project.memos().itertuples():
+        creator = user_guid.get(memo.coder) or make_guid("user", memo.coder)
+        guid = make_guid("note", memo.memo_uuid)
+        holder: etree._Element | None = None
+        if memo.target_kind == "document":
+            holder = source_of.get(memo.target_key)
+            title = f"Memo by {memo.coder} on {memo.target_key}"
+        elif memo.target_kind == "code":
+            holder = code_el.get(code_guid(memo.target_key))
+            title = f"Memo by {memo.coder} on code {memo.target_key}"
+        elif memo.target_kind == "segment":
+            title = f"Memo by {memo.coder} on segment {memo.target_key}"
+        else:
+            title = f"Project memo by {memo.coder}"
+        if holder is not None:
+            ref = etree.Element(_Q + "NoteRef", targetGUID=guid)
+            after = [i for i, c in enumerate(holder) if isinstance(c.tag, str)
+                     and etree.QName(c).localname in ("Description", "PlainTextContent",
+                                                      "PlainTextSelection", "Coding",
+                                                      "NoteRef")]
+            holder.insert(after[-1] + 1 if after else 0, ref)
+        notes.append((guid, title, creator, str(memo.text)))
 
 
 def _selection(source: etree._Element, row: Any, user_guid: dict[str, str],

@@ -19,7 +19,9 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    speaker label is skipped. Memos come from the selection's description and the notes
    attached to the selection or the coding. A coder has a code on a range once: a second
    identical coding is skipped, and codings already in the project are left as they are,
-   so importing the same file twice changes nothing.
+   so importing the same file twice changes nothing;
+5. notes attached to a source, a code or nothing become document, code and project memos of
+   their authors (counted in ``memos``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from pathlib import Path
 
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.interop._refi import make_guid
-from workbench.interop.refi_read import ReadProject, ReadSource, read_project
+from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
 from workbench.model import CaseAttributes, Codebook, ImportReport, SegmentUnit
 from workbench.project import Project
@@ -62,6 +64,8 @@ class RefiImportReport:
     codings_new: int = 0
     across_segments: int = 0
     """Selections (kept whole) that cover more than one segment."""
+    memos: int = 0
+    """Project, document and code memos imported (coding memos go with the codings)."""
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -72,7 +76,7 @@ class RefiImportReport:
             f"  documents: {len(self.documents)} "
             f"({', '.join(f'{r.document} {r.status}' for r in self.documents) or '-'})",
             f"  codes added: {len(self.codes_added)}; coders: {', '.join(self.coders) or '-'}",
-            f"  codings: {self.codings} placed, {self.codings_new} new"
+            f"  codings: {self.codings} placed, {self.codings_new} new; memos: {self.memos}"
             + (f", {self.across_segments} selection(s) across several segments (kept whole)"
                if self.across_segments else ""),
         ]
@@ -147,16 +151,18 @@ class _Importer:
         if self.read.from_workbench:
             coders = sorted(set(used) | {coder_of(g) for g in self.read.users
                                          if g != SYSTEM_USER_GUID})
-        elif unused := sorted({coder_of(g) for g in self.read.users} - set(used)):
+        elif unused := sorted({coder_of(g) for g in self.read.users} - set(used)
+                              - self._memo_authors(sources, coder_of)):
             self.skipped.append(f"{self.where}: user(s) without codings in this file were not "
                                 f"added as coders: {', '.join(unused)}.")
         for name in coders:
             self.project.add_coder(name)
         new = self._apply(items)
+        memos = self._memos(sources, coder_of)
         return RefiImportReport(
             path=self.where, origin=self.read.origin, documents=tuple(documents),
             codes_added=tuple(added), coders=tuple(coders), codings=len(items),
-            codings_new=new, across_segments=across, skipped=tuple(self.skipped),
+            codings_new=new, across_segments=across, memos=memos, skipped=tuple(self.skipped),
             warnings=tuple(self.warnings),
         )
 
@@ -280,6 +286,35 @@ class _Importer:
                     taken.add(item)
                     items.append((*item, memo))
         return items, across
+
+    def _memo_authors(self, sources: list[ReadSource], coder_of: _CoderNames) -> set[str]:
+        notes = [n for s in sources for n in s.memos] + self.read.project_memos + [
+            n for notes in self.read.code_memos.values() for n in notes]
+        return {coder_of(n.user or self.read.creating_user) for n in notes}
+
+    def _memos(self, sources: list[ReadSource], coder_of: _CoderNames) -> int:
+        """Write the notes attached to sources, codes and nothing as document, code and
+        project memos of their authors (several notes by one author on one target are
+        joined, since a coder has one memo per target)."""
+        wanted: dict[tuple[str, str, str], list[str]] = {}
+        fallback = self.read.creating_user
+
+        def add(kind: str, key: str, notes: list[MemoNote]) -> None:
+            for note in notes:
+                coder = coder_of(note.user or fallback)
+                wanted.setdefault((coder, kind, key), []).append(note.text.strip())
+
+        for source in sources:
+            add("document", source.text.transcript.name, source.memos)
+        for guid, notes in self.read.code_memos.items():
+            key = self.read.codes.keys.get(guid)
+            if key is not None:
+                add("code", key, notes)
+        add("project", "", self.read.project_memos)
+        for (coder, kind, key), texts in wanted.items():
+            self.project.add_coder(coder)
+            self.project.write_memo(coder, kind, key, "\n\n".join(dict.fromkeys(texts)))
+        return len(wanted)
 
     def _apply(self, items: list[RangeItem]) -> int:
         if not items:

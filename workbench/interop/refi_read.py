@@ -40,6 +40,15 @@ _SELECTIONS = ("PlainTextSelection", "PictureSelection", "PDFSelection", "AudioS
                "VideoSelection", "TranscriptSelection")
 
 
+@dataclass(frozen=True)
+class MemoNote:
+    """A REFI ``Note`` read as a memo: its title, text and author (user GUID)."""
+
+    name: str
+    text: str
+    user: str
+
+
 def _positions(element: etree._Element) -> tuple[int, int] | None:
     """``(startPosition, endPosition)`` as written, or None when they are not numbers."""
     try:
@@ -69,6 +78,8 @@ class ReadSource:
     selections: list[ReadSelection]
     attribute_note: str = ""
     """What had to be assumed about the case attributes ("" when nothing)."""
+    memos: list[MemoNote] = field(default_factory=list)
+    """Notes attached to the source (document memos)."""
 
 
 @dataclass
@@ -83,6 +94,10 @@ class ReadProject:
     """GUID of the user who created the project (coder of codings that name nobody)."""
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    code_memos: dict[str, list[MemoNote]] = field(default_factory=dict)
+    """Code GUID -> notes attached to the code."""
+    project_memos: list[MemoNote] = field(default_factory=list)
+    """Notes attached to nothing (project memos)."""
 
     @property
     def from_workbench(self) -> bool:
@@ -117,12 +132,13 @@ class _ProjectReader:
         if etree.QName(self.root).localname != "Project":
             raise ImportFormatError(f"{where}: {qde} is not a REFI-QDA project (root element "
                                     f"{etree.QName(self.root).localname!r}).")
-        self.notes: dict[str, tuple[str, str]] = {}
+        self.notes: dict[str, tuple[str, str, str]] = {}  # guid -> (name, text, user guid)
         self.used_notes: set[str] = set()
         self.variables: dict[str, tuple[str, str]] = {}
         self.case_of: dict[str, tuple[str, dict[str, str]]] = {}
         self.warnings: list[str] = []
         self.skipped: list[str] = []
+        self.project_memos: list[MemoNote] = []
         self.origin = self.root.get("origin") or ""
 
     def _items(self, holder: str, name: str) -> list[etree._Element]:
@@ -188,12 +204,21 @@ class _ProjectReader:
         project.creating_user = _guid(self.root, "creatingUserGUID")
         for note in self._items("Notes", "Note"):
             body, _problem = self._text_of(note, f"note {note.get('name')!r}")
-            self.notes[_guid(note)] = (note.get("name") or "", body or "")
+            self.notes[_guid(note)] = (note.get("name") or "", body or "",
+                                       _guid(note, "creatingUser"))
         self._variables()
         self._cases()
         for kind in ("TextSource", *_MEDIA):
             for element in self._items("Sources", kind):
                 self._source(element, project)
+        if codebook is not None:
+            for element in codebook.iter():
+                if not isinstance(element.tag, str) or etree.QName(element).localname != "Code":
+                    continue
+                notes = self._notes_of(element)
+                if notes:
+                    project.code_memos[_guid(element)] = notes
+        self.project_memos = project.project_memos
         self._leftovers()
         project.skipped = codes.skipped + self.skipped
         project.warnings = self.warnings + codes.warnings
@@ -281,7 +306,19 @@ class _ProjectReader:
         read = [self._selection(sel, label, fallback, text, counted) for sel in elements]
         project.sources.append(ReadSource(
             _guid(element), source_text, unit, [s for s in read if s is not None],
-            f"{self.where}: {label}: {missing}" if missing else ""))
+            f"{self.where}: {label}: {missing}" if missing else "", self._notes_of(element)))
+
+    def _notes_of(self, element: etree._Element) -> list[MemoNote]:
+        """The notes an element (a source or a code) refers to, marked as used."""
+        found = []
+        for ref in children(element, "NoteRef"):
+            guid = _guid(ref, "targetGUID")
+            if guid in self.notes:
+                self.used_notes.add(guid)
+                name, body, user = self.notes[guid]
+                if body.strip():
+                    found.append(MemoNote(name, body, user))
+        return found
 
     def _memo(self, element: etree._Element) -> list[str]:
         parts = []
@@ -325,11 +362,9 @@ class _ProjectReader:
         return ReadSelection(_guid(element), name, start, end, codings)
 
     def _leftovers(self) -> None:
-        unused = [n for g, (n, _) in self.notes.items() if g not in self.used_notes]
-        if unused:
-            names = ", ".join(repr(n) for n in unused[:5]) + (" ..." if len(unused) > 5 else "")
-            self.skipped.append(f"{self.where}: {len(unused)} note(s) not attached to a coded "
-                                f"text selection were not imported ({names}).")
+        for guid, (name, body, user) in self.notes.items():
+            if guid not in self.used_notes and body.strip():
+                self.project_memos.append(MemoNote(name, body, user))
         counts = Counter(etree.QName(e).localname for part in ("Links", "Sets", "Graphs")
                          for holder in children(self.root, part) for e in holder
                          if isinstance(e.tag, str))

@@ -15,6 +15,7 @@ from workbench.storage.schema import (
     codes,
     codings,
     documents,
+    memos,
     segments,
     themes,
     turns,
@@ -26,6 +27,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "cases_frame",
     "codings_frame",
+    "memos_frame",
     "segments_frame",
     "turns_frame",
     "unanchored_frame",
@@ -187,6 +189,18 @@ def codings_frame(
     if not with_attributes:
         return frame.drop(columns=["case_id", *CASE_COLUMNS])
     return _with_extra_attributes(conn, frame)
+
+
+def memos_frame(conn: Connection) -> pd.DataFrame:
+    """Memos on the project, documents, segments and codes, oldest first."""
+    stmt = (
+        select(memos.c.uuid.label("memo_uuid"), coders.c.name.label("coder"),
+               memos.c.target_kind, memos.c.target_key, memos.c.text, memos.c.created_at,
+               memos.c.updated_at)
+        .join(coders, coders.c.id == memos.c.coder_id)
+        .order_by(memos.c.id)
+    )
+    return pd.read_sql(stmt, conn)
 
 
 def unanchored_frame(conn: Connection) -> pd.DataFrame:
