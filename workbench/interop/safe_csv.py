@@ -13,6 +13,10 @@ Numbers stay numbers: a numeric column is written as pandas writes it, so ``-3``
 ``"+4.5"``) is also left as it is: a spreadsheet reads it as that number, never as a
 formula, and prefixing it would turn an attribute such as ``-3`` into text. Anything else
 starting with one of the characters (``"-3+A1"``, ``"-"``, ``"+1e5"``) is prefixed.
+
+Rows end with CRLF, as RFC 4180 says; that also makes the writer quote a cell holding a
+lone carriage return, which pandas' default ``\n`` line ending leaves bare (and which then
+splits the row in a spreadsheet).
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` (without its index) to ``path`` as UTF-8 CSV, safe to open."""
+    """Write ``frame`` (without its index) to ``path`` as UTF-8 CSV with CRLF rows, safe to
+    open in a spreadsheet (see the module docstring)."""
     path = Path(path)
-    safe_frame(frame).to_csv(path, index=False)
+    safe_frame(frame).to_csv(path, index=False, lineterminator="\r\n")
     return path
