@@ -155,3 +155,12 @@ def test_cli_error_is_one_line_in_a_subprocess(tmp_path: Path) -> None:
 
 def test_every_error_is_a_workbench_error() -> None:
     assert issubclass(ImportFormatError, WorkbenchError)
+
+
+def test_refi_session_too_large_is_noted_not_an_overflow() -> None:
+    from workbench.interop.refi_read import attributes_from_variables
+
+    attributes, note = attributes_from_variables(
+        {"dyad": "D1", "session": str(10**30), "perspective": "client"}, "x")
+    assert attributes.session == 0
+    assert "not a whole number from 0 to 100,000" in note

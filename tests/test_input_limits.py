@@ -89,3 +89,16 @@ def test_sheet_at_the_column_limit_reads_quickly(tmp_path: Path) -> None:
     began = time.perf_counter()
     assert len(read_attribute_sheet(path)["a.vtt"].extra) == MAX_COLUMNS - 4
     assert time.perf_counter() - began < 1.0
+
+
+def test_readme_states_the_limits() -> None:
+    from workbench.interop import safe_zip
+    from workbench.parsing import attribute_sheet, attributes, yaml_loading
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Limits on input", 1)[1].split("\n## ", 1)[0]
+    for figure in (f"{safe_zip.MAX_TOTAL_BYTES // 2**20} MiB", f"{safe_zip.MAX_MEMBERS:,}",
+                   f"{safe_zip.MAX_RATIO}-fold", f"{attribute_sheet.MAX_COLUMNS:,} columns",
+                   f"{attribute_sheet.MAX_SHEET_BYTES // 2**20} MiB",
+                   f"{yaml_loading.MAX_DEPTH} levels", f"0 to {attributes.MAX_SESSION:,}"):
+        assert figure in section, figure
