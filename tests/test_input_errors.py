@@ -164,3 +164,19 @@ def test_refi_session_too_large_is_noted_not_an_overflow() -> None:
         {"dyad": "D1", "session": str(10**30), "perspective": "client"}, "x")
     assert attributes.session == 0
     assert "not a whole number from 0 to 100,000" in note
+
+
+def test_project_import_raises_transcript_errors_not_overflow_or_spacy(tmp_path: Path) -> None:
+    from workbench import create_project
+
+    big = tmp_path / "big.ipr.txt"
+    big.write_text(ipr(name="big", session=10**20), encoding="utf-8")
+    long = tmp_path / "long.ipr.txt"
+    long.write_text(ipr(name="long", body="R: Hi.\nC: " + "word " * 210_000 + "\n"),
+                    encoding="utf-8")
+    with create_project(tmp_path / "p.sqlite") as project:
+        with pytest.raises(TranscriptError, match=r"big\.ipr\.txt, line \d+: session must"):
+            project.import_transcripts([big], progress=False)
+        with pytest.raises(TranscriptError, match=r"long\.ipr\.txt: turn 2 \(Client\)"):
+            project.import_transcripts([long], progress=False)
+        assert len(project.documents()) == 0

@@ -125,7 +125,7 @@ class SafeZip:
             if total > self.max_total:
                 raise ImportFormatError(
                     f"{where}: refusing the archive: it unpacks to more than "
-                    f"{self.max_total:,} bytes (a zip bomb, or far larger than a project of "
+                    f"{self.max_total:,} bytes (a zip bomb, or far larger than any set of "
                     "transcripts)."
                 )
             ratio = info.file_size / max(info.compress_size, 1)
