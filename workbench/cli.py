@@ -12,8 +12,10 @@
     workbench sample PROJECT            (build the synthetic sample study)
     workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
 
-PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Errors print one line and
-exit with status 2; reader warnings (`warning: FILE: ...`) and progress bars go to stderr.
+PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Every error (a
+:class:`~workbench.errors.WorkbenchError`, a file the system cannot read, a database that
+refuses, a bad argument) prints one line ``workbench: error: ...`` on stderr and exits with
+status 2; reader warnings (``warning: FILE: ...``) and progress bars go to stderr.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from workbench.errors import WorkbenchError
+from sqlalchemy.exc import SQLAlchemyError
+
+from workbench.errors import UsageError, WorkbenchError
+from workbench.interop.safe_csv import write_csv
 from workbench.model import CaseAttributes, ImportReport
 from workbench.project import Project, create_project, open_project
 
@@ -41,7 +47,7 @@ _EXPORTS = {
 
 def _flag_exports(argv: Sequence[str]) -> list[list[str]]:
     """``export PROJECT --qdpx F --csv DIR ...`` as one ``export KIND PROJECT OUT`` each."""
-    parser = argparse.ArgumentParser(prog="workbench export",
+    parser = _Parser(prog="workbench export",
                                      description="export a project in one or more formats")
     parser.add_argument("project")
     for kind, text in _EXPORTS.items():
@@ -54,8 +60,15 @@ def _flag_exports(argv: Sequence[str]) -> list[list[str]]:
     return runs
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (``workbench: error: ...``), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"workbench: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description="IPR qualitative coding workbench")
+    parser = _Parser(prog="workbench", description="IPR qualitative coding workbench")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="create a new project")
@@ -189,6 +202,12 @@ def run(args: argparse.Namespace) -> int:
             version = project.load_codebook(args.codebook, retire_missing=args.retire_missing)
             print(f"codebook version {version}: {project.codebook.name}")
         elif args.command == "coder":
+            blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
+            if blank:
+                raise UsageError(
+                    f"coder name {blank[0]} is blank; give each coder a name, e.g. "
+                    "`workbench coder add PROJECT maria tom`."
+                )
             for name in args.names:
                 project.add_coder(name)
             print("coders: " + ", ".join(project.coders()))
@@ -206,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "export":
             frame = project.codings()
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(args.out, index=False)
+            write_csv(frame, args.out)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
 
@@ -278,15 +297,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return run(args)
         except WorkbenchError as exc:
-            print(f"workbench: error: {exc}", file=sys.stderr)
+            print(f"workbench: error: {_one_line(str(exc))}", file=sys.stderr)
             return 2
         except OSError as exc:
             print(f"workbench: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
                   file=sys.stderr)
             return 2
+        except SQLAlchemyError as exc:
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            print(f"workbench: error: the database refused the operation ({detail}); check "
+                  "that PROJECT is a workbench project and the server is running.",
+                  file=sys.stderr)
+            return 2
         except KeyboardInterrupt:
             print("workbench: interrupted; the last completed step is saved.", file=sys.stderr)
             return 130
+
+
+def _one_line(message: str) -> str:
+    """``message`` on one line (a list of supported formats is joined with spaces)."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,

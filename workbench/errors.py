@@ -17,6 +17,7 @@ and what to do about it::
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
+    ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
     TranscriptWarning (UserWarning)         imported, but check it (e.g. read as cp1252)
@@ -42,6 +43,7 @@ __all__ = [
     "TranscriptWarning",
     "UnknownCodeError",
     "UnknownCoderError",
+    "UsageError",
     "WorkbenchError",
     "suggest",
 ]
@@ -115,6 +117,10 @@ class AgreementInputError(WorkbenchError, ValueError):
 
 class SummaryInputError(WorkbenchError, ValueError):
     """A frame passed to a theme summary lacks a column or an option is invalid."""
+
+
+class UsageError(WorkbenchError, ValueError):
+    """A command-line argument that cannot be used (e.g. a blank coder name)."""
 
 
 class StorageError(WorkbenchError):

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 from workbench.analysis import dual_perspective as dp
 from workbench.analysis import summaries as sm
 from workbench.errors import WorkbenchError
+from workbench.interop.safe_csv import write_csv
 from workbench.model import Codebook, OverlapRule, format_video_time
 from workbench.project import Project
 from workbench.views import figures as fg
@@ -319,7 +320,8 @@ def export_tables(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> 
     """Write each table as ``NAME.csv`` and all as sheets of ``tables.xlsx`` in ``directory``.
 
     Cells are written as values: a text starting with ``=`` stays text in the workbook
-    (never a formula). Returns the written paths, the workbook last.
+    (never a formula), and gets a leading apostrophe in the CSV files
+    (:mod:`~workbench.interop.safe_csv`). Returns the written paths, the workbook last.
     """
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -329,7 +331,7 @@ def export_tables(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> 
         book.remove(default)
     for name, table in tables.items():
         path = folder / f"{name}.csv"
-        table.to_csv(path, index=False)
+        write_csv(table, path)
         written.append(path)
         sheet = book.create_sheet(title=name[:31])
         sheet.append([str(c) for c in table.columns])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from workbench.errors import WorkbenchError
+from workbench.errors import TranscriptError, WorkbenchError
 from workbench.model import ParsedTranscript, SegmentDraft, SegmentUnit
 
 if TYPE_CHECKING:
@@ -121,12 +121,26 @@ def sentence_starts(
     segments happens where they are stored (see :mod:`workbench.importing.storage_sink`).
     """
     nlp = nlp or load_pipeline()
+    _check_lengths(transcripts, nlp.max_length)
     results: list[SentenceStarts] = [[] for _ in transcripts]
     owners = [out for out, t in zip(results, transcripts, strict=True) for _ in t.turns]
     texts = (turn.text for t in transcripts for turn in t.turns)
     for out, doc in zip(owners, nlp.pipe(texts, batch_size=_BATCH), strict=True):
         out.append(_sentence_starts(doc))
     return results
+
+
+def _check_lengths(transcripts: Sequence[ParsedTranscript], limit: int) -> None:
+    """Raise :class:`TranscriptError` for a turn longer than spaCy's ``nlp.max_length``."""
+    for transcript in transcripts:
+        for turn in transcript.turns:
+            if len(turn.text) > limit:
+                raise TranscriptError(
+                    f"turn {turn.index + 1} ({turn.speaker}) has {len(turn.text):,} characters, "
+                    f"more than the {limit:,} spaCy segments at once; split it into several "
+                    "turns, or import with unit='turn' (no sentence segmentation).",
+                    path=transcript.source or transcript.name,
+                )
 
 
 def drafts_from_starts(

@@ -28,7 +28,7 @@ from workbench.interop.refi_text import (
 from workbench.interop.safe_zip import SafeZip
 from workbench.interop.xml_safety import parse_untrusted_xml
 from workbench.model import PERSPECTIVES, CaseAttributes, SegmentUnit
-from workbench.parsing.attributes import STANDARD_KEYS
+from workbench.parsing.attributes import MAX_SESSION, STANDARD_KEYS
 
 __all__ = ["ReadProject", "ReadSelection", "ReadSource", "read_project"]
 
@@ -394,10 +394,13 @@ def attributes_from_variables(
     dyad = standard.get("dyad") or fallback
     try:
         session = int(standard.get("session", ""))
+        if not 0 <= session <= MAX_SESSION:
+            raise ValueError(session)
     except ValueError:
         session = 0
         notes.append("session" if "session" not in standard
-                     else f"session {standard['session']!r} (not a whole number)")
+                     else f"session {standard['session']!r} (not a whole number from 0 to "
+                     f"{MAX_SESSION:,})")
     perspective = standard.get("perspective", "").lower()
     if perspective not in PERSPECTIVES:
         notes.append("perspective" if not perspective

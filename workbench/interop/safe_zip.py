@@ -1,4 +1,4 @@
-"""Read an untrusted zip archive (a ``.qdpx``) without trusting its names or sizes.
+"""Read an untrusted zip archive (a ``.qdpx`` or ``.docx``) without trusting its names or sizes.
 
 Nothing is ever extracted to disk: members are read into memory by name. Opening the
 archive checks every member *before* anything is read, and :class:`ImportFormatError` says
@@ -11,14 +11,17 @@ which member is refused:
 
 Reading then counts the bytes actually decompressed, so a member whose header lies about its
 size is stopped at its declared size (and at the total cap) instead of filling memory.
-Lookups ignore case and treat ``\\`` as ``/`` (``Sources/x.txt`` finds ``sources/x.txt``).
+A damaged archive (bad headers, a corrupt deflate stream) is an :class:`ImportFormatError`
+too. Lookups ignore case and treat ``\\`` as ``/`` (``Sources/x.txt`` finds ``sources/x.txt``).
 """
 
 from __future__ import annotations
 
+import io
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -40,7 +43,19 @@ def _normal(name: str) -> str:
     return name.replace("\\", "/").casefold()
 
 
-def _check_name(info: zipfile.ZipInfo, where: str) -> None:
+_HINTS = {
+    "qdpx": ("not a zip archive; a .qdpx file is a zip of project.qde and sources/",
+             "A REFI-QDA file holds only project.qde and sources/<GUID>.<ext>; re-export it "
+             "from the program that made it."),
+    "docx": ("not a readable Word .docx file (not a zip archive); open it in Word and save "
+             "it again as .docx",
+             "Open the document in Word and save it again as .docx."),
+}
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError)
+"""What the zip reader raises for a damaged archive."""
+
+
+def _check_name(info: zipfile.ZipInfo, where: str, hint: str) -> None:
     name = info.filename.replace("\\", "/")
     problem = None
     if "\x00" in name:
@@ -55,9 +70,7 @@ def _check_name(info: zipfile.ZipInfo, where: str) -> None:
         problem = "is encrypted"
     if problem:
         raise ImportFormatError(
-            f"{where}: refusing the archive: member {info.filename!r} {problem}. A REFI-QDA "
-            "file holds only project.qde and sources/<GUID>.<ext>; re-export it from the "
-            "program that made it."
+            f"{where}: refusing the archive: member {info.filename!r} {problem}. {hint}"
         )
 
 
@@ -65,29 +78,33 @@ class SafeZip:
     """An untrusted zip archive opened for reading; use as a context manager.
 
     ``max_total`` caps the uncompressed bytes of all members, ``max_ratio`` the compression
-    ratio of members over 1 MiB, ``max_members`` their number.
+    ratio of members over 1 MiB, ``max_members`` their number. ``path`` may also be the
+    archive's bytes, with ``name`` (used in messages) saying where they came from; ``kind``
+    (``"qdpx"`` or ``"docx"``) chooses the advice in messages.
     """
 
     def __init__(
         self,
-        path: str | Path,
+        path: str | Path | bytes,
         *,
+        name: str | None = None,
+        kind: str = "qdpx",
         max_total: int = MAX_TOTAL_BYTES,
         max_ratio: float = MAX_RATIO,
         max_members: int = MAX_MEMBERS,
     ):
-        self.path = Path(path)
+        self.path = Path(name if name is not None else
+                         ("<bytes>" if isinstance(path, bytes) else path))
         self.max_total = max_total
         self._read_so_far = 0
         where = str(self.path)
+        not_zip, self._hint = _HINTS[kind]
         try:
-            self._zip = zipfile.ZipFile(self.path)
-        except zipfile.BadZipFile:
-            raise ImportFormatError(
-                f"{where}: not a zip archive; a .qdpx file is a zip of project.qde and sources/."
-            ) from None
-        except OSError as exc:
+            self._zip = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path)
+        except FileNotFoundError as exc:
             raise ImportFormatError(f"{where}: cannot open the file ({exc.strerror}).") from None
+        except _DAMAGED as exc:
+            raise ImportFormatError(f"{where}: {not_zip} ({exc}).") from None
         try:
             self._index = self._check(where, max_ratio, max_members)
         except BaseException:
@@ -103,12 +120,12 @@ class SafeZip:
         total = 0
         index: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
-            _check_name(info, where)
+            _check_name(info, where, self._hint)
             total += info.file_size
             if total > self.max_total:
                 raise ImportFormatError(
                     f"{where}: refusing the archive: it unpacks to more than "
-                    f"{self.max_total:,} bytes (a zip bomb, or far larger than a project of "
+                    f"{self.max_total:,} bytes (a zip bomb, or far larger than any set of "
                     "transcripts)."
                 )
             ratio = info.file_size / max(info.compress_size, 1)
@@ -143,8 +160,21 @@ class SafeZip:
         info = self._index.get(_normal(name))
         if info is None:
             raise ImportFormatError(f"{self.path}: the archive has no member {name!r}.")
+        return b"".join(self._chunks(info))
+
+    def check_all(self) -> None:
+        """Decompress every member once, within the caps, keeping nothing.
+
+        For archives another library then reads (python-docx reads a ``.docx``): it proves
+        that each member unpacks to no more than it declares and that no stream is damaged.
+        """
+        for info in self._index.values():
+            for _ in self._chunks(info):
+                pass
+
+    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The member's bytes in chunks, stopped at its declared size and the total cap."""
         limit = min(info.file_size, self.max_total - self._read_so_far)
-        chunks: list[bytes] = []
         size = 0
         try:
             with self._zip.open(info) as stream:
@@ -155,13 +185,15 @@ class SafeZip:
                             f"{self.path}: refusing member {info.filename!r}: it unpacks to "
                             "more bytes than its header declares or than the size cap allows."
                         )
-                    chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                    yield chunk
+        except ImportFormatError:
+            raise
+        except _DAMAGED as exc:
             raise ImportFormatError(
-                f"{self.path}: member {info.filename!r} is damaged ({exc}); re-export the file."
+                f"{self.path}: member {info.filename!r} is damaged ({exc}). {self._hint}"
             ) from None
-        self._read_so_far += size
-        return b"".join(chunks)
+        finally:
+            self._read_so_far += size
 
     # -- lifecycle -------------------------------------------------------------------
     def close(self) -> None:

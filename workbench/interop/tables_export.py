@@ -2,7 +2,8 @@
 
 These are the project's raw tables, one row per item, as the ``Project`` DataFrames give
 them; analysis tables (theme summaries, agreement) are written elsewhere. Cells are always
-written as values: text starting with ``=`` stays text (no formula injection), characters
+written as values: text starting with ``=`` stays text (no formula injection; in CSV files
+such text gets a leading apostrophe, see :mod:`~workbench.interop.safe_csv`), characters
 Excel cannot store are replaced by U+FFFD, and time stamps are written in UTC without a
 time zone (Excel has none).
 """
@@ -19,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.errors import NotFoundError
+from workbench.interop.safe_csv import write_csv
 from workbench.project import Project
 
 __all__ = ["export_csv_tables", "export_xlsx", "project_tables"]
@@ -95,6 +97,6 @@ def export_csv_tables(project: Project, directory: str | Path) -> list[Path]:
     written = []
     for name, frame in project_tables(project).items():
         target = directory / f"{name}.csv"
-        frame.to_csv(target, index=False)
+        write_csv(frame, target)
         written.append(target)
     return written

@@ -24,6 +24,9 @@ an error with a did-you-mean suggestion. Separators ``,``, ``;`` (Excel in many 
 locales) and tab are recognised from the header row; UTF-8 with or without BOM is read
 silently, Windows-1252 with a warning. Rows are numbered as in a spreadsheet: the header is
 row 1. Errors are :class:`AttributeSheetError` naming the file, row and column.
+
+Limits: a sheet of more than :data:`MAX_SHEET_BYTES` (50 MiB) or with more than
+:data:`MAX_COLUMNS` (1,000) columns is refused before its rows are read.
 """
 
 from __future__ import annotations
@@ -40,7 +43,13 @@ from workbench.model import CaseAttributes
 from workbench.parsing.attributes import STANDARD_KEYS, case_attributes
 from workbench.parsing.encoding import decode_bytes
 
-__all__ = ["SHEET_COLUMNS", "interviewer_roles", "read_attribute_sheet"]
+__all__ = ["MAX_COLUMNS", "MAX_SHEET_BYTES", "SHEET_COLUMNS", "interviewer_roles",
+           "read_attribute_sheet"]
+
+MAX_COLUMNS = 1_000
+"""Most columns an attribute sheet may have (one per case attribute)."""
+MAX_SHEET_BYTES = 50 * 1024 * 1024
+"""Largest attribute sheet file read (50 MiB)."""
 
 SHEET_COLUMNS = ("file", *STANDARD_KEYS, "interviewer")
 """The standard columns of an attribute sheet."""
@@ -60,6 +69,13 @@ def read_attribute_sheet(path: str | Path) -> dict[str, CaseAttributes]:
     """File name -> case attributes, from the CSV sheet at ``path`` (see the module docstring)."""
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_SHEET_BYTES:
+            raise AttributeSheetError(
+                f"{source}: the sheet has {size:,} bytes, more than the {MAX_SHEET_BYTES:,} an "
+                "attribute sheet may have (one row per transcript); check that it is the right "
+                "file."
+            )
         data = Path(path).read_bytes()
     except OSError as exc:
         raise AttributeSheetError(f"{source}: cannot read the sheet: {exc.strerror}.") from None
@@ -81,6 +97,11 @@ def read_attribute_sheet(path: str | Path) -> dict[str, CaseAttributes]:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise AttributeSheetError(f"{source}: not a readable CSV file ({exc}).") from None
+    if len(rows[0]) > MAX_COLUMNS:
+        raise AttributeSheetError(
+            f"{source}, row 1: the sheet has {len(rows[0]):,} columns, more than the "
+            f"{MAX_COLUMNS:,} allowed; keep one column per case attribute."
+        )
     columns = _columns(rows[0], rows[1:], source)
     sheet: dict[str, CaseAttributes] = {}
     first_row: dict[str, int] = {}
@@ -116,6 +137,8 @@ def _columns(header: list[str], rows: list[list[str]], source: str) -> dict[int,
     """Column index -> column name (standard columns normalised, free ones as written)."""
     names = [re.sub(r"[\s-]+", "_", cell.strip().lower()) for cell in header]
     columns: dict[int, str] = {}
+    present = set(names)
+    used: set[str] = set()
     for index, (cell, name) in enumerate(zip(header, names, strict=True)):
         where = f"{source}, row 1, column {_letter(index)}"
         if not name:
@@ -126,15 +149,16 @@ def _columns(header: list[str], rows: list[list[str]], source: str) -> dict[int,
             continue
         if name not in SHEET_COLUMNS:
             close = difflib.get_close_matches(name, SHEET_COLUMNS, n=1, cutoff=0.75)
-            if close and close[0] not in names:
+            if close and close[0] not in present:
                 raise AttributeSheetError(
                     f"{where}: {cell.strip()!r} is not a standard column"
                     f"{suggest(name, SHEET_COLUMNS)}; rename it (or, for a free attribute, "
                     "give it a clearly different name)."
                 )
             name = cell.strip()
-        if name in columns.values():
+        if name in used:
             raise AttributeSheetError(f"{where}: column {name!r} appears twice; keep one.")
+        used.add(name)
         columns[index] = name
     for required in _REQUIRED:
         if required not in columns.values():

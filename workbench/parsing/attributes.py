@@ -8,7 +8,10 @@ from collections.abc import Callable, Mapping
 from workbench.errors import suggest
 from workbench.model import PERSPECTIVES, CaseAttributes
 
-__all__ = ["STANDARD_KEYS", "case_attributes", "suggest"]
+__all__ = ["MAX_SESSION", "STANDARD_KEYS", "case_attributes", "suggest"]
+
+MAX_SESSION = 100_000
+"""Largest accepted session number (a larger one is a typo, and overflows the database)."""
 
 STANDARD_KEYS = ("dyad", "session", "perspective", "participant", "interview_date", "outcome_group")
 
@@ -33,6 +36,11 @@ def case_attributes(
             f"session must be a whole number (the therapy session recalled), not "
             f"{values['session']!r}."
         ) from None
+    if not 0 <= session <= MAX_SESSION:
+        raise fail(
+            f"session must be between 0 and {MAX_SESSION:,} (the therapy session recalled), "
+            f"not {values['session']!r}."
+        )
     perspective = str(values["perspective"]).strip().lower()
     if perspective not in PERSPECTIVES:
         raise fail(

@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
+    DatabaseError,
     DBAPIError,
     IntegrityError,
     OperationalError,
@@ -245,7 +246,7 @@ def open_store(target: str | Path, *, create: bool = False) -> Store:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             tables = set(inspect(connection).get_table_names())
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         raise StorageError(
             f"cannot open the project database {location}: {exc.orig}. Check the path or that "

@@ -15,6 +15,11 @@ were left out). The lines are then sniffed like a text file
 * older Teams/Stream transcripts: ``0:0:0.0 --> 0:0:3.540``, the name, then the text;
 * f4, Rev and Zoom layouts pasted into Word, and every other format of the registry that
   reads ``lines``.
+
+The file is a zip archive: before python-docx reads it, every member is unpacked once by
+:class:`~workbench.interop.safe_zip.SafeZip` within its limits (200 MiB in all, at most
+100-fold compression for members over 1 MiB, 10,000 members), so a zip bomb or a damaged
+deflate stream is refused with :class:`ImportFormatError` instead of filling memory.
 """
 
 from __future__ import annotations
@@ -22,14 +27,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 
 import docx as python_docx
+from docx.document import Document as DocxDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
+from workbench.errors import ImportFormatError
+from workbench.interop.safe_zip import SafeZip
 from workbench.model import RawTurn
 from workbench.parsing.readers.common import Line, ReaderContext
 from workbench.parsing.readers.detect import sniff_lines
@@ -42,15 +51,32 @@ _STREAM_TIMING = re.compile(r"^(?P<start>\d+:\d+:\d+(?:\.\d+)?)\s*-->\s*\d+:\d+:
 
 
 def docx_lines(data: bytes, context: ReaderContext) -> tuple[list[Line], dict[int, str]]:
-    """Numbered text lines of a .docx and, by line index, the bold speaker name leading it."""
+    """Numbered text lines of a .docx and, by line index, the bold speaker name leading it.
+
+    Raises :class:`ImportFormatError`, naming the file, for an archive over the zip limits,
+    a damaged one, or one python-docx cannot read.
+    """
+    where = context.source or "the .docx file"
     try:
-        document = python_docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError,
-            etree.XMLSyntaxError) as exc:
+        with SafeZip(data, name=where, kind="docx") as archive:
+            archive.check_all()
+    except ImportFormatError as exc:
+        raise context.error(str(exc).removeprefix(f"{where}: ")) from None
+    try:
+        return _lines(python_docx.Document(io.BytesIO(data)), context)
+    except ImportFormatError:
+        raise
+    except (PackageNotFoundError, zipfile.BadZipFile, zlib.error, KeyError, ValueError,
+            AttributeError, TypeError, IndexError, etree.XMLSyntaxError) as exc:
+        # AttributeError/TypeError: python-docx met XML of an unexpected shape (a root that
+        # is not w:document, a part of the wrong type).
         raise context.error(
             f"not a readable Word .docx file ({type(exc).__name__}); open it in Word and save "
             "it again as .docx."
         ) from None
+
+
+def _lines(document: DocxDocument, context: ReaderContext) -> tuple[list[Line], dict[int, str]]:
     lines: list[Line] = []
     bold: dict[int, str] = {}
     tables = 0
