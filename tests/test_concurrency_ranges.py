@@ -38,8 +38,8 @@ from workbench.testing import DEMO_CODEBOOK, demo_transcript
 DOC = "D1_S3_client"
 CODERS = ("ana", "ben", "chloe")
 CODES = ("anxiety", "withdrawal", "repair", "empathy")
-DURATION = 6.0
-STARTUP = 8.0  # spawned processes import the workbench (and spaCy) before the start
+REIMPORTS = 10  # the coders work until the re-importer has done this many
+TIMEOUT = 120.0  # seconds: a safety stop for a stuck run (it ends long before)
 
 
 def _original() -> str:
@@ -53,17 +53,24 @@ def _edited() -> str:
             .replace("It felt pointless to explain.", "It felt hard to explain."))
 
 
-def _coder(location: str, coder: str, start_at: float, end_at: float, out: str) -> None:
+def _wait(ready: Any, start: Any) -> None:
+    """Say this process is ready (imports done, project open), then wait for the start."""
+    ready.release()
+    if not start.wait(TIMEOUT):
+        raise TimeoutError("the test never started the workers")
+
+
+def _coder(location: str, coder: str, ready: Any, start: Any, stop: Any, out: str) -> None:
     rng = random.Random(coder)
     log: dict[str, Any] = {"created": [], "removed": [], "conflicts": 0, "failures": []}
     project = open_project(location)
     try:
-        while time.time() < start_at:
-            time.sleep(0.01)
+        _wait(ready, start)
+        deadline = time.time() + TIMEOUT
         frame = project.segments(document=DOC, role="participant")
         text, sha = project.document_text(DOC), project.document_sha256(DOC)
         steps = 0
-        while time.time() < end_at:
+        while not stop.is_set() and time.time() < deadline:
             steps += 1
             if steps % 7 == 0:  # the panel reloads now and then
                 frame = project.segments(document=DOC, role="participant")
@@ -95,15 +102,15 @@ def _coder(location: str, coder: str, start_at: float, end_at: float, out: str) 
         Path(out).write_text(json.dumps(log), encoding="utf-8")
 
 
-def _reimporter(location: str, start_at: float, end_at: float, out: str) -> None:
+def _reimporter(location: str, ready: Any, start: Any, stop: Any, out: str) -> None:
     log: dict[str, Any] = {"reimports": 0, "conflicts": 0, "failures": []}
     versions = [parse_ipr_text(_edited(), source="d.txt"),
                 parse_ipr_text(_original(), source="d.txt")]
     project = open_project(location)
     try:
-        while time.time() < start_at:
-            time.sleep(0.01)
-        while time.time() < end_at:
+        _wait(ready, start)
+        deadline = time.time() + TIMEOUT
+        while log["reimports"] < REIMPORTS and time.time() < deadline:
             try:
                 import warnings
 
@@ -116,21 +123,21 @@ def _reimporter(location: str, start_at: float, end_at: float, out: str) -> None
                 log["conflicts"] += 1
             except Exception:
                 log["failures"].append(traceback.format_exc())
-            time.sleep(0.05)
+            time.sleep(0.1)  # let the coders work between re-imports
     finally:
+        stop.set()
         project.close()
         Path(out).write_text(json.dumps(log), encoding="utf-8")
 
 
-def _remover(location: str, coder: str, uuids: list[str], seed: int, start_at: float,
+def _remover(location: str, coder: str, uuids: list[str], seed: int, ready: Any, start: Any,
              out: str) -> None:
     log: dict[str, Any] = {"removed": [], "failures": []}
     order = list(uuids)
     random.Random(seed).shuffle(order)
     project = open_project(location)
     try:
-        while time.time() < start_at:
-            time.sleep(0.01)
+        _wait(ready, start)
         for uuid in order:
             try:
                 if project.remove_coding(uuid, coder) is not None:
@@ -153,12 +160,21 @@ def _new_project(location: str) -> None:
 
 
 def _run(jobs: list[tuple[Any, tuple[Any, ...]]]) -> None:
+    """Start the workers (each gets ``ready, start, stop`` events after its arguments, as
+    its signature says), wait until all are ready, start them together, and wait."""
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=target, args=args) for target, args in jobs]
+    ready, start, stop = context.Semaphore(0), context.Event(), context.Event()
+    processes = []
+    for target, args in jobs:
+        extra = (ready, start, stop) if target is not _remover else (ready, start)
+        processes.append(context.Process(target=target, args=(*args[:-1], *extra, args[-1])))
     for process in processes:
         process.start()
+    for _ in processes:
+        assert ready.acquire(timeout=TIMEOUT), "a worker process did not get ready"
+    start.set()
     for process in processes:
-        process.join(timeout=STARTUP + DURATION + 60)
+        process.join(timeout=2 * TIMEOUT)
         assert process.exitcode == 0, f"a worker process died ({process.exitcode})"
 
 
@@ -177,20 +193,18 @@ def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_coding_while_the_transcript_is_re_imported_loses_nothing(location: str,
                                                                    tmp_path: Path) -> None:
     _new_project(location)
-    start_at = time.time() + STARTUP
-    end_at = start_at + DURATION
     outs = {coder: str(tmp_path / f"{coder}.json") for coder in CODERS}
     outs["reimport"] = str(tmp_path / "reimport.json")
-    _run([(_coder, (location, coder, start_at, end_at, outs[coder])) for coder in CODERS]
-         + [(_reimporter, (location, start_at, end_at, outs["reimport"]))])
+    _run([(_coder, (location, coder, outs[coder])) for coder in CODERS]
+         + [(_reimporter, (location, outs["reimport"]))])
     logs = {name: json.loads(Path(path).read_text(encoding="utf-8"))
             for name, path in outs.items()}
     for name, log in logs.items():
         assert log["failures"] == [], (name, log["failures"][:2])
     created = {u for c in CODERS for u in logs[c]["created"]}
     removed = {u for c in CODERS for u in logs[c]["removed"]}
-    assert logs["reimport"]["reimports"] >= 4, logs["reimport"]
-    assert len(created) >= 30 and removed, (len(created), len(removed))
+    assert logs["reimport"]["reimports"] == REIMPORTS, logs["reimport"]
+    assert len(created) >= 10 and removed, (len(created), len(removed))
     with open_project(location) as project:
         stored = set(project.codings()["coding_uuid"])
         aside = set(project.unanchored_codings()["coding_uuid"])
@@ -221,9 +235,8 @@ def test_two_processes_removing_the_same_codings_report_each_once(location: str,
         segments = project.segments(document=DOC)
         uuids = [project.apply_code(s, code, "ana")
                  for s in segments["segment_id"] for code in CODES[:2]]
-    start_at = time.time() + STARTUP
     outs = [str(tmp_path / f"remover{i}.json") for i in range(2)]
-    _run([(_remover, (location, "ana", uuids, i, start_at, outs[i])) for i in range(2)])
+    _run([(_remover, (location, "ana", uuids, i, outs[i])) for i in range(2)])
     logs = [json.loads(Path(out).read_text(encoding="utf-8")) for out in outs]
     for log in logs:
         assert log["failures"] == []
