@@ -195,3 +195,55 @@ def test_reload_that_looks_like_a_rename_is_refused(demo_project: Project,
     demo_project.rename_code("repair", new_key="reconnection")
     after = demo_project.codebook_version()
     assert demo_project.load_codebook(path) == after  # the file now matches: a no-op
+
+
+def test_agreement_and_summaries_across_versions(demo_project: Project) -> None:
+    from workbench.analysis.project_agreement import code_agreement, disagreements
+    from workbench.analysis.summaries import frequencies
+
+    before = demo_project.segment_codings()
+    n_merged = int(before["code"].isin(["repair", "rupture"]).sum())
+    demo_project.merge_codes("repair", "rupture")
+    after = demo_project.segment_codings()
+    assert int((after["code"] == "rupture").sum()) == n_merged  # merged codings count as B
+    n_empathy = int((demo_project.codings()["code"] == "empathy").sum())
+    assert n_empathy > 0
+    demo_project.split_code("empathy", into=[
+        Code("attunement", "Attunement", "facilitators", "Feeling attuned to.", "#6BAED6"),
+        Code("validation", "Validation", "facilitators", "Feeling validated.", "#6BAED7"),
+    ])
+    version = demo_project.codebook_version()
+    table = code_agreement(demo_project)
+    assert table.attrs["codebook_version"] == version
+    assert table.attrs["n_pending_recode_excluded"] == n_empathy
+    assert "empathy" not in set(table["code"])
+    assert disagreements(demo_project).attrs["codebook_version"] == version
+    segment_codings = demo_project.segment_codings()
+    assert "empathy" not in set(segment_codings["code"])
+    summary = frequencies(segment_codings)
+    assert summary.attrs["codebook_version"] == version
+    assert summary.attrs["n_pending_recode_excluded"] == n_empathy
+    assert demo_project.codings().attrs["codebook_version"] == version
+
+
+def test_panel_shows_the_new_name_on_its_next_action(backend_url: str,
+                                                     demo_project: Project) -> None:
+    from workbench import CodingController, open_project
+
+    other = open_project(backend_url)
+    try:
+        panel = CodingController(other, "ana")
+        position = panel.codebook.keys.index("repair") + 1
+        before = {c.code.key: c.code.name for c in panel.view_state().codes}
+        assert before["repair"] == "Repair"
+        demo_project.rename_code("repair", new_key="reconnection", new_name="Reconnection")
+        uuid = panel.apply(position)  # the shortcut still means the same code
+        assert other.coding(uuid).code == "reconnection"
+        after = {c.code.key: c.code.name for c in panel.view_state().codes}
+        assert after.get("reconnection") == "Reconnection" and "repair" not in after
+        assert "reconnection" in panel.applied()
+        demo_project.merge_codes("reconnection", "rupture")
+        panel.toggle_code("rupture")  # next action: the merged coding shows as rupture
+        assert "reconnection" not in {c.code.key for c in panel.view_state().codes}
+    finally:
+        other.close()

@@ -231,6 +231,11 @@ class Project:
         (keys): ``source`` is retired and its codings wait in :meth:`recode_queue` until
         :meth:`recode` gives each one of the new codes. Until then they are left out of
         :meth:`codings` analyses (see ``pending_recode``). Returns the version."""
+        from workbench.parsing.codebook_yaml import validate_key
+
+        for code in into:
+            if isinstance(code, Code):
+                validate_key(code.key, f"code {code.key!r}")
         return self._operate(lambda conn: ops.split_code(conn, source, into,
                                                          actor=self.actor)[0])
 
@@ -508,12 +513,12 @@ class Project:
         self._code_id(code)
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
-            version, live = self._live_version(conn, [code])
-            code_id = live[code]
             doc = document_by_name(conn, document)
             doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
             if doc is None:
                 raise NotFoundError(f"no document {document!r}{suggest(document, self.documents())}.")
+            version, live = self._live_version(conn, [code])  # after the lock: see ops
+            code_id = live[code]
             if document_sha256 is not None and document_sha256 != doc.sha256:
                 raise StaleError(
                     f"{document} was re-imported since it was shown, so its text may have "
@@ -542,18 +547,17 @@ class Project:
                     for doc, lo, hi, code, coder, memo in items]
         done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            version, live = self._live_version(conn, [r[4] for r in resolved])
             locked: dict[str, DocumentRow] = {}
+            for name in dict.fromkeys(r[0] for r in resolved):
+                found = document_by_name(conn, name)
+                doc = None if found is None else lock_document(conn, found.id, exclusive=False)
+                if doc is None:
+                    raise NotFoundError(f"no document {name!r}.")
+                locked[name] = doc
+            version, live = self._live_version(conn, [r[4] for r in resolved])
             for name, start, end, _cached, code, coder_id, coder, memo in resolved:
                 code_id = live[code]
-                doc = locked.get(name)
-                if doc is None:
-                    found = document_by_name(conn, name)
-                    doc = None if found is None else lock_document(conn, found.id,
-                                                                   exclusive=False)
-                    if doc is None:
-                        raise NotFoundError(f"no document {name!r}.")
-                    locked[name] = doc
+                doc = locked[name]
                 text = _range_text(doc.text, start, end, name)
                 done.append(self._store_range(conn, version, doc.id, name, start, end, text,
                                               code_id, code, coder_id, coder, memo))
@@ -592,21 +596,23 @@ class Project:
                     for seg, code, coder, memo, span in items]
         done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            version, live = self._live_version(conn, [r[2] for r in resolved])
             locked: dict[int, str] = {}
-            for segment_id, _cached, code, coder_id, coder, memo, span in resolved:
+            ranges = [self._segment_range(conn, r[0], r[6], locked) for r in resolved]
+            version, live = self._live_version(conn, [r[2] for r in resolved])
+            for (_seg, _cached, code, coder_id, coder, memo, _span), found in zip(
+                    resolved, ranges, strict=True):
                 code_id = live[code]
-                document_id, start, end, text = self._segment_range(conn, segment_id, span,
-                                                                    locked)
+                document_id, start, end, text = found
                 done.append(self._store_range(conn, version, document_id, locked[document_id],
                                               start, end, text, code_id, code, coder_id,
                                               coder, memo))
         return done
 
     def _live_version(self, conn: Connection, codes: Iterable[str]) -> tuple[int, dict[str, int]]:
-        """The current codebook version and the ids of ``codes`` read (and, on PostgreSQL,
-        locked ``FOR SHARE``) in this transaction: a rename, merge or retirement by another
-        user since this project cached its ids can never put a coding on the wrong code."""
+        """The current codebook version and the ids of ``codes`` read in this transaction,
+        after its documents are locked (see :func:`~workbench.storage.codebook_ops.lock_codes`):
+        a rename, merge or retirement by another user since this project cached its ids can
+        never put a coding on the wrong code, nor leave it behind on a merged one."""
         wanted = list(dict.fromkeys(codes))
         live = ops.lock_codes(conn, wanted)
         version = current_version(conn)

@@ -19,7 +19,7 @@ from workbench.errors import CodebookError, NotFoundError, UnknownCodeError, sug
 from workbench.model import Code, Codebook, MergeReport, Theme
 from workbench.storage.audit_log import now, record
 from workbench.storage.codebook_store import current_codebook, save_codebook_version
-from workbench.storage.schema import codes, codings, recode_queue, themes
+from workbench.storage.schema import codes, codings, documents, recode_queue, themes
 
 __all__ = [
     "canonical",
@@ -56,20 +56,24 @@ def canonical(codebook: Codebook) -> Codebook:
 
 
 def lock_codes(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
-    """Live code key -> id for ``keys``, with the code rows locked ``FOR SHARE`` on
-    PostgreSQL until the transaction ends (a merge or rename waits for the coding, or the
-    coding for the merge). On SQLite the write transaction holds the write lock already."""
+    """Live code key -> id for ``keys``, read in the caller's transaction.
+
+    A coding transaction calls this *after* locking its document (``FOR SHARE`` on
+    PostgreSQL), and operations that move codings from one code to another or change keys
+    lock every document ``FOR UPDATE`` first (:func:`_lock_exclusive`), so a coding either
+    commits before the operation (and is moved by it) or reads the codes after it (and sees
+    the new keys). On SQLite the write transaction holds the one write lock already.
+    """
     stmt = select(codes.c.key, codes.c.id).where(
         codes.c.key.in_(list(keys)), codes.c.retired_version_id.is_(None))
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=True)
     return dict(conn.execute(stmt).all())
 
 
 def _lock_exclusive(conn: Connection, code_ids: Sequence[int]) -> None:
+    """Wait for coding transactions in flight and hold new ones off (PostgreSQL): every
+    document row is locked ``FOR UPDATE``, in id order, until this transaction ends."""
     if conn.dialect.name == "postgresql":
-        conn.execute(select(codes.c.id).where(codes.c.id.in_(list(code_ids)))
-                     .with_for_update())
+        conn.execute(select(documents.c.id).order_by(documents.c.id).with_for_update())
 
 
 def _current(conn: Connection) -> Codebook:
