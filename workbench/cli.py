@@ -4,6 +4,15 @@
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
                                         (FILE: transcripts, REFI-QDA .qdpx or .qdc)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
+    workbench codebook export PROJECT OUT.yaml|OUT.qdc   (loading OUT.yaml again: a no-op)
+    workbench codebook create PROJECT KEY --name N --theme T --definition D [--parent P]
+                                         [--colour C] [--theme-name NAME (new theme)]
+    workbench codebook rename PROJECT KEY [--key NEW_KEY] [--name NEW_NAME]
+    workbench codebook merge PROJECT SOURCE TARGET
+    workbench codebook split PROJECT SOURCE NEW_KEY... (new codes: --define NEW_KEY=DEFINITION)
+    workbench codebook recode PROJECT CODING_UUID CODE
+    workbench codebook move PROJECT KEY [--theme T] [--parent P]
+    workbench codebook retire|restore PROJECT KEY
     workbench coder add PROJECT NAME...
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
@@ -31,7 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.errors import UsageError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
-from workbench.model import CaseAttributes, ImportReport
+from workbench.model import CaseAttributes, Code, ImportReport
 from workbench.project import Project, create_project, open_project
 
 __all__ = ["main"]
@@ -99,6 +108,49 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("codebook", type=Path)
     q.add_argument("--retire-missing", action="store_true",
                    help="keep codings of codes the new codebook drops, under retired codes")
+    q = csub.add_parser("export", help="write the current codebook as YAML (.yaml) or "
+                                       "REFI-QDA (.qdc)")
+    q.add_argument("project")
+    q.add_argument("out", type=Path)
+    q = csub.add_parser("create", help="add a code")
+    q.add_argument("project")
+    q.add_argument("key")
+    q.add_argument("--name", required=True)
+    q.add_argument("--theme", required=True, help="theme key")
+    q.add_argument("--definition", required=True)
+    q.add_argument("--parent", default=None)
+    q.add_argument("--colour", default=None)
+    q.add_argument("--theme-name", default=None, help="create the theme with this name")
+    q = csub.add_parser("rename", help="give a code a new key and/or name (codings stay)")
+    q.add_argument("project")
+    q.add_argument("code")
+    q.add_argument("--key", dest="new_key", default=None)
+    q.add_argument("--name", dest="new_name", default=None)
+    q = csub.add_parser("merge", help="merge SOURCE into TARGET (SOURCE's codings become "
+                                      "TARGET's)")
+    q.add_argument("project")
+    q.add_argument("source")
+    q.add_argument("target")
+    q = csub.add_parser("split", help="split SOURCE into codes; its codings wait for recoding")
+    q.add_argument("project")
+    q.add_argument("source")
+    q.add_argument("into", nargs="+", help="keys of existing codes, or new ones (--define)")
+    q.add_argument("--define", action="append", default=[], metavar="KEY=DEFINITION",
+                   help="a new code to create (named after its key, in SOURCE's theme)")
+    q = csub.add_parser("recode", help="give a coding of a split code one of the new codes")
+    q.add_argument("project")
+    q.add_argument("coding")
+    q.add_argument("code")
+    q = csub.add_parser("move", help="move a code to another theme or under another code")
+    q.add_argument("project")
+    q.add_argument("code")
+    q.add_argument("--theme", default=None)
+    q.add_argument("--parent", default=None)
+    for verb, text in (("retire", "take a code out of the codebook (codings kept)"),
+                       ("restore", "put a retired code back")):
+        q = csub.add_parser(verb, help=text)
+        q.add_argument("project")
+        q.add_argument("code")
 
     p = sub.add_parser("coder", help="coder commands")
     csub = p.add_subparsers(dest="action", required=True)
@@ -199,8 +251,7 @@ def run(args: argparse.Namespace) -> int:
                         extra += f", {len(report.unanchored)} could NOT be re-anchored (kept; see info)"
                 print(f"{report.document}: {report.status} ({report.segments} segments{extra})")
         elif args.command == "codebook":
-            version = project.load_codebook(args.codebook, retire_missing=args.retire_missing)
-            print(f"codebook version {version}: {project.codebook.name}")
+            print(_codebook_command(project, args))
         elif args.command == "coder":
             blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
             if blank:
@@ -228,6 +279,83 @@ def run(args: argparse.Namespace) -> int:
             write_csv(frame, args.out)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
+
+
+def _codebook_command(project: Project, args: argparse.Namespace) -> str:
+    """Run one ``workbench codebook`` action; returns its one line of output."""
+    action = args.action
+    if action == "load":
+        version = project.load_codebook(args.codebook, retire_missing=args.retire_missing)
+        return f"codebook version {version}: {project.codebook.name}"
+    if action == "export":
+        codebook = project.codebook
+        if args.out.suffix.lower() == ".qdc":
+            from workbench.interop import export_qdc
+
+            export_qdc(codebook, args.out)
+        else:
+            from workbench.parsing.codebook_yaml import write_codebook_file
+
+            write_codebook_file(codebook, args.out)
+        return (f"wrote codebook version {project.codebook_version()} "
+                f"({len(codebook.codes)} codes) to {args.out}")
+    if action == "merge":
+        return project.merge_codes(args.source, args.target).summary()
+    if action == "recode":
+        kept = project.recode(args.coding, args.code)
+        return (f"coding {args.coding} is now {args.code!r}" if kept else
+                f"coding {args.coding} collapsed into the same coder's {args.code!r} coding")
+    if action == "create":
+        version = project.create_code(args.key, args.name, theme=args.theme,
+                                      definition=args.definition, parent=args.parent,
+                                      colour=args.colour, theme_name=args.theme_name)
+        what = f"created code {args.key!r}"
+    elif action == "rename":
+        if args.new_key is None and args.new_name is None:
+            raise WorkbenchError("give --key NEW_KEY and/or --name NEW_NAME.")
+        version = project.rename_code(args.code, new_key=args.new_key, new_name=args.new_name)
+        what = f"renamed {args.code!r}" + (f" to {args.new_key!r}" if args.new_key else "") + \
+            (f" (name {args.new_name!r})" if args.new_name else "")
+    elif action == "split":
+        version = project.split_code(args.source, _split_targets(project, args))
+        queued = len(project.recode_queue())
+        what = (f"split {args.source!r} into {', '.join(args.into)}; {queued} codings wait "
+                "for recoding")
+    elif action == "move":
+        version = project.move_code(args.code, theme=args.theme, parent=args.parent)
+        what = f"moved {args.code!r}"
+    elif action == "retire":
+        version = project.retire_code(args.code)
+        what = f"retired {args.code!r}"
+    else:
+        version = project.restore_code(args.code)
+        what = f"restored {args.code!r}"
+    return f"{what} (codebook version {version})"
+
+
+def _split_targets(project: Project, args: argparse.Namespace) -> list[Code | str]:
+    defined: dict[str, str] = {}
+    for item in args.define:
+        key, sep, definition = item.partition("=")
+        if not sep or not definition.strip():
+            raise WorkbenchError(f"--define {item!r}: write it as KEY=DEFINITION.")
+        defined[key.strip()] = definition.strip()
+    unknown = set(defined) - set(args.into)
+    if unknown:
+        raise WorkbenchError(f"--define names {', '.join(sorted(unknown))}, which is not among "
+                             "the codes to split into.")
+    source = project.codebook.code(args.source) if args.source in project.codebook.keys \
+        else None
+    out: list[Code | str] = []
+    for key in args.into:
+        if key in defined:
+            theme = source.theme if source is not None else ""
+            colour = source.colour if source is not None else "#777777"
+            out.append(Code(key=key, name=key.replace("_", " ").capitalize(), theme=theme,
+                            definition=defined[key], colour=colour))
+        else:
+            out.append(key)
+    return out
 
 
 def _print_warnings(reports: Sequence[ImportReport], caught: Sequence[str]) -> None:

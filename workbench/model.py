@@ -30,6 +30,7 @@ __all__ = [
     "Codebook",
     "Coding",
     "ImportReport",
+    "MergeReport",
     "OverlapRule",
     "OverlapRuleName",
     "ParsedTranscript",
@@ -365,3 +366,22 @@ class ImportReport:
     reanchored: int = 0
     unanchored: tuple[UnanchoredCoding, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MergeReport:
+    """What :meth:`Project.merge_codes` did: ``moved`` codings now under ``target``,
+    ``collapsed``: uuids of codings deleted because their coder already had ``target`` on
+    the same range (kept in the audit row with their memos)."""
+
+    source: str
+    target: str
+    version: int
+    moved: int
+    collapsed: tuple[str, ...]
+
+    def summary(self) -> str:
+        """One line for the CLI and notebooks."""
+        return (f"merged {self.source!r} into {self.target!r} (codebook version "
+                f"{self.version}): {self.moved} codings moved, {len(self.collapsed)} "
+                "duplicates (same coder, same range) collapsed into the existing coding")

@@ -7,9 +7,10 @@ segmentation and storage layers and returns dataclasses or tidy DataFrames.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, Table
@@ -34,15 +35,18 @@ from workbench.importing.reanchor import (
 from workbench.model import (
     AppliedCoding,
     CaseAttributes,
+    Code,
     Codebook,
     Coding,
     ImportReport,
+    MergeReport,
     OverlapRule,
     ParsedTranscript,
     Segment,
     SegmentUnit,
 )
 from workbench.parsing.codebook_yaml import load_codebook_file
+from workbench.storage import codebook_ops as ops
 from workbench.storage import codings_store as cs
 from workbench.storage import queries
 from workbench.storage.audit_log import audit_events, now, record
@@ -65,6 +69,8 @@ from workbench.storage.schema import segments
 from workbench.storage.settings_store import read_setting, write_setting
 
 __all__ = ["Project", "create_project", "open_project"]
+
+_T = TypeVar("_T")
 
 def create_project(target: str | Path) -> Project:
     """Create a new project: a SQLite file path or a ``postgresql+psycopg://`` URL."""
@@ -162,10 +168,109 @@ class Project:
         label = "" if isinstance(source, Codebook) else str(source)
         with self.store.transaction() as conn:
             version, _created = save_codebook_version(
-                conn, codebook, source=label, actor=self.actor, retire_missing=retire_missing
+                conn, codebook, source=label, actor=self.actor, retire_missing=retire_missing,
+                refuse_renames=True,
             )
         self._code_ids = None
         return version
+
+    # -- codebook operations ---------------------------------------------------------
+    # Each is one transaction: a new codebook version, the codings it moves and audit rows.
+    def create_code(
+        self, key: str, name: str, *, theme: str, definition: str, colour: str | None = None,
+        parent: str | None = None, inclusion: str = "", exclusion: str = "",
+        example: str = "", theme_name: str | None = None,
+    ) -> int:
+        """Add a code to the codebook; returns the new codebook version id.
+
+        ``theme`` is a theme key; give ``theme_name`` to create that theme if it is new.
+        A child code (``parent``) goes into its parent's theme.
+        """
+        from workbench.parsing.codebook_yaml import normalise_colour, validate_key
+
+        where = f"code {key!r}"
+        code = Code(key=validate_key(key.strip(), where), name=name.strip(),
+                    theme=theme.strip(), definition=definition.strip(),
+                    colour=normalise_colour(colour or "#777777", where),
+                    inclusion=inclusion.strip(), exclusion=exclusion.strip(),
+                    example=example.strip(), parent=parent)
+        if not code.name:
+            raise ValueError("a code needs a name")
+        new_theme = None
+        if theme_name is not None:
+            from workbench.model import Theme
+
+            new_theme = Theme(key=validate_key(code.theme, f"theme {code.theme!r}"),
+                              name=theme_name.strip())
+        return self._operate(lambda conn: ops.create_code(conn, code, actor=self.actor,
+                                                          theme=new_theme))
+
+    def rename_code(self, key: str, *, new_key: str | None = None,
+                    new_name: str | None = None) -> int:
+        """Give a code a new key and/or name; its codings stay with it. Returns the version."""
+        if new_key is None and new_name is None:
+            raise ValueError("give new_key and/or new_name")
+        if new_key is not None:
+            from workbench.parsing.codebook_yaml import validate_key
+
+            new_key = validate_key(new_key.strip(), f"new key {new_key!r}")
+        return self._operate(lambda conn: ops.rename_code(
+            conn, key, new_key=new_key, new_name=None if new_name is None else new_name.strip(),
+            actor=self.actor))
+
+    def merge_codes(self, source: str, target: str) -> MergeReport:
+        """Merge code ``source`` into ``target``: ``source``'s codings become ``target``'s
+        (each keeps ``made_as`` = ``source``) and ``source`` is retired. A coding whose coder
+        already has ``target`` on the same range collapses into that coding; the report
+        counts them and the audit row keeps their uuids and memos."""
+        return self._operate(lambda conn: ops.merge_codes(conn, source, target,
+                                                          actor=self.actor))
+
+    def split_code(self, source: str, into: Sequence[Code | str]) -> int:
+        """Split ``source`` into new codes (:class:`Code` values) and/or existing codes
+        (keys): ``source`` is retired and its codings wait in :meth:`recode_queue` until
+        :meth:`recode` gives each one of the new codes. Until then they are left out of
+        :meth:`codings` analyses (see ``pending_recode``). Returns the version."""
+        from workbench.parsing.codebook_yaml import validate_key
+
+        for code in into:
+            if isinstance(code, Code):
+                validate_key(code.key, f"code {code.key!r}")
+        return self._operate(lambda conn: ops.split_code(conn, source, into,
+                                                         actor=self.actor)[0])
+
+    def recode_queue(self) -> pd.DataFrame:
+        """Codings of split codes waiting to be recoded, with the candidate codes and
+        their definitions (one row per coding)."""
+        with self.store.reading() as conn:
+            return queries.recode_queue_frame(conn)
+
+    def recode(self, coding_uuid: str, code: str) -> bool:
+        """Give a queued coding one of its candidate codes (False: it collapsed into the
+        same code the coder already had on that range, or was removed meanwhile)."""
+        with self.store.transaction() as conn:
+            return ops.recode(conn, coding_uuid, code, actor=self.actor)
+
+    def move_code(self, key: str, *, theme: str | None = None,
+                  parent: str | None = None) -> int:
+        """Move a code (and its children) to another theme or under another code."""
+        return self._operate(lambda conn: ops.move_code(conn, key, theme=theme,
+                                                        parent=parent, actor=self.actor))
+
+    def retire_code(self, key: str) -> int:
+        """Take a code out of the codebook; its codings are kept (and count as before)."""
+        return self._operate(lambda conn: ops.retire_code(conn, key, actor=self.actor))
+
+    def restore_code(self, key: str) -> int:
+        """Put a retired code back into the codebook."""
+        return self._operate(lambda conn: ops.restore_code(conn, key, actor=self.actor))
+
+    def _operate(self, operation: Callable[[Connection], _T]) -> _T:
+        try:
+            with self.store.transaction() as conn:
+                return operation(conn)
+        finally:
+            self._code_ids = None
 
     @property
     def codebook(self) -> Codebook:
@@ -224,18 +329,8 @@ class Project:
         if self._code_ids is None or key not in self._code_ids:
             with self.store.reading() as conn:
                 self._code_ids = cs.code_ids(conn)
-                retired = cs.code_ids(conn, include_retired=True)
-            if key not in self._code_ids:
-                if key in retired:
-                    raise UnknownCodeError(
-                        f"code {key!r} was removed from the codebook (retired); its codings "
-                        "are kept, but it cannot be applied. Add it back to the codebook to "
-                        "use it again."
-                    )
-                raise UnknownCodeError(
-                    f"code {key!r} is not in the codebook{suggest(key, list(self._code_ids))}; "
-                    "check the spelling or add the code to the codebook."
-                )
+                if key not in self._code_ids:
+                    raise self._gone_code(conn, key)
         return self._code_ids[key]
 
     # -- reading ---------------------------------------------------------------------
@@ -323,6 +418,11 @@ class Project:
         the segments it touches (``first_segment``, ``last_segment``: segment indexes;
         ``n_segments``), derived from the current segments.
 
+        ``made_as`` is the code the coding was made under (it differs from ``code`` after a
+        merge or a recode); ``pending_recode`` marks codings of a split code still waiting
+        in :meth:`recode_queue`. ``attrs["codebook_version"]`` is the codebook version the
+        frame was read under, ``attrs["pending_recode"]`` how many rows are pending.
+
         For analyses per segment use :meth:`segment_codings`.
         """
         with self.store.reading() as conn:
@@ -335,10 +435,13 @@ class Project:
             )
             docs = sorted(set(frame["document"]))
             segs = queries.segments_frame(conn, documents_=docs, with_attributes=False)
+            version = current_version(conn)
         touched = touched_segments(segs, frame)
         at = frame.columns.get_loc("end") + 2  # after start, end and text
         for offset, column in enumerate(("first_segment", "last_segment", "n_segments")):
             frame.insert(at + offset, column, touched[column].to_numpy())
+        frame.attrs["codebook_version"] = version
+        frame.attrs["pending_recode"] = int(frame["pending_recode"].sum())
         return frame
 
     def segment_codings(
@@ -356,7 +459,9 @@ class Project:
         Each row has the coding's columns (its own ``start``, ``end``, ``text``) and the
         segment's: ``segment_id``, ``turn_index``, ``segment_index``, ``speaker``, ``role``,
         ``video_time``, ``segment_text``, ``segment_start``, ``segment_end``. The rule is in
-        ``attrs["overlap_rule"]``, as summaries and reports print it.
+        ``attrs["overlap_rule"]``, as summaries and reports print it. Codings of a split
+        code not yet recoded are left out (their number is ``attrs["pending_recode"]``);
+        ``attrs["codebook_version"]`` states the codebook version.
         """
         rule = self.overlap_rule if rule is None else OverlapRule.parse(rule)
         frame = self.codings(coder=coder, document=document, perspective=perspective,
@@ -364,8 +469,13 @@ class Project:
         with self.store.reading() as conn:
             segs = queries.segments_frame(conn, documents_=sorted(set(frame["document"])),
                                           with_attributes=False)
+        stated = dict(frame.attrs)
+        frame = frame[~frame["pending_recode"]]
         frame = frame.drop(columns=["first_segment", "last_segment", "n_segments"])
-        return segment_view(segs, frame, rule)
+        out = segment_view(segs, frame, rule)
+        out.attrs["codebook_version"] = stated["codebook_version"]
+        out.attrs["pending_recode"] = stated["pending_recode"]
+        return out
 
     def unanchored_codings(self) -> pd.DataFrame:
         """Codings that re-importing an edited transcript could not place."""
@@ -407,13 +517,15 @@ class Project:
         (``created=False``; a memo given replaces its memo).
         """
         start, end = _as_id(start, "start"), _as_id(end, "end")
-        code_id, coder_id = self._code_id(code), self._coder_id(coder)
+        self._code_id(code)
+        coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
-            version = self._live_version(conn, [code])
             doc = document_by_name(conn, document)
             doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
             if doc is None:
                 raise NotFoundError(f"no document {document!r}{suggest(document, self.documents())}.")
+            version, live = self._live_version(conn, [code])  # after the lock: see ops
+            code_id = live[code]
             if document_sha256 is not None and document_sha256 != doc.sha256:
                 raise StaleError(
                     f"{document} was re-imported since it was shown, so its text may have "
@@ -442,17 +554,17 @@ class Project:
                     for doc, lo, hi, code, coder, memo in items]
         done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            version = self._live_version(conn, [r[4] for r in resolved])
             locked: dict[str, DocumentRow] = {}
-            for name, start, end, code_id, code, coder_id, coder, memo in resolved:
-                doc = locked.get(name)
+            for name in dict.fromkeys(r[0] for r in resolved):
+                found = document_by_name(conn, name)
+                doc = None if found is None else lock_document(conn, found.id, exclusive=False)
                 if doc is None:
-                    found = document_by_name(conn, name)
-                    doc = None if found is None else lock_document(conn, found.id,
-                                                                   exclusive=False)
-                    if doc is None:
-                        raise NotFoundError(f"no document {name!r}.")
-                    locked[name] = doc
+                    raise NotFoundError(f"no document {name!r}.")
+                locked[name] = doc
+            version, live = self._live_version(conn, [r[4] for r in resolved])
+            for name, start, end, _cached, code, coder_id, coder, memo in resolved:
+                code_id = live[code]
+                doc = locked[name]
                 text = _range_text(doc.text, start, end, name)
                 done.append(self._store_range(conn, version, doc.id, name, start, end, text,
                                               code_id, code, coder_id, coder, memo))
@@ -491,27 +603,62 @@ class Project:
                     for seg, code, coder, memo, span in items]
         done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            version = self._live_version(conn, [r[2] for r in resolved])
             locked: dict[int, str] = {}
-            for segment_id, code_id, code, coder_id, coder, memo, span in resolved:
-                document_id, start, end, text = self._segment_range(conn, segment_id, span,
-                                                                    locked)
+            ranges = [self._segment_range(conn, r[0], r[6], locked) for r in resolved]
+            version, live = self._live_version(conn, [r[2] for r in resolved])
+            for (_seg, _cached, code, coder_id, coder, memo, _span), found in zip(
+                    resolved, ranges, strict=True):
+                code_id = live[code]
+                document_id, start, end, text = found
                 done.append(self._store_range(conn, version, document_id, locked[document_id],
                                               start, end, text, code_id, code, coder_id,
                                               coder, memo))
         return done
 
-    def _live_version(self, conn: Connection, codes: Iterable[str]) -> int:
-        """The current codebook version, after checking no code was retired meanwhile."""
+    def _live_version(self, conn: Connection, codes: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """The current codebook version and the ids of ``codes`` read in this transaction,
+        after its documents are locked (see :func:`~workbench.storage.codebook_ops.lock_codes`):
+        a rename, merge or retirement by another user since this project cached its ids can
+        never put a coding on the wrong code, nor leave it behind on a merged one."""
+        wanted = list(dict.fromkeys(codes))
+        live = ops.lock_codes(conn, wanted)
         version = current_version(conn)
         if version is None:  # pragma: no cover - a code id implies a codebook
             raise NotFoundError("load a codebook before coding.")
-        live = cs.code_ids(conn)
-        for code in codes:
-            if code not in live:  # retired (by another user) since the ids were cached
+        for code in wanted:
+            if code not in live:  # renamed, merged or retired since the ids were cached
                 self._code_ids = None
-                self._code_id(code)  # raises UnknownCodeError saying it was retired
-        return version
+                raise self._gone_code(conn, code)
+        if self._code_ids is not None and any(self._code_ids.get(k) != v
+                                              for k, v in live.items()):
+            self._code_ids = None
+        return version, live
+
+    @staticmethod
+    def _gone_code(conn: Connection, key: str) -> UnknownCodeError:
+        """Why ``key`` cannot be applied now: renamed, merged, split or retired."""
+        events = [e for e in audit_events(conn) if e["entity"] == "code" and
+                  e["entity_key"] == key and e["action"] in
+                  ("rename_code", "merge_codes", "split_code", "retire_code")]
+        detail: dict[str, object] = events[-1]["detail"] if events else {}  # type: ignore[assignment]
+        action = events[-1]["action"] if events else None
+        if action == "rename_code" and detail.get("new_key") != key:
+            return UnknownCodeError(f"code {key!r} was renamed to {detail['new_key']!r}; nothing "
+                                    f"was saved. Apply {detail['new_key']!r} instead.")
+        if action == "merge_codes":
+            return UnknownCodeError(f"code {key!r} was merged into {detail['target']!r}; "
+                                    f"nothing was saved. Apply {detail['target']!r} instead.")
+        if action == "split_code":
+            into = ", ".join(map(str, detail.get("into", [])))  # type: ignore[call-overload]
+            return UnknownCodeError(f"code {key!r} was split into {into}; nothing was saved. "
+                                    "Apply one of those instead.")
+        retired = cs.code_ids(conn, include_retired=True)
+        if key in retired:
+            return UnknownCodeError(
+                f"code {key!r} was removed from the codebook (retired); its codings are kept, "
+                "but it cannot be applied. Restore it (project.restore_code) to use it again.")
+        return UnknownCodeError(f"code {key!r} is not in the codebook"
+                                f"{suggest(key, list(cs.code_ids(conn)))}; check the spelling.")
 
     def _segment_range(
         self, conn: Connection, segment_id: int, span: tuple[int, int] | None,

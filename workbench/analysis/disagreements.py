@@ -113,6 +113,8 @@ def disagreement_table(
         coder_columns={coder: coder_column(coder) for coder in presence.coders},
         filters=presence.describe()["filters"],
         roles=presence.describe()["roles"],
+        codebook_version=presence.codebook_version,
+        n_pending_recode_excluded=presence.n_pending_recode,
         overlap_rule=presence.overlap_rule,
     )
     return table

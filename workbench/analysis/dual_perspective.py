@@ -263,6 +263,7 @@ def align_moments(
     moments = moments[_MOMENT_COLUMNS]
     if codings is not None:  # what the codes at each stop were computed on
         moments.attrs = {"overlap_rule": codings.attrs.get("overlap_rule"),
+                         "codebook_version": codings.attrs.get("codebook_version"),
                          "pooled": "codes of every coder in the codings frame"}
     return moments
 

@@ -72,6 +72,10 @@ class Presence:
         Segment filters applied (column -> accepted values).
     roles : tuple of str or None
         Roles of the speakers whose segments were kept (``None``: all).
+    codebook_version : int or None
+        The codebook version the codings were read under (``codings.attrs``).
+    n_pending_recode : int
+        Codings of split codes not yet recoded, left out of the decisions.
     """
 
     array: np.ndarray
@@ -86,6 +90,8 @@ class Presence:
     filters: dict[str, list[Any]] = field(default_factory=dict)
     roles: tuple[str, ...] | None = None
     overlap_rule: str | None = None
+    codebook_version: int | None = None
+    n_pending_recode: int = 0
 
     @classmethod
     def from_array(
@@ -132,6 +138,8 @@ class Presence:
             "filters": {k: list(v) for k, v in self.filters.items()},
             "roles": None if self.roles is None else list(self.roles),
             "overlap_rule": self.overlap_rule,
+            "codebook_version": self.codebook_version,
+            "n_pending_recode_excluded": self.n_pending_recode,
         }
 
 
@@ -161,7 +169,8 @@ def build_presence(
         ``end`` and ``text``), or codings already seen per segment (a ``segment_id``
         column, as ``Project.segment_codings()`` returns them; missing offsets mean the
         whole segment). Codings of other coders, and of segments outside the selection,
-        are ignored.
+        are ignored, and so are codings of a split code waiting to be recoded
+        (``pending_recode``; counted in ``describe()["n_pending_recode_excluded"]``).
     coders : sequence of str
         The coders to compare (at least two). Each is taken to have coded every selected
         segment: pass only coders who finished the selection.
@@ -198,6 +207,12 @@ def build_presence(
     _check_frame(segments, "segments", (*_SEGMENT_COLUMNS, *extra,
                                        *(("role",) if roles is not None else ())))
     rule_text: str | None
+    stated = dict(codings.attrs) if isinstance(codings, pd.DataFrame) else {}
+    pending = int(stated.get("pending_recode", 0) or 0)
+    if isinstance(codings, pd.DataFrame) and "pending_recode" in codings.columns:
+        waiting = codings["pending_recode"].astype(bool)
+        pending = max(pending, int(waiting.sum()))
+        codings = codings[~waiting]
     if isinstance(codings, pd.DataFrame) and "segment_id" not in codings.columns:
         _check_frame(codings, "codings", _RANGE_COLUMNS)
         _check_frame(segments, "segments", ("document", "start", "end", "text"))
@@ -231,7 +246,8 @@ def build_presence(
         array, weights, clusters = array[coded], weights[coded], clusters[coded]
     return Presence(array, weights, clusters, selected, coder_names, code_names, unit,
                     include_uncoded, dropped, accepted,
-                    None if roles is None else tuple(roles), rule_text)
+                    None if roles is None else tuple(roles), rule_text,
+                    stated.get("codebook_version"), pending)
 
 
 # -- decisions ----------------------------------------------------------------------------

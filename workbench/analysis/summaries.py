@@ -89,6 +89,8 @@ def _stated(out: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
         "overlap_rule": codings.attrs.get("overlap_rule", "not stated (codings given per segment)"),
         "coders": sorted(map(str, pd.unique(codings["coder"]))) if "coder" in codings else None,
         "pooled": "a segment has a code when any coder in the frame applied it",
+        "codebook_version": codings.attrs.get("codebook_version"),
+        "n_pending_recode_excluded": codings.attrs.get("pending_recode", 0),
     }
     return out
 

@@ -34,7 +34,8 @@ from workbench.errors import CodebookError, suggest
 from workbench.model import Code, Codebook, Theme
 from workbench.parsing.yaml_loading import load_strict
 
-__all__ = ["codebook_from_mapping", "load_codebook_file", "normalise_colour"]
+__all__ = ["codebook_from_mapping", "codebook_to_yaml", "load_codebook_file", "normalise_colour",
+           "validate_key", "write_codebook_file"]
 
 _TOP_FIELDS = ("name", "description", "themes")
 _THEME_FIELDS = ("key", "name", "description", "colour", "codes")
@@ -109,6 +110,11 @@ def _key(spec: Mapping[str, Any], where: str) -> str:
     key = str(spec.get("key") or "").strip()
     if not key:
         raise CodebookError(f"{where}: field 'key' is missing; give a short id like 'withdrawal'.")
+    return validate_key(key, where)
+
+
+def validate_key(key: str, where: str) -> str:
+    """``key`` if it is a valid code or theme key, else :class:`CodebookError`."""
     if not _KEY.match(key):
         raise CodebookError(
             f"{where}: key {key!r} must start with a letter and use only letters, digits, "
@@ -190,3 +196,38 @@ def codebook_from_mapping(data: Mapping[str, Any], *, source: str = "codebook") 
 
 def _missing_colour(where: str) -> str:
     raise CodebookError(f"{where}: field 'colour' is missing; give a hex colour like \"#1f77b4\".")
+
+
+def codebook_to_yaml(codebook: Codebook) -> str:
+    """The codebook as YAML in the shape :func:`load_codebook_file` reads (children nested
+    under their parents): loading the text back gives an equal codebook."""
+    def code_spec(code: Code) -> dict[str, Any]:
+        spec: dict[str, Any] = {"key": code.key, "name": code.name, "colour": code.colour,
+                                "definition": code.definition}
+        for field in ("inclusion", "exclusion", "example"):
+            if getattr(code, field):
+                spec[field] = getattr(code, field)
+        kids = [code_spec(c) for c in codebook.codes if c.parent == code.key]
+        if kids:
+            spec["children"] = kids
+        return spec
+
+    data: dict[str, Any] = {"name": codebook.name}
+    if codebook.description:
+        data["description"] = codebook.description
+    data["themes"] = [
+        {"key": t.key, "name": t.name, **({"description": t.description} if t.description
+                                          else {}),
+         "colour": t.colour,
+         "codes": [code_spec(c) for c in codebook.codes if c.theme == t.key and c.parent is None]}
+        for t in codebook.themes
+    ]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
+
+
+def write_codebook_file(codebook: Codebook, path: str | Path) -> Path:
+    """Write the codebook as YAML (see :func:`codebook_to_yaml`); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(codebook_to_yaml(codebook), encoding="utf-8")
+    return path

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from workbench.errors import CodebookError
 from workbench.model import Code, Codebook, Theme
@@ -54,13 +55,16 @@ def _check_unique_keys(codebook: Codebook) -> None:
 
 
 def save_codebook_version(
-    conn: Connection, codebook: Codebook, *, source: str, actor: str, retire_missing: bool
+    conn: Connection, codebook: Codebook, *, source: str, actor: str, retire_missing: bool,
+    refuse_renames: bool = False,
 ) -> tuple[int, bool]:
     """Store ``codebook`` as a new version unless it equals the current one.
 
     Returns ``(version_id, created)``. Codes no longer in the codebook are *retired* (kept
     with their codings) only when ``retire_missing``; otherwise a code that still has codings
-    makes this raise :class:`CodebookError` and nothing changes.
+    makes this raise :class:`CodebookError` and nothing changes. With ``refuse_renames``
+    (loading a file), a change that looks like a rename (a code gone and a new key with the
+    same definition or name) is refused with a message that suggests the rename command.
     """
     _check_unique_keys(codebook)
     latest = conn.execute(
@@ -74,6 +78,8 @@ def save_codebook_version(
     new_keys = set(codebook.keys)
     dropped = [key for key, row in existing.items()
                if key not in new_keys and row.retired_version_id is None]
+    if refuse_renames and dropped:
+        _refuse_renames(codebook, [existing[key] for key in dropped], set(existing))
     if dropped and not retire_missing:
         used = conn.execute(
             select(codes.c.key, func.count(codings.c.id))
@@ -141,6 +147,27 @@ def save_codebook_version(
                 "retired": dropped},
     )
     return version, True
+
+
+def _refuse_renames(codebook: Codebook, dropped: list[Row[Any]], known: set[str]) -> None:
+    added = [code for code in codebook.codes if code.key not in known]
+    pairs = []
+    for row in dropped:
+        for code in added:
+            if code.definition == row.definition or code.name == row.name:
+                pairs.append((row.key, code.key))
+                break
+    if pairs:
+        listing = ", ".join(f"{old!r} -> {new!r}" for old, new in pairs)
+        old, new = pairs[0]
+        raise CodebookError(
+            f"the new codebook looks like it renames codes ({listing}: a code is gone and a "
+            "new key has the same definition or name). Nothing was changed. Rename them "
+            f"first so their codings stay with them: `workbench codebook rename PROJECT {old} "
+            f"--key {new}` or project.rename_code({old!r}, new_key={new!r}); then load the "
+            "file again. If they really are different codes, give the new one its own name "
+            "and definition."
+        )
 
 
 def _sync_themes(conn: Connection, codebook: Codebook) -> dict[str, int]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Select, and_, exists, select
+from sqlalchemy import Connection, Select, and_, exists, func, select
 
 from workbench.storage.schema import (
     case_attributes,
@@ -16,6 +17,7 @@ from workbench.storage.schema import (
     codings,
     documents,
     memos,
+    recode_queue,
     segments,
     themes,
     turns,
@@ -28,6 +30,7 @@ __all__ = [
     "cases_frame",
     "codings_frame",
     "memos_frame",
+    "recode_queue_frame",
     "segments_frame",
     "turns_frame",
     "unanchored_frame",
@@ -154,6 +157,9 @@ def codings_frame(
     segments a coding touches is derived by the caller (:mod:`workbench.analysis.overlap`).
     """
     parent = codes.alias("parent")
+    made = codes.alias("made_as")
+    pending = exists().where(recode_queue.c.coding_uuid == codings.c.uuid,
+                             recode_queue.c.resolved_at.is_(None))
     stmt = (
         select(
             codings.c.uuid.label("coding_uuid"),
@@ -169,6 +175,8 @@ def codings_frame(
             coders.c.name.label("coder"),
             codings.c.memo,
             codings.c.codebook_version_id.label("codebook_version"),
+            func.coalesce(made.c.key, codes.c.key).label("made_as"),
+            pending.label("pending_recode"),
             codings.c.created_at,
             codings.c.updated_at,
             *_case_cols(),
@@ -176,6 +184,7 @@ def codings_frame(
         .join(documents, documents.c.id == codings.c.document_id)
         .join(cases, cases.c.id == documents.c.case_id)
         .join(codes, codes.c.id == codings.c.code_id)
+        .outerjoin(made, made.c.id == codings.c.made_as_code_id)
         .outerjoin(parent, parent.c.id == codes.c.parent_id)
         .join(themes, themes.c.id == codes.c.theme_id)
         .join(coders, coders.c.id == codings.c.coder_id)
@@ -186,6 +195,7 @@ def codings_frame(
     if coder_names is not None:
         stmt = stmt.where(coders.c.name.in_(list(coder_names)))
     frame = pd.read_sql(stmt, conn)
+    frame["pending_recode"] = frame["pending_recode"].astype(bool)
     if not with_attributes:
         return frame.drop(columns=["case_id", *CASE_COLUMNS])
     return _with_extra_attributes(conn, frame)
@@ -201,6 +211,38 @@ def memos_frame(conn: Connection) -> pd.DataFrame:
         .order_by(memos.c.id)
     )
     return pd.read_sql(stmt, conn)
+
+
+def recode_queue_frame(conn: Connection) -> pd.DataFrame:
+    """Codings of split codes waiting to be recoded: the passage, its coder, the code it
+    was made under and the candidate codes with their definitions."""
+    stmt = (
+        select(
+            recode_queue.c.coding_uuid,
+            documents.c.name.label("document"),
+            codings.c.start,
+            codings.c.end,
+            codings.c.text,
+            coders.c.name.label("coder"),
+            codes.c.key.label("from_code"),
+            codes.c.definition.label("from_definition"),
+            recode_queue.c.candidates,
+            codings.c.memo,
+            recode_queue.c.created_at,
+        )
+        .join(codings, codings.c.uuid == recode_queue.c.coding_uuid)
+        .join(documents, documents.c.id == codings.c.document_id)
+        .join(coders, coders.c.id == codings.c.coder_id)
+        .join(codes, codes.c.id == recode_queue.c.from_code_id)
+        .where(recode_queue.c.resolved_at.is_(None))
+        .order_by(documents.c.name, codings.c.start, coders.c.name)
+    )
+    frame = pd.read_sql(stmt, conn)
+    definitions = dict(conn.execute(select(codes.c.key, codes.c.definition)).all())
+    frame["candidates"] = [json.loads(c) for c in frame["candidates"]]
+    frame["candidate_definitions"] = [{k: definitions.get(k, "") for k in c}
+                                      for c in frame["candidates"]]
+    return frame
 
 
 def unanchored_frame(conn: Connection) -> pd.DataFrame:

@@ -39,6 +39,7 @@ __all__ = [
     "memos",
     "metadata",
     "project_settings",
+    "recode_queue",
     "segments",
     "themes",
     "turns",
@@ -195,7 +196,20 @@ codings = Table(
     Index("ix_codings_document_start", "document_id", "start"),
     Index("ix_codings_coder_document", "coder_id", "document_id"),
     Index("ix_codings_code", "code_id"),
+    # the code the coding was made under, when a merge or a recode moved it (NULL: code_id)
+    Column("made_as_code_id", ForeignKey("codes.id")),
     sqlite_autoincrement=True,
+)
+
+recode_queue = Table(
+    "recode_queue",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coding_uuid", String(36), nullable=False, unique=True),
+    Column("from_code_id", ForeignKey("codes.id"), nullable=False),
+    Column("candidates", Text, nullable=False),  # JSON list of code keys
+    Column("created_at", TS, nullable=False),
+    Column("resolved_at", TS),
 )
 
 unanchored_codings = Table(

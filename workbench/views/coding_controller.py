@@ -157,8 +157,23 @@ class CodingController(CodingSession):
             raise NotFoundError("no segment is selected: no segment matches the filter.")
         return segment
 
+    def sync_codebook(self) -> bool:
+        """Take up a codebook another user changed (a rename, merge, split, ...): the
+        codebook and this document's codings are read again, staying on the same sentence.
+        True when it changed. Every code action calls this first, so the panel shows new
+        names and keys on the coder's next action."""
+        version = self.project.codebook_version()
+        if version == self.codebook_version:
+            return False
+        self.codebook, self.codebook_version = self.project.codebook, version
+        self._reload()
+        self.message = f"the codebook changed (version {version}); codes shown as they are now"
+        return True
+
     def code_key(self, code: str | int) -> str:
-        """The code key for a key or a shortcut number (1..9, 0 for the tenth code)."""
+        """The code key for a key or a shortcut number (1..9, 0 for the tenth code), in the
+        codebook as it is now (see :meth:`sync_codebook`)."""
+        self.sync_codebook()
         keys = self.codebook.keys
         if isinstance(code, int):
             position = 9 if code == 0 else code - 1

@@ -37,6 +37,7 @@ class CodingSession:
     ) -> None:
         self.project = project
         self.codebook = project.codebook
+        self.codebook_version = project.codebook_version()
         self.context = context
         self.reviewer = reviewer
         self.message = ""
