@@ -93,6 +93,7 @@ def test_merge_moves_codings_collapses_duplicates_and_keeps_made_as(
     detail = _events(demo_project, "merge_codes")[0]["detail"]
     assert [c["uuid"] for c in detail["collapsed"]] == [dup]  # type: ignore[index]
     assert detail["collapsed"][0]["memo"] == "dup memo"  # type: ignore[index]
+    assert set(detail["moved_uuids"]) == set(moved["coding_uuid"])  # type: ignore[index]
     assert report.version == demo_project.codebook_version()
     with pytest.raises(UnknownCodeError):
         demo_project.merge_codes("repair", "rupture")

@@ -199,6 +199,8 @@ def merge_codes(conn: Connection, source: str, target: str, *, actor: str) -> Me
     if collapsed:
         conn.execute(delete(recode_queue).where(recode_queue.c.coding_uuid.in_(collapsed)))
         conn.execute(delete(codings).where(codings.c.uuid.in_(collapsed)))
+    moved_uuids = list(conn.execute(
+        select(codings.c.uuid).where(codings.c.code_id == src).order_by(codings.c.id)).scalars())
     moved = conn.execute(
         update(codings).where(codings.c.code_id == src).values(
             code_id=dst, made_as_code_id=func.coalesce(codings.c.made_as_code_id, src))
@@ -207,6 +209,7 @@ def merge_codes(conn: Connection, source: str, target: str, *, actor: str) -> Me
     version = _save(conn, new, action="merge_codes", actor=actor, retire=True)
     record(conn, actor=actor, action="merge_codes", entity="code", key=source,
            detail={"version": version, "source": source, "target": target, "moved": moved,
+                   "moved_uuids": moved_uuids,
                    "collapsed": [{"uuid": r.uuid, "kept": r.kept, "memo": r.memo,
                                   "created_at": r.created_at} for r in dupes]})
     return MergeReport(source, target, version, int(moved), tuple(collapsed))
