@@ -63,3 +63,21 @@ def test_rounds_are_stored_replaced_and_read(demo_project):
         demo_project.save_round("r", ["ana", "zoe"], docs)
     with pytest.raises(CoverageError):
         demo_project.save_round("r", ["ana"], docs)
+
+
+def test_panel_controller_marks_done_only_after_the_last_unit_of_its_view(demo_project):
+    from workbench.views.coding_controller import CodingController
+
+    ctl = CodingController(demo_project, "chloe")
+    doc = ctl.document
+    ctl.set_filter(role="participant")
+    with pytest.raises(CoverageError, match="visit every unit"):
+        ctl.set_status("done")
+    assert ctl.set_status("in_progress") == "in_progress"
+    while ctl.next():
+        pass
+    assert ctl.set_status("done") == "done"
+    row = demo_project.coverage().set_index(["coder", "document"]).loc[("chloe", doc)]
+    assert row["status"] == "done"
+    assert row["furthest_idx"] == int(
+        demo_project.segments(document=doc, role="participant")["segment_index"].max())
