@@ -171,3 +171,23 @@ def test_coder_matrix_pairs_on_units_both_covered() -> None:
     assert matrix.loc["ana", "cy"] == pytest.approx(
         cohen_kappa_score(decisions[both, 0], decisions[both, 2]))
     assert np.isnan(matrix.loc["cy", "dan"])  # no unit in common
+
+
+def test_one_category_reasons_are_true_for_each_coefficient() -> None:
+    from workbench.analysis.coefficients import compute
+    from workbench.analysis.reliability_data import ReliabilityData
+
+    rd = ReliabilityData.from_array(np.ones((6, 3)), categories=[0, 1])
+    for name in ("gwet_ac", "brennan_prediger"):
+        result = compute(rd, name)
+        assert np.isnan(result.value)
+        assert "chance agreement is 1" not in (result.undefined_reason or ""), name
+        assert "formula gives 1" in (result.undefined_reason or ""), name
+    fleiss = compute(rd, "fleiss_kappa")
+    assert "chance agreement is 1" in (fleiss.undefined_reason or "")
+    segments, codings, _ = _data()
+    table = code_agreement_table(segments, codings, CODERS, ["x", "never"], n_boot=0)
+    reason = table.set_index("code").loc["never", "undefined_reason"]
+    assert "fleiss_kappa: only one category occurs in the data: chance agreement is 1" in reason
+    assert "gwet_ac1, brennan_prediger: only one category" in reason
+    assert "formula gives 1" in reason
