@@ -20,6 +20,11 @@
     workbench export PROJECT [--qdpx F] [--qdc F] [--xlsx F] [--csv DIR]   (several at once)
     workbench sample PROJECT            (build the synthetic sample study)
     workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
+    workbench coverage PROJECT [--coder C --document D --status S [--force --note N]]
+    workbench round PROJECT [NAME --coders a,b --documents d1,d2]   (list or save a round)
+    workbench agreement PROJECT [--coders a,b] [--documents d1,d2] [--round NAME]
+                        [--unit segment|character] [--by code|theme|overall]
+                        [--in-progress exclude|up_to_last] [--n-boot N] [--out T.csv|T.xlsx]
 
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Every error (a
 :class:`~workbench.errors.WorkbenchError`, a file the system cannot read, a database that
@@ -36,9 +41,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import AgreementInputError, CoverageError, UsageError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
 from workbench.model import CaseAttributes, Code, ImportReport
 from workbench.project import Project, create_project, open_project
@@ -181,10 +187,106 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tables-dir", type=Path, default=None,
                    help="also write every table as CSV and all of them as tables.xlsx here")
 
+    p = sub.add_parser("coverage", help="list coverage, or set a coder's status on a document")
+    p.add_argument("project")
+    p.add_argument("--coder")
+    p.add_argument("--document")
+    p.add_argument("--status", choices=["not_started", "in_progress", "done"])
+    p.add_argument("--force", action="store_true",
+                   help="mark done although not every unit was visited (needs --note)")
+    p.add_argument("--note", default=None)
+
+    p = sub.add_parser("round", help="list reliability rounds, or save one")
+    p.add_argument("project")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--coders", type=_names, default=None, help="comma-separated coders")
+    p.add_argument("--documents", type=_names, default=None, help="comma-separated documents")
+
+    p = sub.add_parser("agreement", help="agreement table (per code, theme or overall)")
+    p.add_argument("project")
+    p.add_argument("--coders", type=_names, default=None, help="comma-separated coders")
+    p.add_argument("--documents", type=_names, default=None, help="comma-separated documents")
+    p.add_argument("--round", default=None, help="a stored reliability round")
+    p.add_argument("--unit", choices=["segment", "character"], default="segment")
+    p.add_argument("--by", choices=["code", "theme", "overall"], default="code")
+    p.add_argument("--in-progress", choices=["exclude", "up_to_last"], default="exclude",
+                   help="documents in progress: left out (default) or counted up to the "
+                        "furthest segment reached")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: none)")
+    p.add_argument("--out", type=Path, default=None, help="write the table (.csv or .xlsx)")
+
     p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
     p.add_argument("project")
     p.add_argument("--root", type=Path, default=None, help="repository root (default: auto)")
     return parser
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _coverage(project: Project, args: argparse.Namespace) -> None:
+    given = [args.coder, args.document, args.status]
+    if any(v is not None for v in given):
+        if None in given:
+            raise CoverageError("to set coverage give --coder, --document and --status.")
+        status = project.set_coverage(args.coder, args.document, args.status,
+                                      note=args.note, force=args.force)
+        print(f"{args.coder} on {args.document}: {status}")
+        return
+    frame = project.coverage()
+    for row in frame.itertuples():
+        reached = "-" if pd.isna(row.furthest_idx) else f"{int(row.furthest_idx) + 1}"
+        note = f"  ({row.note})" if row.note else ""
+        print(f"{row.coder}\t{row.document}\t{row.status}\treached {reached}/"
+              f"{row.n_segments}{note}")
+
+
+def _round(project: Project, args: argparse.Namespace) -> None:
+    if args.name is None:
+        for row in project.rounds().itertuples():
+            print(f"{row.name}: coders {', '.join(row.coders)}; documents "
+                  f"{', '.join(row.documents)}")
+        return
+    if args.coders is None or args.documents is None:
+        raise CoverageError("to save a round give --coders a,b and --documents d1,d2.")
+    project.save_round(args.name, args.coders, args.documents)
+    print(f"saved round {args.name}: {len(args.coders)} coders, {len(args.documents)} documents")
+
+
+def _agreement_cli(project: Project, args: argparse.Namespace) -> None:
+    from workbench.analysis import project_agreement as pa
+
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
+        raise AgreementInputError(f"--out takes a .csv or .xlsx file, not {args.out.name!r}.")
+    options = {"coders": args.coders, "documents": args.documents, "round": args.round,
+               "unit": args.unit, "in_progress": args.in_progress, "n_boot": args.n_boot}
+    if args.by == "code":
+        table = pa.code_agreement(project, **options)
+    elif args.by == "theme":
+        table = pa.theme_agreement(project, **options)
+    else:
+        table = pa.overall_agreement_for(project, **options)
+    attrs = table.attrs
+    print(f"agreement per {args.by} on {attrs['n_units']} {attrs['unit']} units; coders: "
+          f"{', '.join(attrs['coders'])}"
+          + (f"; round {attrs['round']}" if attrs.get("round") else ""))
+    print(f"documents: {', '.join(map(str, attrs['filters'].get('document', ['all'])))}")
+    print(f"coverage: {attrs['coverage']}")
+    used = attrs["units_used"]
+    print(f"units used: alpha and kappas {used['pairable']} (pairable), percent agreement, "
+          f"Fleiss, AC1, Brennan-Prediger {used['complete']} (all coders covered)")
+    if attrs.get("dropped_coders"):
+        print(f"left out idle coders: {', '.join(attrs['dropped_coders'])}")
+    label = "scope" if args.by == "overall" else args.by
+    shown = table[[label, "krippendorff_alpha", "cohen_kappa_mean", "fleiss_kappa",
+                   "percent_agreement"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if args.out is not None:
+        from workbench.interop.tables_export import write_table
+
+        write_table(table, args.out, sheet=f"agreement_{args.by}")
+        print(f"wrote {len(table)} rows to {args.out}")
 
 
 def _info(project: Project) -> str:
@@ -264,6 +366,12 @@ def run(args: argparse.Namespace) -> int:
             print("coders: " + ", ".join(project.coders()))
         elif args.command == "info":
             print(_info(project))
+        elif args.command == "coverage":
+            _coverage(project, args)
+        elif args.command == "round":
+            _round(project, args)
+        elif args.command == "agreement":
+            _agreement_cli(project, args)
         elif args.command == "report":
             from workbench.report import write_report
 

@@ -33,6 +33,7 @@ __all__ = [
     "AttributeSheetError",
     "CodebookError",
     "ConflictError",
+    "CoverageError",
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
@@ -113,6 +114,10 @@ class DuplicateImportError(ConflictError):
 
 class AgreementInputError(WorkbenchError, ValueError):
     """Reliability data that cannot be analysed (shape, values or too few coders)."""
+
+
+class CoverageError(WorkbenchError, ValueError):
+    """A coverage status or reliability round that cannot be recorded as asked."""
 
 
 class SummaryInputError(WorkbenchError, ValueError):

@@ -19,6 +19,7 @@ from workbench.analysis.overlap import segment_view, touched_segments
 from workbench.errors import (
     CodingRangeError,
     ConflictError,
+    CoverageError,
     NotFoundError,
     StaleError,
     UnknownCodeError,
@@ -48,6 +49,7 @@ from workbench.model import (
 from workbench.parsing.codebook_yaml import load_codebook_file
 from workbench.storage import codebook_ops as ops
 from workbench.storage import codings_store as cs
+from workbench.storage import coverage_store as cov
 from workbench.storage import queries
 from workbench.storage.audit_log import audit_events, now, record
 from workbench.storage.codebook_store import (
@@ -65,7 +67,7 @@ from workbench.storage.documents_store import (
     segment_by_id,
 )
 from workbench.storage.engine import Store, open_store
-from workbench.storage.schema import segments
+from workbench.storage.schema import COVERAGE_STATUSES, segments
 from workbench.storage.settings_store import read_setting, write_setting
 
 __all__ = ["Project", "create_project", "open_project"]
@@ -925,6 +927,8 @@ class Project:
             if doc is None:
                 raise NotFoundError(f"no document {document!r}.")
             cs.set_position(conn, coder_id=coder_id, document_id=doc.id, segment_idx=segment_index)
+            cov.note_visit(conn, coder_id=coder_id, document_id=doc.id,
+                           segment_idx=segment_index)
 
     def position(self, coder: str, document: str) -> int | None:
         """The segment index where ``coder`` last was in ``document`` (None if never)."""
@@ -940,6 +944,111 @@ class Project:
         coder_id = self._coder_id(coder)
         with self.store.reading() as conn:
             return cs.last_position(conn, coder_id=coder_id)
+
+    # -- coverage and reliability rounds -------------------------------------------------
+    def set_coverage(self, coder: str, document: str, status: str, *, note: str | None = None,
+                     force: bool = False, last_index: int | None = None) -> str:
+        """Record how far ``coder`` got in ``document``: ``not_started``, ``in_progress``
+        or ``done``.
+
+        ``done`` needs every unit of the coder's view visited: the furthest segment index
+        the coder reached (recorded by :meth:`set_position`, i.e. by the coding panel) must
+        be at least ``last_index`` (default: the document's last segment). Otherwise pass
+        ``force=True`` with a ``note`` saying why. The change is audited. Returns the status.
+        """
+        if status not in COVERAGE_STATUSES:
+            raise CoverageError(
+                f"status must be one of {list(COVERAGE_STATUSES)}; got {status!r}."
+                f"{suggest(str(status), list(COVERAGE_STATUSES))}"
+            )
+        if force and not (note or "").strip():
+            raise CoverageError("force=True needs a note saying why the document counts as "
+                                "done; pass note='...'.")
+        coder_id = self._coder_id(coder)
+        with self.store.transaction() as conn:
+            doc = document_by_name(conn, document)
+            if doc is None:
+                raise NotFoundError(f"no document {document!r}{suggest(document, self.documents())}.")
+            before = cov.coverage_row(conn, coder_id=coder_id, document_id=doc.id)
+            furthest = None if before is None else before[1]
+            if status == "done" and not force:
+                last = (cov.n_segments(conn, doc.id) - 1) if last_index is None \
+                    else _as_id(last_index, "last_index")
+                if furthest is None or furthest < last:
+                    reached = "no unit" if furthest is None else f"segment {furthest}"
+                    raise CoverageError(
+                        f"{coder} has reached {reached} of {document} but its last unit is "
+                        f"segment {last}; visit every unit first, or pass force=True with "
+                        "a note saying why it counts as done."
+                    )
+            cov.write_coverage(conn, coder_id=coder_id, document_id=doc.id, status=status,
+                               note=(note or "").strip())
+            record(conn, actor=self.actor, action="set_coverage", entity="coverage",
+                   key=f"{coder}:{document}",
+                   detail={"status": status, "before": None if before is None else before[0],
+                           "forced": bool(force), "note": (note or "").strip(),
+                           "furthest_idx": furthest})
+        return status
+
+    def coverage(self, *, recorded_only: bool = False) -> pd.DataFrame:
+        """Coverage of every coder and document: ``coder``, ``document``, ``status``,
+        ``furthest_idx`` (furthest segment index reached, or NA), ``n_segments``, ``note``,
+        ``updated_at``.
+
+        Pairs never recorded are ``not_started`` (``recorded_only=True`` lists only stored
+        rows). A stored ``not_started`` with visited segments is shown as ``in_progress``
+        only once someone sets it: the status is what was set.
+        """
+        with self.store.reading() as conn:
+            stored = cov.coverage_frame(conn)
+        if recorded_only:
+            return stored
+        docs = self.documents()
+        sizes = self.segments().groupby("document").size() if docs else pd.Series(dtype=int)
+        grid = pd.MultiIndex.from_product([self.coders(), docs], names=["coder", "document"])
+        frame = pd.DataFrame(index=grid).reset_index()
+        frame = frame.merge(stored, on=["coder", "document"], how="left")
+        frame["status"] = frame["status"].fillna("not_started")
+        frame["note"] = frame["note"].fillna("")
+        frame["furthest_idx"] = frame["furthest_idx"].astype("Int64")
+        frame.insert(4, "n_segments",
+                     frame["document"].map(sizes).fillna(0).astype("int64"))
+        return frame
+
+    def save_round(self, name: str, coders: Sequence[str], documents: Sequence[str]) -> None:
+        """Store a named reliability round (replacing one of the same name): the coders and
+        documents an agreement call uses with ``round=name``."""
+        name = name.strip()
+        if not name:
+            raise CoverageError("a round needs a name, e.g. save_round('round 1', ...).")
+        coder_list, doc_list = _listify(coders) or [], _listify(documents) or []
+        for coder in coder_list:
+            self._coder_id(coder)
+        known = set(self.documents())
+        for doc_name in doc_list:
+            if doc_name not in known:
+                raise NotFoundError(f"no document {doc_name!r}{suggest(doc_name, list(known))}.")
+        if len(coder_list) < 2 or not doc_list:
+            raise CoverageError("a round needs at least two coders and one document.")
+        with self.store.transaction() as conn:
+            replaced = cov.write_round(conn, name, coder_list, doc_list)
+            record(conn, actor=self.actor, action="save_round", entity="round", key=name,
+                   detail={"coders": coder_list, "documents": doc_list, "replaced": replaced})
+
+    def round(self, name: str) -> tuple[list[str], list[str]]:
+        """``(coders, documents)`` of the stored round ``name``."""
+        with self.store.reading() as conn:
+            found = cov.read_round(conn, name)
+            names = list(cov.round_names(conn)["name"])
+        if found is None:
+            raise NotFoundError(f"no reliability round {name!r}{suggest(name, names)}; "
+                                "store one with project.save_round(name, coders, documents).")
+        return found
+
+    def rounds(self) -> pd.DataFrame:
+        """Stored reliability rounds: ``name``, ``coders``, ``documents``, ``created_at``."""
+        with self.store.reading() as conn:
+            return cov.round_names(conn)
 
 
 def _as_id(value: object, what: str) -> int:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,28 +88,36 @@ def _flat(value: object) -> object:
     return value
 
 
-def _agreement(project: Project, segments: pd.DataFrame, codings: pd.DataFrame,
-               codebook: Codebook, rule: OverlapRule) -> tuple[dict[str, pd.DataFrame], str]:
+def _agreement(project: Project, codings: pd.DataFrame, rule: OverlapRule,
+               coders: Sequence[str] | None, documents: Sequence[str] | None
+               ) -> tuple[dict[str, pd.DataFrame], str]:
     """Per-code and overall agreement when the agreement module is importable."""
     try:
-        from workbench.analysis.agreement_tables import code_agreement_table, overall_agreement
+        from workbench.analysis import project_agreement as pa
     except ImportError as exc:
         return {}, f"The agreement module is not available in this installation ({exc})."
-    coders = sorted(codings["coder"].unique()) if len(codings) else []
-    codes = list(codebook.keys)
-    themes = {c.key: c.theme for c in codebook.codes}
+    if coders is None:
+        coders = sorted(codings["coder"].unique()) if len(codings) else []
+    options: dict[str, Any] = {"coders": list(coders), "documents": documents,
+                               "roles": ["participant"], "n_boot": 500, "seed": 0,
+                               "overlap_rule": rule}
     try:
-        per_code = code_agreement_table(segments, codings, coders, codes, themes=themes,
-                                        roles=["participant"], n_boot=500, seed=0,
-                                        overlap_rule=rule)
-        overall = overall_agreement(segments, codings, coders, codes, roles=["participant"],
-                                    n_boot=500, seed=0, overlap_rule=rule)
+        per_code = pa.code_agreement(project, **options)
+        overall = pa.overall_agreement_for(project, **options)
     except WorkbenchError as exc:
         return {}, f"Agreement could not be computed: {exc}"
     attrs = per_code.attrs
-    note = (f"Coders {', '.join(coders)}; unit: {attrs.get('unit', 'segment')} "
+    used = attrs["units_used"]
+    dropped = attrs.get("dropped_coders") or []
+    note = (f"Coders {', '.join(attrs['coders'])}"
+            + (f" (left out, covered nothing: {', '.join(dropped)})" if dropped else "")
+            + (f"; documents {', '.join(documents)}" if documents else "; all documents")
+            + f"; unit: {attrs.get('unit', 'segment')} "
             f"(participant segments; uncoded segments "
             f"{'included' if attrs.get('include_uncoded', True) else 'excluded'}). "
+            f"Coverage: {attrs['coverage']}. Units used: alpha and kappas "
+            f"{used['pairable']}, percent agreement/Fleiss/AC1/Brennan-Prediger "
+            f"{used['complete']} (all coders covered). "
             f"Overlap rule: {rule.describe()}. "
             "Krippendorff: alpha >= .800 reliable, .667-.800 tentative. Intervals: "
             "500 bootstrap resamples, seed 0.")
@@ -123,8 +132,14 @@ def build_report(
     exemplars_per_code: int = 3,
     seed: int = 0,
     agreement: bool = True,
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
 ) -> ThemeReport:
-    """Compute the report's tables and figures from a project (needs a codebook)."""
+    """Compute the report's tables and figures from a project (needs a codebook).
+
+    ``coders`` and ``documents`` choose the agreement round (default: every coder with
+    codings, every document); agreement counts coders on the documents they covered.
+    """
     codebook = project.codebook
     rule = project.overlap_rule
     codings = project.segment_codings(rule=rule)
@@ -164,8 +179,8 @@ def build_report(
     agreement_tables: dict[str, pd.DataFrame] = {}
     agreement_note = "Agreement was not requested."
     if agreement:
-        agreement_tables, agreement_note = _agreement(project, segments, codings, codebook,
-                                                      rule)
+        agreement_tables, agreement_note = _agreement(project, codings, rule, coders,
+                                                      documents)
     tables.update(agreement_tables)
     captions = {
         "codes_overall": "Per code: codings (all coders), distinct segments, transcripts and "
@@ -358,9 +373,12 @@ def write_report(
     tolerance: float = dp.DEFAULT_TOLERANCE,
     window: int = 2,
     agreement: bool = True,
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
 ) -> ThemeReport:
     """Build the report, write the HTML to ``out`` and, with ``tables_dir``, the tables."""
-    report = build_report(project, tolerance=tolerance, window=window, agreement=agreement)
+    report = build_report(project, tolerance=tolerance, window=window, agreement=agreement,
+                          coders=coders, documents=documents)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(report_html(report), encoding="utf-8")

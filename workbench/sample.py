@@ -3,7 +3,9 @@
 ``make lab`` calls ``workbench sample projects/sample.sqlite`` when the file is missing.
 Codings are shipped as ``transcripts/sample_codings.csv`` (document, coder, code, quote,
 memo): each quote is found in its document and coded on the segment that contains it,
-as the whole segment when the quote is the segment, otherwise as a span.
+as the whole segment when the quote is the segment, otherwise as a span. Each coder is
+marked ``done`` (forced, with a note) on every document they have codings in, so agreement
+on the sample counts them there.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from pathlib import Path
 from workbench.errors import NotFoundError
 from workbench.project import Project, create_project
 
-__all__ = ["apply_codings_csv", "build_sample_project", "repository_root"]
+__all__ = ["apply_codings_csv", "build_sample_project", "mark_coded_documents_done",
+           "repository_root"]
 
 
 def repository_root() -> Path:
@@ -60,6 +63,16 @@ def apply_codings_csv(project: Project, path: str | Path) -> int:
     return len(plan)
 
 
+def mark_coded_documents_done(project: Project, note: str) -> int:
+    """Mark every coder ``done`` (forced, with ``note``) on each document they coded in;
+    returns how many (coder, document) pairs were marked."""
+    codings = project.codings(with_attributes=False)
+    pairs = codings[["coder", "document"]].drop_duplicates().sort_values(["coder", "document"])
+    for coder, document in pairs.itertuples(index=False):
+        project.set_coverage(coder, document, "done", force=True, note=note)
+    return len(pairs)
+
+
 def build_sample_project(target: str | Path, *, root: Path | None = None,
                          progress: bool = True) -> Project:
     """Create the sample project at ``target`` from the repository's sample files."""
@@ -72,6 +85,7 @@ def build_sample_project(target: str | Path, *, root: Path | None = None,
         project.import_transcripts(files, progress=progress)
         project.load_codebook(root / "codebooks" / "ipr_relational.yaml")
         apply_codings_csv(project, root / "transcripts" / "sample_codings.csv")
+        mark_coded_documents_done(project, "sample study: coded from sample_codings.csv")
     except BaseException:
         project.close()
         if not str(target).startswith(("postgresql", "sqlite:")):

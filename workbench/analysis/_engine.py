@@ -40,12 +40,18 @@ ONE_CATEGORY = (
     "only one category occurs in the data: chance agreement is 1 (expected disagreement 0),"
     " so the coefficient is 0/0"
 )
+ONE_CATEGORY_CONVENTION = (
+    "only one category occurs in the data: this coefficient's chance agreement is below 1, so"
+    " its formula gives 1 here, but data with one category cannot show whether coders tell"
+    " categories apart, so by convention no value is reported"
+)
 NO_COMMON_UNITS = "the two coders rated no unit in common"
 CODER_WITHOUT_RATINGS = "a coder has no ratings, so that coder's category proportions are 0/0"
 #: Reason codes returned by kernels (index into this tuple; 0 means defined).
 REASONS: tuple[str | None, ...] = (None, NO_PAIRS, ONE_CATEGORY, NO_COMMON_UNITS,
-                                   CODER_WITHOUT_RATINGS)
-R_OK, R_NO_PAIRS, R_ONE_CATEGORY, R_NO_COMMON, R_CODER_EMPTY = range(5)
+                                   CODER_WITHOUT_RATINGS, ONE_CATEGORY_CONVENTION)
+(R_OK, R_NO_PAIRS, R_ONE_CATEGORY, R_NO_COMMON, R_CODER_EMPTY,
+ R_ONE_CATEGORY_CONVENTION) = range(6)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from workbench.analysis._engine import (
     R_NO_COMMON,
     R_NO_PAIRS,
     R_ONE_CATEGORY,
+    R_ONE_CATEGORY_CONVENTION,
     Estimate,
     FloatArray,
     IntArray,
@@ -128,7 +129,13 @@ class MultiRater:
             )
         else:
             pe = np.full_like(pa, total_w / q**2)
-        reason = _reasons((n2 == 0, R_NO_PAIRS), (used <= 1, R_ONE_CATEGORY))
+        one = R_ONE_CATEGORY
+        if self.kind != "fleiss":  # chance agreement does not follow the one category
+            one_of = np.where(1.0 - pe > 1e-13, R_ONE_CATEGORY_CONVENTION, R_ONE_CATEGORY)
+            reason = _reasons((n2 == 0, R_NO_PAIRS), (used <= 1, one))
+            reason = np.where(reason == R_ONE_CATEGORY, one_of, reason)
+            return _chance_corrected(pa, pe, reason, n2)
+        reason = _reasons((n2 == 0, R_NO_PAIRS), (used <= 1, one))
         return _chance_corrected(pa, pe, reason, n2)
 
 

@@ -14,6 +14,14 @@ of a unit and a code is one unit of analysis, so the overall alpha weighs each c
 its number of units and is dominated by absences when codes are rare. Its interval
 resamples segments (each segment carries all its decisions).
 
+**Missing data** (coders who did not cover every unit; see ``coverage=`` in
+:func:`~workbench.analysis.presence.build_presence`) is handled per coefficient, as the
+literature does: Krippendorff's alpha uses every pairable value (units that at least two
+covering coders rated); each Cohen's kappa uses the units both coders of its pair covered
+(``cohen_kappa_mean`` averages them); percent agreement, Fleiss' kappa, Gwet's AC1 and
+Brennan-Prediger use only the units every chosen coder covered (complete cases). The
+``n_units_<coefficient>`` columns say how many units each used.
+
 Every table has ``attrs`` with the unit ("segment" or "character"), ``n_units``, the
 coders, ``include_uncoded``, the filters and roles, the percent-agreement definition and
 the interval settings; ``n_units`` and ``n_coders`` are also columns.
@@ -22,6 +30,7 @@ the interval settings; ``n_units`` and ``n_coders`` are also columns.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any, Literal
 
@@ -30,6 +39,7 @@ import pandas as pd
 
 from workbench.analysis._engine import (
     REASONS,
+    Estimate,
     Kernel,
     Patterns,
     cluster_stats,
@@ -46,7 +56,7 @@ from workbench.analysis.intervals import (
     krippendorff_label,
     landis_koch_label,
 )
-from workbench.analysis.presence import Presence, UnitKind, build_presence
+from workbench.analysis.presence import InProgressRule, Presence, UnitKind, build_presence
 from workbench.errors import AgreementInputError
 from workbench.model import OverlapRule
 
@@ -66,19 +76,47 @@ TABLE_COEFFICIENTS: tuple[str, ...] = (
 )
 MatrixCoefficient = Literal["cohen_kappa", "krippendorff_alpha", "percent_agreement"]
 _IDENTITY = np.eye(2)
+#: Which units each table coefficient uses when some decisions are missing.
+UNITS_USED: dict[str, str] = {
+    "percent_agreement": "complete", "krippendorff_alpha": "pairable",
+    "cohen_kappa_mean": "pairable", "fleiss_kappa": "complete", "gwet_ac1": "complete",
+    "brennan_prediger": "complete",
+}
+
+
+@dataclass(frozen=True)
+class CompleteCases:
+    """A kernel restricted to units every coder rated (rows without a missing rating)."""
+
+    inner: Kernel
+
+    def stats(self, rows: np.ndarray) -> np.ndarray:
+        complete = (rows >= 0).all(axis=1) if rows.shape[1] else np.ones(len(rows), bool)
+        return self.inner.stats(rows) * complete[:, None]
+
+    def finish(self, sums: np.ndarray) -> Estimate:
+        return self.inner.finish(sums)
 
 
 def _kernels(n_coders: int) -> dict[str, Kernel]:
     pairs = list(combinations(range(n_coders), 2))
     return {
-        "percent_agreement": PercentAgreement(_IDENTITY),
+        "percent_agreement": CompleteCases(PercentAgreement(_IDENTITY)),
         "krippendorff_alpha": Alpha(2, 1.0 - _IDENTITY),
         "cohen_kappa_mean": MeanOf(tuple(TwoCoders(_IDENTITY, a, b) for a, b in pairs),
                                    tuple(6 for _ in pairs)),
-        "fleiss_kappa": MultiRater(_IDENTITY, "fleiss"),
-        "gwet_ac1": MultiRater(_IDENTITY, "gwet"),
-        "brennan_prediger": MultiRater(_IDENTITY, "bp"),
+        "fleiss_kappa": CompleteCases(MultiRater(_IDENTITY, "fleiss")),
+        "gwet_ac1": CompleteCases(MultiRater(_IDENTITY, "gwet")),
+        "brennan_prediger": CompleteCases(MultiRater(_IDENTITY, "bp")),
     }
+
+
+def _units_columns(presence: Presence, pairwise: bool) -> dict[str, int]:
+    used = presence.units_used()
+    out = {f"n_units_{name}": used[kind] for name, kind in UNITS_USED.items()}
+    if pairwise:
+        out.update({f"n_units[{pair}]": n for pair, n in used["pairs"].items()})
+    return out
 
 
 def presence_agreement_table(
@@ -127,7 +165,7 @@ def presence_agreement_table(
     pair_kernels = _pair_kernels(presence.coders) if pairwise_kappa else {}
     rows = []
     for k, label in enumerate(labels):
-        codes_k = array[:, :, k].astype(np.int64)
+        codes_k = presence.ratings(array[:, :, k])
         patterns, inverse = compress(codes_k, 2, presence.weights)
         row: dict[str, Any] = {by: label}
         if by == "code" and themes is not None:
@@ -136,6 +174,7 @@ def presence_agreement_table(
         row.update(n_units=presence.n_units, n_coders=len(presence.coders),
                    n_applied=round(applied),
                    prevalence=_ratio(applied, presence.weights.sum() * len(presence.coders)))
+        row.update(_units_columns(presence, pairwise_kappa))
         row.update(_estimates(kernels, pair_kernels, patterns))
         low, high = _interval(kernels[ci_for], patterns, inverse, presence, row[ci_for],
                               ci_for, n_boot, confidence, seed)
@@ -159,6 +198,8 @@ def code_agreement_table(
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
     pairwise_kappa: bool = False,
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
@@ -167,13 +208,14 @@ def code_agreement_table(
 ) -> pd.DataFrame:
     """Agreement per code: one row per code (see :func:`presence_agreement_table`).
 
-    ``unit``, ``filters``, ``roles``, ``include_uncoded`` and ``overlap_rule`` select the
-    units as in
+    ``unit``, ``filters``, ``roles``, ``include_uncoded``, ``overlap_rule``, ``coverage``
+    and ``in_progress`` select the units and decisions as in
     :func:`~workbench.analysis.presence.build_presence`.
     """
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
                               roles=roles, include_uncoded=include_uncoded,
-                              overlap_rule=overlap_rule)
+                              overlap_rule=overlap_rule, coverage=coverage,
+                              in_progress=in_progress)
     return presence_agreement_table(presence, themes=themes, pairwise_kappa=pairwise_kappa,
                                     ci_for=ci_for, n_boot=n_boot, confidence=confidence,
                                     seed=seed)
@@ -191,6 +233,8 @@ def theme_agreement_table(
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
     pairwise_kappa: bool = False,
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
@@ -204,7 +248,8 @@ def theme_agreement_table(
     """
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
                               roles=roles, include_uncoded=include_uncoded,
-                              overlap_rule=overlap_rule)
+                              overlap_rule=overlap_rule, coverage=coverage,
+                              in_progress=in_progress)
     return presence_agreement_table(presence, by="theme", themes=themes,
                                     pairwise_kappa=pairwise_kappa, ci_for=ci_for,
                                     n_boot=n_boot, confidence=confidence, seed=seed)
@@ -221,6 +266,8 @@ def overall_agreement(
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
     ci_for: str = "krippendorff_alpha",
     n_boot: int = 1000,
     confidence: float = 0.95,
@@ -235,7 +282,8 @@ def overall_agreement(
     _check_table_options(ci_for, n_boot, confidence, seed)
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
                               roles=roles, include_uncoded=include_uncoded,
-                              overlap_rule=overlap_rule)
+                              overlap_rule=overlap_rule, coverage=coverage,
+                              in_progress=in_progress)
     pooled, per_code = _pooled(presence)
     kernels = _kernels(len(presence.coders))
     row: dict[str, Any] = {"scope": "overall", "n_units": presence.n_units,
@@ -244,6 +292,7 @@ def overall_agreement(
     applied = float((presence.array * presence.weights[:, None, None]).sum())
     row.update(n_applied=round(applied),
                prevalence=_ratio(applied, row["n_decisions"] * len(presence.coders)))
+    row.update(_units_columns(presence, False))
     row.update(_estimates(kernels, {}, pooled))
     low = high = float("nan")
     if n_boot:
@@ -278,6 +327,8 @@ def coder_agreement_matrix(
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
 ) -> pd.DataFrame:
     """Coder x coder agreement, pooled over codes (all (unit, code) decisions).
 
@@ -291,7 +342,8 @@ def coder_agreement_matrix(
         )
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
                               roles=roles, include_uncoded=include_uncoded,
-                              overlap_rule=overlap_rule)
+                              overlap_rule=overlap_rule, coverage=coverage,
+                              in_progress=in_progress)
     pooled, _ = _pooled(presence)
     kernels: dict[str, Kernel] = {"cohen_kappa": TwoCoders(_IDENTITY, 0, 1),
                                   "krippendorff_alpha": Alpha(2, 1.0 - _IDENTITY),
@@ -367,7 +419,7 @@ def _interval(kernel: Kernel, patterns: Patterns, inverse: np.ndarray, presence:
 
 
 def _pooled(presence: Presence) -> tuple[Patterns, list[tuple[Patterns, np.ndarray]]]:
-    per_code = [compress(presence.array[:, :, k].astype(np.int64), 2, presence.weights)
+    per_code = [compress(presence.ratings(presence.array[:, :, k]), 2, presence.weights)
                 for k in range(len(presence.codes))]
     rows = np.concatenate([p.rows for p, _ in per_code])
     counts = np.concatenate([p.counts for p, _ in per_code])

@@ -259,7 +259,9 @@ def gwet_ac(data: Any, weights: Weighting = "unweighted") -> AgreementResult:
 def brennan_prediger(data: Any, weights: Weighting = "unweighted") -> AgreementResult:
     """Brennan-Prediger kappa: chance agreement ``1/q`` (``T_w/q**2`` weighted).
 
-    ``nan`` when only one category occurs, as for :func:`gwet_ac`.
+    ``nan`` when only one category occurs, as for :func:`gwet_ac`: with the categories
+    declared (``q >= 2``) the formula would give 1 there, so the reason says this is a
+    convention; with one category in all (``q = 1``) chance agreement is 1 and it is 0/0.
     """
     return compute(data, "brennan_prediger", weights=weights)
 

@@ -22,10 +22,20 @@ return them) into those decisions, for one of two kinds of unit:
 with any code at all (of any code in ``codings``, not only the analysed ones). Keeping
 them counts agreement on "nothing here", as QualCoder and NVivo do; dropping them
 restricts agreement to the text someone thought codable. Every result states which.
+
+**Coverage.** With ``coverage=`` (``Project.coverage()``: coder, document, status,
+furthest_idx) a coder's decisions count only on the documents that coder covered; elsewhere
+they are *missing* (``Presence.covered`` is False), not "absent". By default a coder
+covers the documents marked ``done``; ``in_progress="exclude"`` (the default) leaves
+documents in progress out, ``"up_to_last"`` counts their segments up to the furthest one
+the coder reached. A coder who covers no selected unit (an idle coder) is dropped with a
+``UserWarning`` naming them. Without ``coverage`` every coder is taken to have coded every
+selected segment (``Project``-level agreement drops coders with no coding at all there).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,10 +47,13 @@ from workbench.analysis.overlap import segment_view
 from workbench.errors import AgreementInputError, SummaryInputError
 from workbench.model import OVERLAP_ANY, OverlapRule
 
-__all__ = ["UNIT_KINDS", "Presence", "UnitKind", "build_presence"]
+__all__ = ["IN_PROGRESS_RULES", "UNIT_KINDS", "InProgressRule", "Presence", "UnitKind",
+           "build_presence"]
 
 UnitKind = Literal["segment", "character"]
 UNIT_KINDS: tuple[str, ...] = ("segment", "character")
+InProgressRule = Literal["exclude", "up_to_last"]
+IN_PROGRESS_RULES: tuple[str, ...] = ("exclude", "up_to_last")
 _SEGMENT_COLUMNS = ("segment_id",)
 _CODING_COLUMNS = ("segment_id", "coder", "code")
 _RANGE_COLUMNS = ("document", "start", "end", "coder", "code")
@@ -76,6 +89,15 @@ class Presence:
         The codebook version the codings were read under (``codings.attrs``).
     n_pending_recode : int
         Codings of split codes not yet recoded, left out of the decisions.
+    overlap_rule : str or None
+        The overlap rule, as text.
+    covered : ndarray of bool, shape (n_units, n_coders), or None
+        Whether each coder covered each unit (``None``: every coder covered every unit).
+        Decisions where it is False are missing.
+    coverage_rule : str or None
+        How coverage was decided, as text (``None``: not recorded, all covered).
+    dropped_coders : tuple of str
+        Idle coders left out (they covered no selected unit).
     """
 
     array: np.ndarray
@@ -92,6 +114,34 @@ class Presence:
     overlap_rule: str | None = None
     codebook_version: int | None = None
     n_pending_recode: int = 0
+    covered: np.ndarray | None = None
+    coverage_rule: str | None = None
+    dropped_coders: tuple[str, ...] = ()
+
+    @property
+    def covered_mask(self) -> np.ndarray:
+        """:attr:`covered`, or all True when coverage was not recorded."""
+        if self.covered is None:
+            return np.ones(self.array.shape[:2], bool)
+        return self.covered
+
+    def ratings(self, decisions: np.ndarray) -> np.ndarray:
+        """0/1 ratings (n_units, n_coders) of one code's decisions, -1 where missing."""
+        out = decisions.astype(np.int64)
+        if self.covered is not None:
+            out[~self.covered] = -1
+        return out
+
+    def units_used(self) -> dict[str, Any]:
+        """Units each kind of coefficient uses: pairable (>= 2 covering coders), complete
+        (all coders covered) and per coder pair (both covered), weighted as units."""
+        mask = self.covered_mask
+        w = self.weights
+        pairs = {f"{self.coders[a]}|{self.coders[b]}":
+                 round(float(w[mask[:, a] & mask[:, b]].sum()))
+                 for a in range(len(self.coders)) for b in range(a + 1, len(self.coders))}
+        return {"pairable": round(float(w[mask.sum(axis=1) >= 2].sum())),
+                "complete": round(float(w[mask.all(axis=1)].sum())), "pairs": pairs}
 
     @classmethod
     def from_array(
@@ -140,6 +190,9 @@ class Presence:
             "overlap_rule": self.overlap_rule,
             "codebook_version": self.codebook_version,
             "n_pending_recode_excluded": self.n_pending_recode,
+            "coverage": self.coverage_rule,
+            "dropped_coders": list(self.dropped_coders),
+            "units_used": self.units_used(),
         }
 
 
@@ -154,6 +207,8 @@ def build_presence(
     roles: Sequence[str] | None = None,
     include_uncoded: bool = True,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
 ) -> Presence:
     """Presence/absence decisions per unit, coder and code.
 
@@ -172,8 +227,8 @@ def build_presence(
         are ignored, and so are codings of a split code waiting to be recoded
         (``pending_recode``; counted in ``describe()["n_pending_recode_excluded"]``).
     coders : sequence of str
-        The coders to compare (at least two). Each is taken to have coded every selected
-        segment: pass only coders who finished the selection.
+        The coders to compare (at least two after idle coders are dropped). Without
+        ``coverage`` each is taken to have coded every selected segment.
     codes : sequence of str
         The codes to analyse (codings of other codes still count as "coded" for
         ``include_uncoded``).
@@ -191,6 +246,14 @@ def build_presence(
         When a range coding counts for a segment (``unit="segment"``); default ``"any"``.
         For ``unit="character"`` every covered character counts. Ignored for codings
         already seen per segment (their rule is in ``codings.attrs["overlap_rule"]``).
+    coverage : DataFrame, optional
+        Coverage rows (``coder``, ``document``, ``status``, ``furthest_idx``) as
+        ``Project.coverage()`` returns them; pairs not listed are not started. A coder's
+        decisions count only where they covered the document (see the module docstring);
+        ``segments`` then needs ``document`` and ``segment_index``.
+    in_progress : {"exclude", "up_to_last"}
+        Documents a coder has in progress: left out (default) or counted up to the
+        furthest segment index the coder reached.
 
     Raises
     ------
@@ -232,6 +295,24 @@ def build_presence(
             f"segments lists segment_id {dup!r} twice; pass each segment once."
         )
     selected = _select(segments, accepted, roles)
+    covered, coverage_text = _coverage_mask(selected, coverage, coder_names, in_progress)
+    idle: list[str] = []
+    if covered is not None:
+        idle = [c for j, c in enumerate(coder_names) if not covered[:, j].any()]
+        why = f"covered none of the selected segments ({coverage_text})"
+    if covered is not None and idle:
+        warnings.warn(
+            f"Left out idle coder(s) {idle}: each {why}. Their decisions would be missing "
+            "everywhere, so they change nothing.", UserWarning, stacklevel=2)
+        keep = [j for j, c in enumerate(coder_names) if c not in idle]
+        coder_names = tuple(coder_names[j] for j in keep)
+        covered = covered[:, keep]
+        if len(coder_names) < 2:
+            raise AgreementInputError(
+                f"Agreement needs at least 2 coders who covered the selection; only "
+                f"{list(coder_names)} did. Mark documents done with project.set_coverage(...)"
+                " or choose other coders or documents."
+            )
     ours = codings[codings["coder"].isin(coder_names)]
     seg_row = pd.Index(selected["segment_id"]).get_indexer(ours["segment_id"])
     ours, seg_row = ours[seg_row >= 0], seg_row[seg_row >= 0]
@@ -240,14 +321,54 @@ def build_presence(
     build = _segment_decisions if unit == "segment" else _character_decisions
     array, weights, clusters, coded = build(selected, ours, seg_row, coder_col, code_col,
                                             len(coder_names), len(code_names))
+    unit_covered = None if covered is None else covered[clusters]
     dropped = 0
     if not include_uncoded:
         dropped = round(float(weights[~coded].sum()))
         array, weights, clusters = array[coded], weights[coded], clusters[coded]
+        if unit_covered is not None:
+            unit_covered = unit_covered[coded]
     return Presence(array, weights, clusters, selected, coder_names, code_names, unit,
                     include_uncoded, dropped, accepted,
                     None if roles is None else tuple(roles), rule_text,
-                    stated.get("codebook_version"), pending)
+                    stated.get("codebook_version"), pending, unit_covered,
+                    coverage_text, tuple(idle))
+
+
+def _coverage_mask(selected: pd.DataFrame, coverage: pd.DataFrame | None,
+                   coders: tuple[str, ...], in_progress: str
+                   ) -> tuple[np.ndarray | None, str | None]:
+    """Whether each coder covered each selected segment, shape (n_segments, n_coders)."""
+    if in_progress not in IN_PROGRESS_RULES:
+        raise AgreementInputError(
+            f"in_progress must be one of {list(IN_PROGRESS_RULES)}; got {in_progress!r}."
+        )
+    if coverage is None:
+        return None, None
+    _check_frame(coverage, "coverage", ("coder", "document", "status"))
+    _check_frame(selected, "segments", ("document", "segment_index"))
+    rows = coverage[coverage["coder"].isin(coders)]
+    furthest = (pd.to_numeric(rows["furthest_idx"], errors="coerce")
+                if "furthest_idx" in rows.columns else pd.Series(np.nan, index=rows.index))
+    done = rows["status"] == "done"
+    reach = np.where(done, np.inf, -np.inf)
+    if in_progress == "up_to_last":
+        reach = np.where(rows["status"] == "in_progress", furthest.fillna(-1).to_numpy(
+            dtype=np.float64), reach)
+    key = pd.MultiIndex.from_arrays([rows["coder"], rows["document"]])
+    reach_of = pd.Series(reach, index=key)
+    seg_index = pd.to_numeric(selected["segment_index"]).to_numpy(dtype=np.float64)
+    covered = np.zeros((len(selected), len(coders)), bool)
+    for j, coder in enumerate(coders):
+        lookup = pd.MultiIndex.from_arrays([np.full(len(selected), coder, dtype=object),
+                                            selected["document"].to_numpy()])
+        limit = reach_of.reindex(lookup).to_numpy(dtype=np.float64)
+        covered[:, j] = np.nan_to_num(limit, nan=-np.inf) >= seg_index
+    text = ("a coder counts on documents marked done"
+            + ("; documents in progress are left out" if in_progress == "exclude"
+               else "; documents in progress count up to the furthest segment reached")
+            + "; elsewhere their decisions are missing")
+    return covered, text
 
 
 # -- decisions ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from workbench.errors import NotFoundError
 from workbench.interop.safe_csv import write_csv
 from workbench.project import Project
 
-__all__ = ["export_csv_tables", "export_xlsx", "project_tables"]
+__all__ = ["export_csv_tables", "export_xlsx", "project_tables", "write_table"]
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -60,14 +60,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "table") -> Path:
+    """Write one table as ``.csv`` or ``.xlsx`` (by the suffix), cells as values."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(frame, path)  # formula-like cells neutralised, as every CSV we write
+        return path
+    if suffix != ".xlsx":
+        raise ValueError(f"write a table as .csv or .xlsx, not {path.name!r}.")
+    return _write_workbook({sheet: frame}, path)
+
+
 def export_xlsx(project: Project, path: str | Path) -> Path:
     """Write the project tables to an ``.xlsx`` workbook, one sheet per table."""
+    return _write_workbook(project_tables(project), Path(path))
+
+
+def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    path = Path(path)
     workbook = Workbook(write_only=True)
-    for name, frame in project_tables(project).items():
+    for name, frame in tables.items():
         sheet = workbook.create_sheet(name)
         sheet.append([str(column) for column in frame.columns])
         for row in frame.itertuples(index=False, name=None):

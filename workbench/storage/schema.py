@@ -31,6 +31,7 @@ __all__ = [
     "case_attributes",
     "cases",
     "codebook_versions",
+    "coder_coverage",
     "coder_positions",
     "coders",
     "codes",
@@ -40,6 +41,7 @@ __all__ = [
     "metadata",
     "project_settings",
     "recode_queue",
+    "reliability_rounds",
     "segments",
     "themes",
     "turns",
@@ -254,6 +256,30 @@ coder_positions = Table(
     Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
     Column("segment_idx", Integer, nullable=False),
     Column("updated_at", TS, nullable=False),
+)
+
+#: Statuses of a coder's coverage of a document.
+COVERAGE_STATUSES = ("not_started", "in_progress", "done")
+
+coder_coverage = Table(
+    "coder_coverage",
+    metadata,
+    Column("coder_id", ForeignKey("coders.id"), primary_key=True),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("furthest_idx", Integer),
+    Column("note", Text, nullable=False, default=""),
+    Column("updated_at", TS, nullable=False),
+)
+
+reliability_rounds = Table(
+    "reliability_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("coders", Text, nullable=False),
+    Column("documents", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
 )
 
 project_settings = Table(

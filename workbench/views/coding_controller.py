@@ -150,6 +150,24 @@ class CodingController(CodingSession):
             self.doc.others = {}
         self.message = "reviewer view: all coders' codings shown" if on else "blind coding"
 
+    # -- coverage ----------------------------------------------------------------------
+    def set_status(self, status: str, *, force: bool = False, note: str | None = None) -> str:
+        """Record this coder's status on the current document (``not_started``,
+        ``in_progress``, ``done``).
+
+        ``done`` is refused unless the coder has reached the last unit of this view (the
+        last segment the filter shows), or ``force=True`` with a note.
+        """
+        last = self._visible_last_index()
+        status = self.project.set_coverage(self.coder, self.document, status, note=note,
+                                           force=force, last_index=last)
+        self.message = f"{self.document}: {status.replace('_', ' ')}"
+        return status
+
+    def _visible_last_index(self) -> int | None:
+        visible = self._visible
+        return self.doc.segments[visible[-1]].index if visible else None
+
     # -- coding ------------------------------------------------------------------------
     def _require_segment(self) -> SegmentRecord:
         segment = self.segment
