@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := projects/sample.sqlite
-SAMPLE_INPUTS := $(wildcard transcripts/sample/*.ipr.txt) transcripts/sample_codings.csv codebooks/ipr_relational.yaml
+SAMPLE_INPUTS := $(wildcard transcripts/sample/*.ipr.txt) transcripts/sample_codings.csv codebooks/ipr_relational.yaml workbench/sample.py
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_FLAGS ?=
 # Clinical data: no announcements feed, no update check, loopback only.
