@@ -63,7 +63,8 @@ from workbench.storage.documents_store import (
     document_name,
     highest_id,
     lock_document,
-    segment_bounds,
+    lock_document_named,
+    locked_segment_bounds,
     segment_by_id,
 )
 from workbench.storage.engine import Store, open_store
@@ -522,8 +523,7 @@ class Project:
         self._code_id(code)
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
-            doc = document_by_name(conn, document)
-            doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
+            doc = lock_document_named(conn, document, exclusive=False)
             if doc is None:
                 raise NotFoundError(f"no document {document!r}{suggest(document, self.documents())}.")
             version, live = self._live_version(conn, [code])  # after the lock: see ops
@@ -558,8 +558,7 @@ class Project:
         with self.store.transaction() as conn:
             locked: dict[str, DocumentRow] = {}
             for name in dict.fromkeys(r[0] for r in resolved):
-                found = document_by_name(conn, name)
-                doc = None if found is None else lock_document(conn, found.id, exclusive=False)
+                doc = lock_document_named(conn, name, exclusive=False)
                 if doc is None:
                     raise NotFoundError(f"no document {name!r}.")
                 locked[name] = doc
@@ -605,14 +604,15 @@ class Project:
                     for seg, code, coder, memo, span in items]
         done: list[AppliedCoding] = []
         with self.store.transaction() as conn:
-            locked: dict[int, str] = {}
+            locked: set[int] = set()
             ranges = [self._segment_range(conn, r[0], r[6], locked) for r in resolved]
+            names = {doc_id: document_name(conn, doc_id) for doc_id in locked}
             version, live = self._live_version(conn, [r[2] for r in resolved])
             for (_seg, _cached, code, coder_id, coder, memo, _span), found in zip(
                     resolved, ranges, strict=True):
                 code_id = live[code]
                 document_id, start, end, text = found
-                done.append(self._store_range(conn, version, document_id, locked[document_id],
+                done.append(self._store_range(conn, version, document_id, names[document_id],
                                               start, end, text, code_id, code, coder_id,
                                               coder, memo))
         return done
@@ -664,16 +664,11 @@ class Project:
 
     def _segment_range(
         self, conn: Connection, segment_id: int, span: tuple[int, int] | None,
-        locked: dict[int, str],
+        locked: set[int],
     ) -> tuple[int, int, int, str]:
         """``(document_id, start, end, text)`` of a segment (or a span of it), with its
-        document locked for this transaction."""
-        bounds = segment_bounds(conn, segment_id)
-        if bounds is not None and bounds[0] not in locked:
-            doc = lock_document(conn, bounds[0], exclusive=False)
-            if doc is not None:
-                locked[doc.id] = doc.name
-            bounds = segment_bounds(conn, segment_id)  # a re-import may have just committed
+        document locked for this transaction (its id added to ``locked``)."""
+        bounds = locked_segment_bounds(conn, segment_id, locked)
         if bounds is None:
             raise self._missing(conn, segments, segment_id, "segment")
         document_id, start, end, text = bounds
@@ -779,10 +774,7 @@ class Project:
         code_id = self._code_id(code, retired_ok=True)
         coder_id = self._coder_id(coder)
         with self.store.transaction() as conn:
-            bounds = segment_bounds(conn, segment_id)
-            if bounds is not None:
-                lock_document(conn, bounds[0], exclusive=False)
-                bounds = segment_bounds(conn, segment_id)  # a re-import may have just committed
+            bounds = locked_segment_bounds(conn, segment_id)
             if bounds is None:
                 raise self._missing(conn, segments, segment_id, "segment")
             document_id, start, end, _ = bounds
@@ -804,8 +796,7 @@ class Project:
         code_id = self._code_id(coding.code, retired_ok=True)
         coder_id = self._coder_id(coding.coder)
         with self.store.transaction() as conn:
-            doc = document_by_name(conn, coding.document)
-            doc = None if doc is None else lock_document(conn, doc.id, exclusive=False)
+            doc = lock_document_named(conn, coding.document, exclusive=False)
             if doc is None or doc.text[coding.start:coding.end] != coding.text:
                 raise StaleError(
                     f"{coding.document} no longer holds {_clip(coding.text)!r} at "

@@ -24,10 +24,9 @@ from workbench.model import ImportReport, ParsedTranscript, SegmentDraft, Unanch
 from workbench.storage import codings_store as cs
 from workbench.storage.audit_log import now, record
 from workbench.storage.documents_store import (
-    document_by_name,
     document_name,
     insert_document,
-    lock_document,
+    lock_document_named,
     replace_document_content,
 )
 from workbench.storage.engine import Store
@@ -52,9 +51,7 @@ class DocumentWriter:
         same moment is either re-anchored here or refused as stale, never lost.
         """
         with self.store.transaction() as conn:
-            stored = document_by_name(conn, transcript.name)
-            if stored is not None:
-                stored = lock_document(conn, stored.id, exclusive=True)
+            stored = lock_document_named(conn, transcript.name, exclusive=True)
             if stored is None:
                 insert_document(conn, transcript, drafts, unit)
                 record(conn, actor=self.actor, action="import", entity="document",

@@ -22,6 +22,8 @@ __all__ = [
     "highest_id",
     "insert_document",
     "lock_document",
+    "lock_document_named",
+    "locked_segment_bounds",
     "replace_document_content",
     "segment_bounds",
     "segment_by_id",
@@ -272,6 +274,27 @@ def lock_document(conn: Connection, document_id: int, *, exclusive: bool) -> Doc
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(read=not exclusive)
     return _row(conn.execute(stmt).first())
+
+
+def lock_document_named(conn: Connection, name: str, *, exclusive: bool) -> DocumentRow | None:
+    """:func:`lock_document` for the document called ``name``; None if there is none."""
+    found = document_by_name(conn, name)
+    return None if found is None else lock_document(conn, found.id, exclusive=exclusive)
+
+
+def locked_segment_bounds(
+    conn: Connection, segment_id: int, locked: set[int] | None = None
+) -> tuple[int, int, int, str] | None:
+    """:func:`segment_bounds` with the segment's document locked (shared) first, read again
+    after the lock because a re-import may have just committed. ``locked`` holds the ids of
+    documents this transaction already locked (it is updated)."""
+    bounds = segment_bounds(conn, segment_id)
+    if bounds is None or (locked is not None and bounds[0] in locked):
+        return bounds
+    doc = lock_document(conn, bounds[0], exclusive=False)
+    if doc is not None and locked is not None:
+        locked.add(doc.id)
+    return segment_bounds(conn, segment_id)
 
 
 def highest_id(conn: Connection, table: Table) -> int:
