@@ -85,6 +85,17 @@ def test_docx_with_a_corrupt_deflate_stream(tmp_path: Path) -> None:
         read_transcript(path, attributes=ATTRS)
 
 
+@pytest.mark.parametrize("declaration", ['encoding="U-F-8"', 'encoding="no-such-codec"'])
+def test_xml_declaring_an_unknown_encoding(tmp_path: Path, declaration: str) -> None:
+    """Found by the fuzz suite: lxml and expat raise LookupError for an unknown encoding."""
+    from workbench.interop.refi_codebook import read_qdc
+
+    path = tmp_path / "book.qdc"
+    path.write_bytes(f'<?xml version="1.0" {declaration}?>\n<CodeBook/>'.encode())
+    with pytest.raises(ImportFormatError, match=r"book\.qdc.*cannot be read"):
+        read_qdc(path)
+
+
 def test_corrupt_qdpx_member_header(tmp_path: Path) -> None:
     """A central directory pointing past the end of the file."""
     path = tmp_path / "x.qdpx"

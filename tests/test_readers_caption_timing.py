@@ -1,4 +1,5 @@
-"""Caption cues keep their times: runs split at pauses and sentence ends, speakers carried
+"""Caption cues keep their times: runs split at pauses, every later cue a time mark inside its
+turn, speakers carried
 forward, rolling live captions merged, backwards cues warned about (issue 16, point 9).
 
 The long Zoom-style recording below is **synthetic**, generated here; the real caption files
@@ -21,6 +22,7 @@ from workbench.parsing.readers.cues import PAUSE_SECONDS, Cue, cues_to_turns
 from workbench.parsing.readers.webvtt import parse_webvtt
 
 ATTRS = CaseAttributes(dyad="D01", session=3, perspective="client")
+ROLES = {"Interviewer": "interviewer"}
 
 _WORDS = ("I", "felt", "she", "was", "not", "really", "with", "me", "and", "then", "I",
           "just", "went", "quiet", "because", "it", "seemed", "easier", "that", "way")
@@ -42,15 +44,17 @@ def _clock(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{millis:03d}"
 
 
-def monologue(cues: int = 264, *, label_every_cue: bool = True,
-              seed: int = 16) -> tuple[str, list[Planned]]:
+def monologue(cues: int = 264, *, label_every_cue: bool = True, seed: int = 16,
+              inner_sentences: bool = False) -> tuple[str, list[Planned]]:
     """A Zoom WebVTT: the interviewer asks, then 'Anna Berg' talks for ``cues`` cues.
 
     Cues are 2-4 s long, mostly back to back; about one in ten follows a pause of 2-6 s;
     about one in three ends a sentence. With ``label_every_cue`` False only the first cue
-    of Anna's run carries her name (other tools write captions that way).
+    of Anna's run carries her name (other tools write captions that way). With
+    ``inner_sentences`` about one cue in three also has a sentence start inside it.
     """
     rng = random.Random(seed)
+    inner = random.Random(seed + 1)
     lines = ["WEBVTT", "", "1", "00:00:00.500 --> 00:00:03.000",
              "Interviewer: What was going on for you at this point?", ""]
     plan: list[Planned] = []
@@ -64,6 +68,8 @@ def monologue(cues: int = 264, *, label_every_cue: bool = True,
         text = " ".join(words) + ("." if ends else ",")
         if previous_ended:
             text = text[0].upper() + text[1:]
+        if inner_sentences and inner.random() < 0.35:
+            text = text[:-1] + ". So " + " ".join(inner.choices(_WORDS, k=3)) + text[-1]
         length = rng.uniform(2.0, 4.0)
         plan.append(Planned(round(time, 3), round(time + length, 3), text,
                             index == 0 or paused or previous_ended))
@@ -78,24 +84,37 @@ def monologue(cues: int = 264, *, label_every_cue: bool = True,
 def read_vtt(tmp_path: Path, text: str, name: str = "zoom.vtt") -> ParsedTranscript:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    parsed = read_transcript(path, attributes=ATTRS, roles={"Interviewer": "interviewer"})
+    parsed = read_transcript(path, attributes=ATTRS, roles=ROLES)
     for turn in parsed.turns:
         assert parsed.text[turn.start : turn.end] == turn.text
     return parsed
 
 
 @pytest.mark.parametrize("label_every_cue", [True, False])
-def test_a_long_run_of_one_speaker_keeps_its_cue_times(tmp_path: Path,
-                                                       label_every_cue: bool) -> None:
+def test_a_long_run_of_one_speaker_keeps_every_cue_time(tmp_path: Path,
+                                                        label_every_cue: bool) -> None:
     text, plan = monologue(label_every_cue=label_every_cue)
     parsed = read_vtt(tmp_path, text)
     anna = parsed.turns[1:]
     assert parsed.turns[0].speaker == "Interviewer"
     assert {turn.speaker for turn in anna} == {"Anna Berg"}
-    starts = [cue.start for cue in plan if cue.new_turn]
-    assert [turn.video_time for turn in anna] == starts
-    assert len(anna) == len(starts) == len(set(starts))
-    assert len(anna) > 80  # was: 1 turn with 1 time for all 264 cues
+    # turns split at pauses only; each begins at the first cue after a pause
+    pauses = [cue.start for index, cue in enumerate(plan)
+              if index == 0 or cue.start - plan[index - 1].end >= PAUSE_SECONDS]
+    assert [turn.video_time for turn in anna] == pauses
+    assert 1 < len(anna) < len(plan) / 4  # runs, not one turn per sentence
+    # every one of the 264 cue starts is kept: a turn's time or a mark inside a turn
+    times = [time for turn in anna
+             for time in (turn.video_time, *(seconds for _, seconds in turn.time_marks))]
+    assert times == [cue.start for cue in plan]
+    # each mark sits where its cue's text begins
+    later = iter(cue for index, cue in enumerate(plan) if cue.start not in pauses)
+    for turn in anna:
+        for position, seconds in turn.time_marks:
+            cue = next(later)
+            assert seconds == cue.start
+            assert turn.start < position < turn.end
+            assert parsed.text[position:].startswith(cue.text)
     # no word is lost or repeated: the turns hold the cue texts in order
     assert " ".join(turn.text for turn in anna) == " ".join(cue.text for cue in plan)
     carried = [w for w in parsed.warnings if "without a speaker label" in w]
@@ -105,21 +124,77 @@ def test_a_long_run_of_one_speaker_keeps_its_cue_times(tmp_path: Path,
         "with 'Name: '."])
 
 
-def test_sentences_inherit_the_time_of_the_cue_they_start_in(tmp_path: Path) -> None:
-    text, plan = monologue(40)
-    project_path = tmp_path / "p.sqlite"
+def _cue_at(parsed: ParsedTranscript, plan: list[Planned], offset: int) -> Planned:
+    """The planned cue whose text holds the document offset ``offset``."""
+    anna = [turn for turn in parsed.turns if turn.speaker == "Anna Berg"]
+    starts = [(turn.start, turn.video_time) for turn in anna]
+    starts += [mark for turn in anna for mark in turn.time_marks]
+    position, seconds = max(mark for mark in starts if mark[0] <= offset)
+    cue = next(cue for cue in plan if cue.start == seconds)
+    assert parsed.text[position:].startswith(cue.text)
+    assert offset < position + len(cue.text)
+    return cue
+
+
+def test_sentences_take_the_time_of_the_cue_they_start_in(tmp_path: Path,
+                                                         backend_url: str) -> None:
+    text, plan = monologue(60, inner_sentences=True)
     vtt = tmp_path / "zoom.vtt"
     vtt.write_text(text, encoding="utf-8")
-    with create_project(project_path) as project:
-        project.import_transcripts([vtt], attributes={"zoom.vtt": ATTRS}, progress=False)
+    parsed = read_vtt(tmp_path, text)
+    with create_project(backend_url) as project:
+        project.import_transcripts([vtt], attributes={"zoom.vtt": ATTRS}, roles=ROLES,
+                                   progress=False)
         segments = project.segments(with_attributes=False)
+        (name,) = project.documents()
+        marks = project.time_marks(name)
+        stored = project.document_text(name)
+    assert stored == parsed.text
     anna = segments[segments.speaker == "Anna Berg"]
-    # sentences here end at cue ends ('.'), and a pause splits a sentence into two
-    # segments; so every segment begins at a cue start and has that cue's time
-    firsts = [cue for cue in plan if cue.new_turn]
-    assert list(anna.video_time) == [cue.start for cue in firsts]
-    assert [text[:12] for text in anna.text] == [cue.text[:12] for cue in firsts]
-    assert anna.video_time.nunique() == len(anna)
+    # spaCy's sentences run across cues; each takes the start of the cue it begins in
+    assert list(anna.video_time) == [_cue_at(parsed, plan, start).start
+                                     for start in anna.start]
+    assert sum(1 for start in anna.start if start not in set(marks.position)) > 0
+    # every cue's start is stored, at the offset where the cue's text begins
+    anna_marks = marks[marks.turn_index >= 1]
+    assert list(anna_marks.seconds) == [cue.start for cue in plan]
+    for position, cue in zip(anna_marks.position, plan, strict=True):
+        assert stored[position:].startswith(cue.text)
+    assert list(marks.inner) == [False] + [
+        seconds not in {turn.video_time for turn in parsed.turns} for seconds in
+        marks.seconds[1:]]
+
+
+def test_reimporting_with_changed_cue_times_replaces_the_marks(tmp_path: Path) -> None:
+    text, plan = monologue(30)
+    vtt = tmp_path / "zoom.vtt"
+    vtt.write_text(text, encoding="utf-8")
+    with create_project(tmp_path / "p.sqlite") as project:
+        project.import_transcripts([vtt], attributes={"zoom.vtt": ATTRS}, roles=ROLES,
+                                   progress=False)
+        (name,) = project.documents()
+        before = project.time_marks(name)
+        # the same words, every cue 1 s later except the interviewer's question
+        shifted = text.replace("00:00:00.500 --> 00:00:03.000", "00:00:00.400 --> 00:00:02.000")
+        lines = shifted.split("\n")
+        moved = [line if "-->" not in line or line.startswith("00:00:00.400")
+                 else " --> ".join(_clock(_seconds(part) + 1.0) for part in line.split(" --> "))
+                 for line in lines]
+        vtt.write_text("\n".join(moved), encoding="utf-8")
+        reports = project.import_transcripts([vtt], attributes={"zoom.vtt": ATTRS},
+                                             roles=ROLES, progress=False)
+        after = project.time_marks(name)
+        segments = project.segments(with_attributes=False)
+    assert reports[0].status != "unchanged"
+    assert list(after.position) == list(before.position)
+    assert list(after.seconds[1:]) == pytest.approx([s + 1.0 for s in before.seconds[1:]])
+    assert segments.video_time.max() == pytest.approx(max(cue.start for cue in plan) + 1.0,
+                                                      abs=5.0)
+
+
+def _seconds(clock: str) -> float:
+    hours, minutes, rest = clock.split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(rest)
 
 
 def test_pause_threshold_is_a_parameter() -> None:
@@ -218,8 +293,9 @@ def test_growing_and_repeated_cues_are_merged() -> None:
             Cue(3.0, "Anna: Yes.", 6, end=3.5), Cue(3.5, "Anna: Yes.", 7, end=4.0)]
     context = ReaderContext(roles={"Anna": "participant"})
     turns = cues_to_turns(cues, context)
-    assert [(t.video_time, t.text) for t in turns] == [
-        (0.0, "I think that's right."), (3.0, "Yes.")]
+    # merged cues keep the first start; the next cue (new words) is a mark in the same turn
+    assert [(t.video_time, t.text, t.time_marks) for t in turns] == [
+        (0.0, "I think that's right.\nYes.", ((22, 3.0),))]
     assert context.warnings == [
         "<text>: 5 cue(s) repeated or extended the cue before them (rolling live captions) "
         "and were merged into it, keeping its start time."]
@@ -230,8 +306,9 @@ def test_other_speakers_and_new_words_are_not_merged() -> None:
             Cue(2.0, "Ben: so what", 3, end=3.0), Cue(3.0, "Ben: what now?", 4, end=4.0)]
     context = ReaderContext(roles={"Anna": "participant", "Ben": "interviewer"})
     turns = cues_to_turns(cues, context)
-    assert [(t.speaker, t.text) for t in turns] == [
-        ("Anna", "I think so."), ("Ben", "I think so."), ("Ben", "so what\nwhat now?")]
+    assert [(t.speaker, t.text, t.time_marks) for t in turns] == [
+        ("Anna", "I think so.", ()),
+        ("Ben", "I think so.\nso what\nwhat now?", ((12, 2.0), (20, 3.0)))]
     assert not any("merged" in w for w in context.warnings)
 
 

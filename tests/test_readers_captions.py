@@ -125,13 +125,14 @@ def test_teams_voices_without_closing_tag_entities_merging(tmp_path: Path) -> No
     parsed = read(write(tmp_path, "teams.vtt", TEAMS_OWN))
     assert turns(parsed) == [
         ("Researcher", 1.5, "What was happening for you here?"),
-        ("Client C01", 4.0, "I felt she wasn't listening & I went quiet."),
-        ("Client C01", 6.25, "It's a pattern <sigh>."),
+        ("Client C01", 4.0, "I felt she wasn't listening & I went quiet. It's a pattern <sigh>."),
         ("Researcher", 9.0, "Mm."),
         ("Client C01", 9.0, "Yes."),
     ]
-    assert [t.source_line for t in parse_webvtt(TEAMS_OWN)] == [4, 8, 12, 15, 15]
-    assert [t.role for t in parsed.turns] == ["interviewer", *["participant"] * 2,
+    client = parsed.turns[1]  # the second cue (no pause) joins the turn as a time mark
+    assert client.time_marks == ((parsed.text.index("It's a pattern"), 6.25),)
+    assert [t.source_line for t in parse_webvtt(TEAMS_OWN)] == [4, 8, 15, 15]
+    assert [t.role for t in parsed.turns] == ["interviewer", "participant",
                                               "interviewer", "participant"]
     assert "[00:00:09]\nResearcher: Mm.\nClient C01: Yes.\n" in parsed.text
 
@@ -164,12 +165,12 @@ def test_zoom_name_prefix_speakers(tmp_path: Path) -> None:
     parsed = read(write(tmp_path, "zoom.vtt", ZOOM_VTT), roles={"dr. lee": "interviewer"})
     assert turns(parsed) == [
         ("Dr. Lee", 1.0, "Shall we start?"),
-        ("Sam", 3.5, "OK."),  # a cue that ends a sentence ends the turn: each keeps its time
-        ("Sam", 5.0, "I'm ready."),
+        ("Sam", 3.5, "OK. I'm ready."),  # no pause: one turn, the second cue a time mark
         ("Dr. Lee", 60.0, "Note: this is fine."),
         ("Kim", 62.0, "Sorry, wrong room."),
     ]
-    assert [t.role for t in parsed.turns] == ["interviewer", "participant", "participant",
+    assert parsed.turns[1].time_marks == ((parsed.text.index("I'm ready."), 5.0),)
+    assert [t.role for t in parsed.turns] == ["interviewer", "participant",
                                               "interviewer", "participant"]
 
 

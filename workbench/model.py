@@ -100,6 +100,9 @@ class RawTurn:
     text: str
     video_time: float | None = None
     source_line: int | None = None
+    time_marks: tuple[tuple[int, float], ...] = ()
+    """Later times inside the turn: ``(offset in text, seconds)`` where a caption cue after
+    the first one begins (the turn's own time, :attr:`video_time`, is where it begins)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,19 @@ class Turn:
     end: int
     video_time: float | None = None
     stop_index: int | None = None
+    time_marks: tuple[tuple[int, float], ...] = ()
+    """Times inside the turn: ``(offset in the document text, seconds)``, ascending, each
+    strictly inside ``[start, end)``; a segment takes the last mark at or before its start
+    (else :attr:`video_time`)."""
+
+    def time_at(self, offset: int) -> float | None:
+        """The session time of the text at ``offset`` (inside this turn)."""
+        time = self.video_time
+        for position, seconds in self.time_marks:
+            if position > offset:
+                break
+            time = seconds
+        return time
 
 
 @dataclass(frozen=True)
@@ -130,8 +146,13 @@ class ParsedTranscript:
     @property
     def sha256(self) -> str:
         """Fingerprint of the stored content (text and attributes)."""
+        content: dict[str, object] = {"text": self.text,
+                                       "attributes": self.attributes.as_dict()}
+        marks = [mark for turn in self.turns for mark in turn.time_marks]
+        if marks:  # documents without inner times keep the fingerprint they always had
+            content["time_marks"] = marks
         payload = json.dumps(
-            {"text": self.text, "attributes": self.attributes.as_dict()},
+            content,
             sort_keys=True,
             default=str,
         )

@@ -360,6 +360,17 @@ class Project:
         with self.store.reading() as conn:
             return queries.turns_frame(conn, document)
 
+    def time_marks(self, document: str) -> pd.DataFrame:
+        """Every session time of one document in text order: ``turn_index``, ``position``
+        (offset in the document text), ``seconds`` and ``inner`` (False for the start of a
+        timed turn, True for a caption cue that begins inside a turn). A segment's
+        ``video_time`` is the last of these at or before its start."""
+        with self.store.reading() as conn:
+            if document_by_name(conn, document) is None:
+                raise NotFoundError(
+                    f"no document {document!r}{suggest(document, self.documents())}.")
+            return queries.time_marks_frame(conn, document)
+
     def segments(
         self,
         *,

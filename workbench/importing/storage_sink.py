@@ -155,8 +155,8 @@ def pack_transcript(transcript: ParsedTranscript) -> PackedTranscript:
     return (
         transcript.name, transcript.attributes, transcript.text, transcript.source,
         transcript.warnings,
-        [(t.index, t.speaker, t.role, t.text, t.start, t.end, t.video_time, t.stop_index)
-         for t in transcript.turns],
+        [(t.index, t.speaker, t.role, t.text, t.start, t.end, t.video_time, t.stop_index,
+          t.time_marks) for t in transcript.turns],
     )
 
 

@@ -51,9 +51,14 @@ def parse_untrusted_xml(data: bytes, where: str) -> etree._Element:
         ) from None
     except defused_et.ParseError as exc:
         raise ImportFormatError(f"{where}: not well-formed XML ({exc}).") from None
+    except (LookupError, ValueError) as exc:  # e.g. <?xml encoding="U-F-8"?>
+        raise ImportFormatError(
+            f"{where}: the XML cannot be read ({exc}); REFI-QDA files are UTF-8: save the "
+            "file again from the program that made it."
+        ) from None
     try:
         return etree.fromstring(data, safe_parser())
-    except etree.XMLSyntaxError as exc:
+    except (etree.XMLSyntaxError, LookupError, ValueError) as exc:
         raise ImportFormatError(f"{where}: not well-formed XML ({exc}).") from None
 
 

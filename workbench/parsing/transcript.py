@@ -3,6 +3,10 @@
 The text is a block per recall stop: a ``[HH:MM:SS]`` line, then the stop's turns, one per
 line as ``Speaker: text``; a blank line separates blocks. Turns before the first stop
 (no video time) come first without a header.
+
+A turn joined from several timed pieces (the cues of a caption file) keeps the start of
+each later piece as a time mark inside the turn (:attr:`~workbench.model.Turn.time_marks`,
+offsets in the document text); marks are stored beside the text, not written into it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,18 @@ def clean_turn_text(text: str) -> str:
     if "\n" not in text:
         return text.strip()
     return _SPACE_RUN.sub(" ", text).strip()
+
+
+def _clean_marks(raw: RawTurn, text: str, start: int) -> tuple[tuple[int, float], ...]:
+    """``raw``'s inner time marks as offsets in the document text (``text`` is the cleaned
+    turn text, placed at ``start``); marks that do not fall strictly inside it are dropped."""
+    out: list[tuple[int, float]] = []
+    for offset, seconds in raw.time_marks:
+        # where the mark's text begins once the turn's lines are joined and trimmed
+        cleaned = len(_SPACE_RUN.sub(" ", raw.text[:offset]).lstrip())
+        if 0 < cleaned < len(text) and (not out or cleaned > out[-1][0] - start):
+            out.append((start + cleaned, seconds))
+    return tuple(out)
 
 
 def build_transcript(
@@ -81,6 +97,7 @@ def build_transcript(
                 end=end,
                 video_time=raw.video_time,
                 stop_index=stop_index if raw.video_time is not None else None,
+                time_marks=_clean_marks(raw, text, start) if raw.time_marks else (),
             )
         )
     if not turns:

@@ -11,7 +11,14 @@ from sqlalchemy import text as sql
 from workbench.errors import StorageError
 from workbench.model import ParsedTranscript, Segment, SegmentDraft
 from workbench.storage.audit_log import new_id, now
-from workbench.storage.schema import case_attributes, cases, documents, segments, turns
+from workbench.storage.schema import (
+    case_attributes,
+    cases,
+    documents,
+    segments,
+    time_marks,
+    turns,
+)
 
 __all__ = [
     "DocumentRow",
@@ -131,7 +138,11 @@ _MAX_TIMES = 10_000  # bound parameters per statement stay far below SQLite's 32
 def _write_turns_and_segments(
     conn: Connection, document_id: int, parsed: ParsedTranscript, drafts: Sequence[SegmentDraft]
 ) -> None:
-    if conn.dialect.name != "sqlite":
+    marks = [{"document_id": document_id, "position": position, "seconds": seconds}
+             for turn in parsed.turns for position, seconds in turn.time_marks]
+    if marks:
+        conn.execute(insert(time_marks), marks)
+    if conn.dialect.name != "sqlite" or marks:  # segments with inner times: per segment
         _write_with_core(conn, document_id, parsed, drafts)
         return
     slots: dict[float, int] = {}
@@ -172,12 +183,13 @@ def _write_with_core(conn: Connection, document_id: int, parsed: ParsedTranscrip
     turn_ids = dict(
         conn.execute(select(turns.c.idx, turns.c.id).where(turns.c.document_id == document_id)).all()
     )
-    per_turn = [(turn_ids[t.index], t.speaker, t.role, t.video_time) for t in parsed.turns]
+    per_turn = [(turn_ids[t.index], t.speaker, t.role, t) for t in parsed.turns]
     rows = []
     for turn_index, index, start, end, text in drafts:
         if not 0 <= turn_index < len(per_turn):
             raise _orphan_segments(parsed.name)
-        turn_id, speaker, role, video_time = per_turn[turn_index]
+        turn_id, speaker, role, turn = per_turn[turn_index]
+        video_time = turn.time_at(start) if turn.time_marks else turn.video_time
         rows.append(dict(zip(_SEGMENT_COLUMNS, (document_id, turn_id, turn_index, index, speaker,
                                                 role, start, end, text, video_time), strict=True)))
     if rows:
@@ -227,6 +239,7 @@ def replace_document_content(
     _write_case_attributes(conn, case_id, parsed)
     conn.execute(delete(segments).where(segments.c.document_id == document_id))
     conn.execute(delete(turns).where(turns.c.document_id == document_id))
+    conn.execute(delete(time_marks).where(time_marks.c.document_id == document_id))
     conn.execute(
         update(documents)
         .where(documents.c.id == document_id)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, exists, func, select
 
@@ -20,6 +21,7 @@ from workbench.storage.schema import (
     recode_queue,
     segments,
     themes,
+    time_marks,
     turns,
     unanchored_codings,
 )
@@ -32,6 +34,7 @@ __all__ = [
     "memos_frame",
     "recode_queue_frame",
     "segments_frame",
+    "time_marks_frame",
     "turns_frame",
     "unanchored_frame",
 ]
@@ -92,6 +95,30 @@ def turns_frame(conn: Connection, document: str) -> pd.DataFrame:
         .order_by(turns.c.idx)
     )
     return pd.read_sql(stmt, conn)
+
+
+def time_marks_frame(conn: Connection, document: str) -> pd.DataFrame:
+    """Every session time of one document, in text order: each timed turn's start
+    (``inner`` False) and the time marks inside turns (``inner`` True)."""
+    turn_rows = turns_frame(conn, document)
+    timed = turn_rows[turn_rows.video_time.notna()]
+    starts = pd.DataFrame({"turn_index": timed.turn_index, "position": timed.start,
+                           "seconds": timed.video_time, "inner": False})
+    stmt = (
+        select(time_marks.c.position, time_marks.c.seconds)
+        .join(documents, documents.c.id == time_marks.c.document_id)
+        .where(documents.c.name == document)
+        .order_by(time_marks.c.position)
+    )
+    inner = pd.read_sql(stmt, conn)
+    owner = np.searchsorted(turn_rows.start.to_numpy(), inner.position.to_numpy(), "right") - 1
+    inner = inner.assign(turn_index=turn_rows.turn_index.to_numpy()[owner] if len(inner)
+                         else np.array([], dtype=np.int64), inner=True)
+    out = pd.concat([starts, inner[["turn_index", "position", "seconds", "inner"]]],
+                    ignore_index=True)
+    out = out.astype({"turn_index": "int64", "position": "int64", "seconds": "float64",
+                      "inner": "bool"})
+    return out.sort_values("position", kind="stable").reset_index(drop=True)
 
 
 def segments_frame(

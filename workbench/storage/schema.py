@@ -44,6 +44,7 @@ __all__ = [
     "reliability_rounds",
     "segments",
     "themes",
+    "time_marks",
     "turns",
     "unanchored_codings",
 ]
@@ -129,6 +130,16 @@ segments = Table(
     UniqueConstraint("document_id", "idx"),
     sqlite_autoincrement=True,
 )
+
+time_marks = Table(
+    "time_marks",
+    metadata,
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("seconds", Float, nullable=False),
+)
+"""Session times inside turns: where a later caption cue of a turn begins (offsets in the
+document text); a turn's own time is ``turns.video_time``."""
 
 codebook_versions = Table(
     "codebook_versions",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from workbench.errors import ImportFormatError, suggest
 from workbench.model import ROLES, RawTurn
@@ -27,6 +28,7 @@ __all__ = [
     "as_lines",
     "finish_turns",
     "is_interviewer_name",
+    "join_timed",
     "normalise_name",
     "number_lines",
     "parse_clock",
@@ -170,6 +172,23 @@ def _names(names: Sequence[str]) -> str:
     return ", ".join(repr(name) for name in names)
 
 
+def join_timed(turn: RawTurn, text: str, time: float | None,
+               marks: Sequence[tuple[int, float]] = ()) -> RawTurn:
+    """``turn`` continued by ``text`` on a new line, keeping the times of both.
+
+    ``time`` (the time where ``text`` begins, when known and different from the time
+    reached so far) becomes a time mark of the joined turn, and ``marks`` (inner marks of
+    ``text``, offsets in ``text``) follow it, shifted.
+    """
+    offset = len(turn.text) + 1
+    joined = list(turn.time_marks)
+    for position, seconds in ((0, time), *marks):
+        current = joined[-1][1] if joined else turn.video_time
+        if seconds is not None and seconds != current:
+            joined.append((offset + position, seconds))
+    return replace(turn, text=f"{turn.text}\n{text}", time_marks=tuple(joined))
+
+
 def finish_turns(
     turns: Sequence[RawTurn], context: ReaderContext, *, merge: bool
 ) -> list[RawTurn]:
@@ -190,13 +209,7 @@ def finish_turns(
             and turn.speaker != UNKNOWN_SPEAKER
             and normalise_name(previous.speaker) == normalise_name(turn.speaker)
         ):
-            out[-1] = RawTurn(
-                speaker=previous.speaker,
-                role=previous.role,
-                text=f"{previous.text}\n{turn.text}",
-                video_time=previous.video_time,
-                source_line=previous.source_line,
-            )
+            out[-1] = join_timed(previous, turn.text, turn.video_time, turn.time_marks)
             continue
         out.append(turn)
     if not out:

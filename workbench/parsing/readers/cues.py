@@ -23,26 +23,20 @@ punctuation; a rolled line must hold at least two words. A cue that starts befor
 above it is left where it is in the file, with a warning naming its line.
 
 **Turns and times.** Software cuts speech every few seconds, so the cues of one speaker
-are joined into turns, but a turn is not allowed to swallow its cues' times: the workbench
-stores one session time per turn (:attr:`~workbench.model.Turn.video_time`, the time
-the coding panel plays for every segment of the turn, and the time analyses place the
-segment at), so a run of one speaker is **split into turns**
+are joined into turns, and a turn keeps **every cue's start**:
 
-* at a **pause**: the next cue starts ``pause`` seconds or more after the previous cue
-  ends (:data:`PAUSE_SECONDS` = 2.0 s, a pause long enough to be heard as one; overlapping
-  or touching cues never split); and
-* where a cue **ends a sentence** (its text ends with ``.``, ``?``, ``!`` or ``…``,
-  perhaps followed by a quote or bracket; :func:`ends_sentence`).
+* a run of one speaker is split into turns at a **pause**: the next cue starts ``pause``
+  seconds or more after the previous cue ends (:data:`PAUSE_SECONDS` = 2.0 s, a pause long
+  enough to be heard as one; overlapping or touching cues never split). The turn's time
+  (:attr:`~workbench.model.Turn.video_time`) is the start of its first cue;
+* every later cue of the turn leaves a **time mark** where its text begins
+  (:attr:`~workbench.model.Turn.time_marks`, stored with the document:
+  :meth:`~workbench.project.Project.time_marks`). A segment (sentence) takes the time of
+  the cue it begins in, so a sentence that begins at a cue's start has exactly that
+  cue's time and one that begins inside a cue has that cue's start, never a later time.
 
-Each turn carries the start of its first cue. So every sentence that begins at the start
-of a cue has exactly that cue's time, and a sentence that begins inside a cue has the
-time of the cue that begins its turn, which is earlier, never later, than where it is
-said. Splitting at sentence ends keeps sentence segmentation intact: spaCy cuts turns at
-the same places; only a pause inside a sentence cuts it into two segments, each with its
-own time. With ``unit="turn"`` a unit is such a timed piece, not the speaker's whole run.
-(The alternative, time marks inside a turn that segments inherit, would
-need a time per segment in storage; a turn per timed piece keeps the model as it is.)
-Empty cues are skipped with a warning.
+Sentence segmentation is then spaCy's, as for any transcript: a sentence may run across
+cues. With ``unit="turn"`` a unit is a speaker's run between pauses. Empty cues are skipped with a warning.
 """
 
 from __future__ import annotations
@@ -59,6 +53,7 @@ from workbench.parsing.readers.common import (
     Line,
     ReaderContext,
     finish_turns,
+    join_timed,
     normalise_name,
     parse_clock,
 )
@@ -139,8 +134,7 @@ def cues_to_turns(
             and previous.speaker == cue.speaker
             and not _starts_turn(previous, cue, pause)
         ):
-            last = turns[-1]
-            turns[-1] = replace(last, text=f"{last.text}\n{cue.text}")
+            turns[-1] = join_timed(turns[-1], cue.text, cue.start)
         else:
             turns.append(RawTurn(speaker, context.role_of(speaker), cue.text, cue.start,
                                  cue.line))
@@ -296,8 +290,8 @@ def ends_sentence(text: str) -> bool:
 
 
 def _starts_turn(previous: Cue, cue: Cue, pause: float) -> bool:
-    """True when ``cue`` begins a new turn of the same speaker: after a pause or a sentence."""
-    return _paused(previous, cue, pause) or ends_sentence(previous.text)
+    """True when ``cue`` begins a new turn of the same speaker: after a pause."""
+    return _paused(previous, cue, pause)
 
 
 def _later(first: float | None, second: float | None) -> float | None:

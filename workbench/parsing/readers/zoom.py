@@ -3,20 +3,25 @@
 Zoom's times here are **clock times** of the meeting (``11:02:09``), not offsets into the
 recording; they are kept as written (a warning says so). Zoom cuts a long turn into several
 blocks by the same speaker, each with its time. Consecutive blocks by one speaker are joined
-into one turn only while a block ends mid-sentence; a block that ends a sentence ends the
-turn, so the next block keeps its own time (as caption cues do, see
-:mod:`~workbench.parsing.readers.cues`; Zoom gives no end times, so there is no pause rule).
+into one turn only while a block ends mid-sentence (Zoom gives no end times, so there is no
+pause rule); a block that ends a sentence ends the turn. A joined block keeps its time as a
+time mark inside the turn (as caption cues do, see :mod:`~workbench.parsing.readers.cues`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from workbench.model import RawTurn
 from workbench.parsing.readers.blocks import Header, parse_headed
-from workbench.parsing.readers.common import Line, ReaderContext, as_lines, normalise_name
+from workbench.parsing.readers.common import (
+    Line,
+    ReaderContext,
+    as_lines,
+    join_timed,
+    normalise_name,
+)
 from workbench.parsing.readers.cues import ends_sentence
 
 __all__ = ["looks_like_zoom", "parse_zoom"]
@@ -55,7 +60,7 @@ def parse_zoom(
             and normalise_name(previous.speaker) == normalise_name(block.speaker)
             and not ends_sentence(previous.text)
         ):
-            turns[-1] = replace(previous, text=f"{previous.text}\n{block.text}")
+            turns[-1] = join_timed(previous, block.text, block.video_time, block.time_marks)
         else:
             turns.append(block)
     context.warn(
