@@ -67,7 +67,7 @@ def test_speaker_paragraphs(tmp_path: Path) -> None:
         ("Client", "participant", None, "Nothing."),
     ]
     assert any("line 1 comes before the first speaker" in w for w in parsed.warnings)
-    assert any("1 table(s)" in w for w in parsed.warnings)
+    assert any("1 table(s) that are not NVivo transcript tables" in w for w in parsed.warnings)
 
 
 def test_bold_speaker_runs(tmp_path: Path) -> None:

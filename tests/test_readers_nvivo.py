@@ -172,3 +172,65 @@ def test_imported_segments_keep_the_row_times(tmp_path: Path) -> None:
     assert report.status == "added"
     assert list(segments.video_time) == [1.5, 1.5, 5.2, 14.0, 62.3]
     assert segments.text.iloc[1] == "What was going on for you?"
+
+
+def _word_transcript(path: Path, header: list[str], body: list[list[str]], *,
+                     title: str | None = "Transcript of session_05.mp4") -> Path:
+    """A .docx as NVivo exports a media transcript: a title, then the transcript table."""
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.add_heading(title, level=1)
+    table = document.add_table(rows=1 + len(body), cols=len(header))
+    for row, cells in zip(table.rows, [header, *body], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.save(str(path))
+    return path
+
+
+def test_nvivo_word_transcript_table_is_read_like_its_rows(tmp_path: Path) -> None:
+    lines = [line.split("\t") for line in WITH_HEADER.strip("\n").split("\n")]
+    path = _word_transcript(tmp_path / "session_05.docx", lines[0], lines[1:])
+    parsed = read_transcript(path, attributes=ATTRS)
+    as_text = read(tmp_path, WITH_HEADER)
+    assert rows(parsed) == rows(as_text)  # the same turns, speakers and times as the rows
+    assert parsed.text == as_text.text
+    assert any("1 line(s) outside the table" in w for w in parsed.warnings)
+    assert any("column(s) 'Tone' are not imported" in w for w in parsed.warnings)
+
+
+def test_word_table_cells_with_paragraphs_and_no_title(tmp_path: Path) -> None:
+    path = _word_transcript(tmp_path / "t.docx", ["Speaker", "Timespan", "Content"], [
+        ["Interviewer", "0:00:03.0 - 0:00:06.0", "What happened\nthere?"],
+        ["Client", "0:00:06.0 - 0:00:09.5", "I\tfroze."],
+    ], title=None)
+    parsed = read_transcript(path, attributes=ATTRS)
+    assert rows(parsed) == [("Interviewer", "interviewer", 3.0, "What happened there?"),
+                            ("Client", "participant", 6.0, "I froze.")]
+    assert not any("outside the table" in w for w in parsed.warnings)
+
+
+def test_a_table_that_is_not_a_transcript_is_still_left_out(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Interviewer: What happened?")
+    document.add_paragraph("Client: I froze.")
+    document.add_paragraph("Interviewer: And then?")
+    document.add_paragraph("Client: Nothing.")
+    table = document.add_table(rows=2, cols=2)
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = "Code", "Count"
+    table.rows[1].cells[0].text, table.rows[1].cells[1].text = "withdrawal", "3"
+    document.save(str(tmp_path / "notes.docx"))
+    parsed = read_transcript(tmp_path / "notes.docx", attributes=ATTRS)
+    assert [t.speaker for t in parsed.turns] == ["Interviewer", "Client"] * 2
+    assert any("1 table(s) that are not NVivo transcript tables" in w for w in parsed.warnings)
+
+
+def test_tsv_extension_reads_nvivo_rows(tmp_path: Path) -> None:
+    parsed = read(tmp_path, WITH_HEADER, name="rows.tsv")
+    assert rows(parsed) == rows(read(tmp_path, WITH_HEADER))
+    with pytest.raises(ImportFormatError, match=r"bad\.tsv.*NVivo"):
+        read(tmp_path, "just some words\nand more\n", name="bad.tsv")

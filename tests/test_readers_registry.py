@@ -124,5 +124,5 @@ def test_the_documented_sniffing_rules_follow_the_registry() -> None:
 
 def test_nvivo_is_one_entry() -> None:
     entry = format_named("nvivo")
-    assert (entry.input, entry.suffixes, entry.needs_attributes) == ("lines", (), True)
+    assert (entry.input, entry.suffixes, entry.needs_attributes) == ("lines", (".tsv",), True)
     assert "timespan<TAB>content<TAB>speaker" in supported_formats()

@@ -2,8 +2,13 @@
 
 The document's text is read as lines, as Word's "save as plain text" would write them: each
 paragraph and each manual line break ends a line, so line numbers in messages count those
-lines. Tables, headers, footers and comments are not read (a warning says how many tables
-were left out). The lines are then sniffed like a text file
+lines. Headers, footers and comments are not read. A table is read only when it is an
+**NVivo transcript table** (NVivo's Word export of a media transcript: a header row with
+``Timespan`` and ``Content`` cells, and perhaps ``Speaker`` and custom columns): its rows
+are then the transcript, read as NVivo transcript rows
+(:mod:`~workbench.parsing.readers.nvivo`), and paragraphs outside it (the title) are left
+out with a warning. Other tables are not read (a warning says how many were left out).
+Otherwise the lines are sniffed like a text file
 (:func:`~workbench.parsing.readers.detect.sniff_lines`), which covers:
 
 * one turn per paragraph, ``Speaker: text`` (the plain speaker rule);
@@ -43,6 +48,7 @@ from workbench.model import RawTurn
 from workbench.parsing.readers.common import Line, ReaderContext
 from workbench.parsing.readers.detect import sniff_lines
 from workbench.parsing.readers.labels import split_label
+from workbench.parsing.readers.nvivo import looks_like_nvivo, parse_nvivo
 from workbench.parsing.readers.registry import format_named
 
 __all__ = ["docx_lines", "parse_docx"]
@@ -56,6 +62,13 @@ def docx_lines(data: bytes, context: ReaderContext) -> tuple[list[Line], dict[in
     Raises :class:`ImportFormatError`, naming the file, for an archive over the zip limits,
     a damaged one, or one python-docx cannot read.
     """
+    lines, bold, _ = _read(data, context)
+    return lines, bold
+
+
+def _read(data: bytes, context: ReaderContext) -> tuple[list[Line], dict[int, str], list[Line]]:
+    """Paragraph lines, bold speakers, and the rows of NVivo transcript tables (as
+    tab-separated lines; empty when the document has none)."""
     where = context.source or "the .docx file"
     try:
         with SafeZip(data, name=where, kind="docx") as archive:
@@ -76,13 +89,20 @@ def docx_lines(data: bytes, context: ReaderContext) -> tuple[list[Line], dict[in
         ) from None
 
 
-def _lines(document: DocxDocument, context: ReaderContext) -> tuple[list[Line], dict[int, str]]:
+def _lines(
+    document: DocxDocument, context: ReaderContext
+) -> tuple[list[Line], dict[int, str], list[Line]]:
     lines: list[Line] = []
     bold: dict[int, str] = {}
+    rows: list[Line] = []
     tables = 0
     for block in document.iter_inner_content():
         if isinstance(block, Table):
-            tables += 1
+            found = _transcript_rows(block)
+            if found is None:
+                tables += 1
+            else:
+                rows += [(len(rows) + 1, row) for row in found]
             continue
         name = _bold_speaker(block)
         if name is not None:
@@ -90,14 +110,40 @@ def _lines(document: DocxDocument, context: ReaderContext) -> tuple[list[Line], 
         for part in block.text.split("\n"):
             lines.append((len(lines) + 1, part))
     if tables:
-        context.warn(f"the document has {tables} table(s); text in tables is not imported.")
-    return lines, bold
+        context.warn(f"the document has {tables} table(s) that are not NVivo transcript "
+                     "tables; text in them is not imported.")
+    return lines, bold, rows
+
+
+def _transcript_rows(table: Table) -> list[str] | None:
+    """The rows of an NVivo transcript table as tab-separated lines, or None for another
+    table. A cell's paragraphs are joined by spaces; a cell merged across columns counts
+    once."""
+    out: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        previous = None
+        for cell in row.cells:
+            if cell._tc is previous:  # python-docx repeats a merged cell
+                continue
+            previous = cell._tc
+            cells.append(" ".join(cell.text.replace("\t", " ").split()))
+        out.append("\t".join(cells))
+    if not out or not looks_like_nvivo([(1, out[0])]):
+        return None
+    return out
 
 
 def parse_docx(data: bytes, context: ReaderContext | None = None) -> list[RawTurn]:
     """Speaker turns from the bytes of a .docx file (layouts: see the module docstring)."""
     context = context or ReaderContext()
-    lines, bold = docx_lines(data, context)
+    lines, bold, rows = _read(data, context)
+    if rows:
+        outside = sum(1 for _, line in lines if line.strip())
+        if outside:
+            context.warn(f"the document holds an NVivo transcript table; its {outside} "
+                         "line(s) outside the table (title, notes) are not imported.")
+        return parse_nvivo(rows, context)
     if not any(line.strip() for _, line in lines):
         raise context.error("the document has no text.")
     lines = _stream_to_headers(lines, context)

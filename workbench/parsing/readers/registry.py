@@ -134,8 +134,9 @@ REGISTRY: tuple[TranscriptFormat, ...] = (
         "sbv", "YouTube SubViewer captions (.sbv)",
         _R + "sbv:parse_sbv", "text", (".sbv",), _R + "sbv:looks_like_sbv"),
     TranscriptFormat(
-        "nvivo", "NVivo transcript rows (.txt): 'timespan<TAB>content<TAB>speaker' lines",
-        _R + "nvivo:parse_nvivo", sniff=_R + "nvivo:looks_like_nvivo"),
+        "nvivo", "NVivo transcript rows (.txt, .tsv): 'timespan<TAB>content<TAB>speaker' "
+        "lines (a .docx holding NVivo's transcript table is read the same way)",
+        _R + "nvivo:parse_nvivo", "lines", (".tsv",), _R + "nvivo:looks_like_nvivo"),
     TranscriptFormat(
         "f4", "f4/f5transkript text (.txt): 'I: text #00:01:23-4#'",
         _R + "f4:parse_f4", sniff=_R + "f4:looks_like_f4"),
