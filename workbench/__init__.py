@@ -89,6 +89,11 @@ _EXPORTS: dict[str, str] = {
     "ThemeFilter": "workbench.views.theme_explorer",
     "figure_output": "workbench.views.theme_explorer",
     "theme_explorer": "workbench.views.theme_explorer",
+    "TimelineExplorer": "workbench.views.timeline_explorer",
+    "TimelineExplorerView": "workbench.views.timeline_explorer",
+    "timeline_explorer": "workbench.views.timeline_explorer",
+    "format_clock": "workbench.views.review_tables",
+    "moments_table": "workbench.views.review_tables",
 }
 
 __all__ = [
@@ -123,6 +128,8 @@ __all__ = [
     "ThemeExplorerView",
     "ThemeFilter",
     "ThemeReport",
+    "TimelineExplorer",
+    "TimelineExplorerView",
     "TranscriptEncodingError",
     "TranscriptError",
     "TranscriptWarning",
@@ -145,11 +152,13 @@ __all__ = [
     "export_qdpx",
     "export_tables",
     "figure_output",
+    "format_clock",
     "frequencies",
     "frequency_figure",
     "import_qdpx",
     "load_codebook_file",
     "load_pipeline",
+    "moments_table",
     "open_project",
     "parse_ipr_text",
     "perspective_concordance",
@@ -162,6 +171,7 @@ __all__ = [
     "report_html",
     "sunburst_figure",
     "theme_explorer",
+    "timeline_explorer",
     "timeline_figure",
     "write_report",
 ]
@@ -269,12 +279,18 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         sunburst_figure,
         timeline_figure,
     )
+    from workbench.views.review_tables import format_clock, moments_table
     from workbench.views.theme_explorer import (
         ThemeExplorer,
         ThemeExplorerView,
         ThemeFilter,
         figure_output,
         theme_explorer,
+    )
+    from workbench.views.timeline_explorer import (
+        TimelineExplorer,
+        TimelineExplorerView,
+        timeline_explorer,
     )
 
 del TYPE_CHECKING

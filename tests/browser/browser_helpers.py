@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -196,13 +196,15 @@ def jupyterlab(root_dir: Path, base: Path,
 
 @contextlib.contextmanager
 def voila(notebook: Path, base: Path,
-          extra_env: Mapping[str, str] | None = None) -> Iterator[Server]:
+          extra_env: Mapping[str, str] | None = None,
+          extra_args: Sequence[str] = ()) -> Iterator[Server]:
     """Voila serving one notebook on 127.0.0.1 (no token: Voila's default, loopback only),
-    with the project's template and Voila config as `make review` uses them."""
+    with the project's template and Voila config as `make review` uses them (``extra_args``
+    override settings on the command line)."""
     port = free_port()
     command = [
         sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--template=workbench",
+        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--template=workbench", *extra_args,
     ]
     url = f"http://127.0.0.1:{port}"
     env = isolated_env(base, extra_env)

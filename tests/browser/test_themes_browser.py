@@ -8,7 +8,9 @@
     does. The page is loaded once: requests to hosts other than this machine would be
     aborted and fail the test; console errors are collected and none is allowed. The figures
     must draw, and choosing "client" in the explorer's Perspective filter must redraw its
-    figure with the therapist panels gone; screenshot ``test-artifacts/themes_voila.png``.
+    figure with the therapist panels gone; the page shows no developer prose, clock times
+    and code names; the timeline's dyad-and-session chooser redraws it; screenshot
+    ``test-artifacts/themes_voila.png``. Closing the page, its kernel is culled when idle.
 
 Needs ``/usr/bin/chromium``; skips without it, fails under ``CI=true``.
 """
@@ -35,6 +37,9 @@ WITHDRAWAL_RGB = "rgb(214, 39, 40)"  # the sample codebook's #d62728
 # PNG snapshot, which must not count as a drawn figure
 PLOTS_DRAWN = ("Array.from(document.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'))"
                f".filter(g => g.querySelector('svg.main-svg path')).length >= {N_FIGURES}")
+TIMELINE_TITLE = """() => Array.from(document.querySelectorAll(
+  '.jp-OutputArea-output .js-plotly-plot')).some(p => p.layout && p.layout.title &&
+  String(p.layout.title.text).includes('WANTED'))"""
 EXPLORER_PLOT = """() => {
   const plots = Array.from(document.querySelectorAll('.jp-OutputArea-output .js-plotly-plot'));
   const gd = plots.find(p => p.layout && p.layout.title &&
@@ -150,6 +155,20 @@ def _check_review_page(page: Any, url: str) -> None:
     assert after["axes"] == ["x", "x2"]                # the therapist row is gone
     assert after["traces"] == before["traces"] // 2
     assert "perspective client" in after["title"]
+    # no developer prose on the review page; times as clock times, codes by name
+    text = page.inner_text("#rendered_cells")
+    for prose in ("Checks:", "output widget", "figure_output", "NBVAL", "attrs["):
+        assert prose not in text, prose
+    assert re.search(r"\b03:22\b", text) and "202.0" not in text
+    assert "('withdrawal'" not in text and "Withdrawal / distancing, Anxiety" in text
+    # the timeline shows the dyad and session chosen in its dropdown
+    chooser = page.locator(".widget-dropdown", has_text="Dyad and session").locator("select")
+    assert chooser.locator("option").count() == 8
+    labels = [t.replace("\xa0", " ") for t in chooser.locator("option").all_inner_texts()]
+    chooser.select_option(index=next(i for i, t in enumerate(labels)
+                                     if t.startswith("D03 · session 5 (")))
+    page.wait_for_function(TIMELINE_TITLE.replace("WANTED", "dyad D03, session 5"),
+                           timeout=30_000)
 
 
 def test_review_page_in_voila_filters(
@@ -170,7 +189,10 @@ def test_review_page_in_voila_filters(
     work, env = workspace
     ARTIFACTS.mkdir(exist_ok=True)
     started = time.monotonic()
-    with helpers.voila(work / NOTEBOOK.name, tmp_path / "voila", env) as server, \
+    # the project's config culls idle kernels after 600 s; here after 3 s, to see it happen
+    culling = ["--MappingKernelManager.cull_idle_timeout=3",
+               "--MappingKernelManager.cull_interval=1"]
+    with helpers.voila(work / NOTEBOOK.name, tmp_path / "voila", env, culling) as server, \
             sync_playwright() as p:
         assert "Progressive rendering is activated" in server.log.read_text(errors="replace")
         browser = helpers.launch_chromium(p)
@@ -185,4 +207,11 @@ def test_review_page_in_voila_filters(
             assert not crashes, crashes
             page.locator(".widget-dropdown", has_text="Perspective").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "themes_voila.png"))
+            # a closed page leaves no kernel running (`make review` culls idle kernels)
+            page.close()
+            started_ids = re.findall(r"Kernel started: ([0-9a-f-]+)", server.log_tail(10**6))
+            assert len(started_ids) == 1, started_ids
+            helpers.wait_for(lambda: f"Kernel shutdown: {started_ids[0]}"
+                             in server.log_tail(10**6), 60, "the idle kernel to be culled")
+            assert "Culling kernels with idle durations > 3 seconds" in server.log_tail(10**6)
     print(f"Voila theme test took {time.monotonic() - started:.1f} s")

@@ -38,6 +38,7 @@ __all__ = [
     "ThemeExplorerView",
     "ThemeFilter",
     "figure_output",
+    "replace_figure",
     "theme_explorer",
 ]
 
@@ -170,7 +171,7 @@ class ThemeExplorerView:
                 print(f"error: {exc}")
 
     def _render(self) -> None:
-        self.figure_out.outputs = (_display_item(self.figure),)
+        replace_figure(self.figure_out, self.figure)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -197,6 +198,11 @@ def figure_output(figure: go.Figure) -> Any:
     # found"). Keep every figure output alive for the kernel's lifetime.
     _SHOWN.append(output)
     return output
+
+
+def replace_figure(output: Any, figure: go.Figure) -> None:
+    """Show ``figure`` in an output made by :func:`figure_output`, instead of its figure."""
+    output.outputs = (_display_item(figure),)
 
 
 def _display_item(figure: go.Figure) -> dict[str, Any]:
