@@ -269,14 +269,7 @@ class _Importer:
             ends = frame["end"].tolist()
             for selection in source.selections:
                 what = f"{self.where}: {name!r}: selection {selection.name[:40]!r}"
-                pieces = source.text.to_canonical(selection.start, selection.end)
-                lo = min((p[0] for p in pieces), default=0)
-                hi = max((p[1] for p in pieces), default=0)
-                if source.text.form != "verbatim":  # verbatim: exactly the selected text
-                    while lo < hi and text[lo].isspace():
-                        lo += 1
-                    while hi > lo and text[hi - 1].isspace():
-                        hi -= 1
+                lo, hi = source.text.document_range(selection.start, selection.end)
                 first = max(bisect.bisect_right(starts, lo) - 1, 0)
                 touched = [i for i in range(first, bisect.bisect_left(starts, hi))
                            if text[max(lo, starts[i]):min(hi, ends[i])].strip()]

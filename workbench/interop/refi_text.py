@@ -171,6 +171,21 @@ class SourceText:
                 out.append((lo + shift, hi + shift))
         return out
 
+    def document_range(self, start: int, end: int) -> tuple[int, int]:
+        """The document range a selection of source characters ``[start, end)`` becomes:
+        the same range on a verbatim source; otherwise from the first to the last mapped
+        character, trimmed of white space (``lo == hi`` when nothing is left)."""
+        pieces = self.to_canonical(start, end)
+        lo = min((p[0] for p in pieces), default=0)
+        hi = max((p[1] for p in pieces), default=0)
+        if self.form != "verbatim":
+            text = self.transcript.text
+            while lo < hi and text[lo].isspace():
+                lo += 1
+            while hi > lo and text[hi - 1].isspace():
+                hi -= 1
+        return lo, hi
+
     def removed(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """Speaker labels inside the source characters ``[start, end)`` that the document
         does not hold: ``(source_start, source_end, text)`` of each part of a label the
