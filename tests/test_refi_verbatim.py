@@ -271,3 +271,18 @@ def test_read_source_text_forms() -> None:
     assert odd.form == "verbatim" and odd.transcript.text == "no speakers\r\n"
     with pytest.raises(ValueError, match="form must be"):
         read_source_text("x", "d", attributes, form="other")  # type: ignore[arg-type]
+
+
+def test_character_agreement_takes_the_verbatim_text_whole(tmp_path: Path,
+                                                           empty_project: Project) -> None:
+    from workbench.analysis.presence import build_presence
+
+    project = empty_project
+    import_qdpx(project, _qdpx(tmp_path / "in.qdpx"))
+    project.add_coder("Sam")
+    segments = project.segments(with_attributes=True)
+    presence = build_presence(segments, project.codings(), ["Rae", "Sam"],
+                              ["anxiety", "hope"], unit="character")
+    # the default roles for characters are the participant's: all of the source's text
+    assert presence.describe()["roles"] == ["participant"]
+    assert presence.n_units == int((segments["end"] - segments["start"]).sum()) > 100
