@@ -286,3 +286,22 @@ def test_character_agreement_takes_the_verbatim_text_whole(tmp_path: Path,
     # the default roles for characters are the participant's: all of the source's text
     assert presence.describe()["roles"] == ["participant"]
     assert presence.n_units == int((segments["end"] - segments["start"]).sum()) > 100
+
+
+def test_the_panel_codes_a_verbatim_source(tmp_path: Path) -> None:
+    from workbench import coding_panel
+
+    with create_project(tmp_path / "p.sqlite") as project:
+        import_qdpx(project, _qdpx(tmp_path / "in.qdpx"))
+        panel = coding_panel(project, "Rae")
+        panel.controller.jump(1)
+        panel.render()
+        assert [v for _, v in panel.speaker_filter.options] == [""]  # only "all speakers"
+        html = panel.context_html.value
+        assert "Diagnosis: mild anxiety, worse at night 😬." in html and "<b></b>" not in html
+        segment = panel.controller.segment
+        assert segment is not None and segment.text.startswith("Diagnosis: mild anxiety,")
+        panel.controller.toggle_code("hope")
+        mine = project.codings(coder="Rae", with_attributes=False)
+        assert (TEXT[segment.start:segment.end], "hope") in set(
+            zip(mine["text"], mine["code"], strict=True))
