@@ -8,9 +8,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from workbench import Project, create_project, export_qdpx, import_qdpx, preview_speakers
+from workbench import (
+    Project,
+    TranscriptError,
+    create_project,
+    export_qdpx,
+    import_qdpx,
+    preview_speakers,
+)
 from workbench.interop.refi_text import VERBATIM_SPEAKER, read_source_text
 from workbench.model import CaseAttributes
 
@@ -305,3 +314,39 @@ def test_the_panel_codes_a_verbatim_source(tmp_path: Path) -> None:
         mine = project.codings(coder="Rae", with_attributes=False)
         assert (TEXT[segment.start:segment.end], "hope") in set(
             zip(mine["text"], mine["code"], strict=True))
+
+
+_PIECE = st.sampled_from(["Diagnosis:", "mild", "anxiety,", "😬", "e\u0301", "家族", " ", "\t",
+                          "\r\n", "\n", "\r", "\x0c", "\u2028", "[00:01:02]", "Ann: "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(_PIECE, max_size=30).map("".join))
+def test_a_verbatim_read_keeps_every_character(text: str) -> None:
+    try:
+        read = read_source_text(text, "doc", CaseAttributes("D1", 1, "client"))
+    except TranscriptError:  # only white space
+        assert not text.strip()
+        return
+    assert read.transcript.text == text and read.runs == ((0, 0, len(text)),)
+    assert read.document_range(0, len(text)) == (0, len(text))
+    covered: set[int] = set()
+    for turn in read.transcript.turns:
+        assert text[turn.start:turn.end] == turn.text == turn.text.strip()
+        assert "\r" not in turn.text and "\n" not in turn.text
+        assert (turn.speaker, turn.role) == (VERBATIM_SPEAKER, "participant")
+        covered.update(range(turn.start, turn.end))
+    # every character that is not white space lies in exactly one turn
+    assert {i for i, c in enumerate(text) if not c.isspace()} <= covered
+
+
+def test_importing_the_same_file_again_changes_nothing(tmp_path: Path) -> None:
+    path = _qdpx(tmp_path / "in.qdpx")
+    with create_project(tmp_path / "p.sqlite") as project:
+        import_qdpx(project, path)
+        before = project.codings(with_attributes=False)
+        again = import_qdpx(project, path)
+        assert [r.status for r in again.documents] == ["unchanged"]
+        assert again.codings == 4 and again.codings_new == 0
+        after = project.codings(with_attributes=False)
+        assert list(after["coding_uuid"]) == list(before["coding_uuid"])
