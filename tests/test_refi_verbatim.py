@@ -350,3 +350,27 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path: Path) -> None:
         assert again.codings == 4 and again.codings_new == 0
         after = project.codings(with_attributes=False)
         assert list(after["coding_uuid"]) == list(before["coding_uuid"])
+
+
+def test_a_workbench_export_passed_on_by_another_tool_keeps_its_forms(tmp_path: Path) -> None:
+    from workbench.testing import make_demo_project
+
+    with make_demo_project(tmp_path / "demo.sqlite") as project:
+        import_qdpx(project, _qdpx(tmp_path / "in.qdpx"))
+        out = export_qdpx(project, tmp_path / "out.qdpx")
+        texts = {d: project.document_text(d) for d in project.documents()}
+        speakers = {d: list(project.turns(d)["speaker"]) for d in project.documents()}
+    passed_on = tmp_path / "maxqda.qdpx"
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(passed_on, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "project.qde":
+                data = data.replace(b'origin="IPR workbench', b'origin="MAXQDA 2022 (from')
+            target.writestr(name, data)
+    with create_project(tmp_path / "p.sqlite") as again:
+        report = import_qdpx(again, passed_on)
+        assert report.origin.startswith("MAXQDA")
+        assert {d: again.document_text(d) for d in again.documents()} == texts
+        assert {d: list(again.turns(d)["speaker"]) for d in again.documents()} == speakers
+    assert set(speakers["Note 1"]) == {VERBATIM_SPEAKER}
+    assert len({s for d, v in speakers.items() if d != "Note 1" for s in v}) >= 2

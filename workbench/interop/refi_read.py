@@ -288,9 +288,11 @@ class _ProjectReader:
             return
         description = child_text(element, "Description")
         unit, interviewers = read_description(description)
-        form: TextForm = "speakers" if self.detect_speakers else "verbatim"
-        if self.origin.startswith(ORIGIN.rsplit(" ", 1)[0]):  # the workbench's own file
-            form = read_text_form(description) or "canonical"
+        # the form a workbench export recorded (kept when another tool passes the file on:
+        # neither form changes the text), else canonical for the workbench's own files
+        form: TextForm = read_text_form(description) or (
+            "canonical" if self.origin.startswith(ORIGIN.rsplit(" ", 1)[0])
+            else "speakers" if self.detect_speakers else "verbatim")
         case_name, values = self.case_of.get(_guid(element), ("", {}))
         values = {**values, **self._values(element, label)}
         attributes, missing = attributes_from_variables(values, case_name or name)

@@ -19,12 +19,14 @@ Three ways to read a source (:data:`TextForm`):
   agreement's default ``roles=("participant",)``, the dual perspective's "said" text) must
   take a foreign source whole rather than drop it as interviewer speech. ``[HH:MM:SS]``
   lines are text here, not recall stops (no video times). The workbench exports such a
-  document with a ``Description`` saying so, and reads its own file back verbatim.
+  document with a ``Description`` saying so (:func:`describe_document`), and reads a source
+  with that description back verbatim, also when another tool passed the file on.
 * **canonical** — the text is already the workbench's canonical text (``[HH:MM:SS]`` stop
   lines and ``Speaker: text`` lines, as the workbench exports transcripts): rebuilding it
   from its turns gives the same string, so it is stored unchanged with its speakers and
-  positions need no mapping. Used for the workbench's own transcript exports, and tried
-  first when speaker detection is asked for;
+  positions need no mapping. Used for the workbench's own transcript exports (by origin or
+  by the ``Description`` the export wrote), and tried first when speaker detection is
+  asked for;
 * **speakers** — opt-in speaker detection on foreign text (``import_qdpx(...,
   detect_speakers=True)``, ``workbench import --detect-speakers``; preview it with
   :func:`workbench.interop.refi_speakers.preview_speakers`): each non-blank line becomes a
