@@ -77,7 +77,8 @@ def test_ornio_sample(tmp_path: Path, project: Project) -> None:
     report = import_qdpx(project, path)
     assert project.documents() == ["Interview 1.txt"]
     text = project.document_text("Interview 1.txt")
-    assert text == "Unknown: Diet and health are closely linked in this interview.\n"
+    source = next((folder / "sources").iterdir()).read_bytes().decode("utf-8")
+    assert text == source == "Diet and health are closely linked in this interview."
     codebook = project.codebook
     assert [(t.key, t.name) for t in codebook.themes] == [("topics", "Topics")]
     assert [(c.key, c.parent) for c in codebook.codes] == [
@@ -198,7 +199,7 @@ def test_capitals_braces_bom_and_unicode_positions(tmp_path: Path, project: Proj
     path = _qdpx(tmp_path / "t.qdpx", _project_xml(selections, cases=cases),
                  {"Sources/X1.TXT": codecs.BOM_UTF8 + text.encode("utf-8")},
                  qde_name="My Study.qde")
-    report = import_qdpx(project, path)
+    report = import_qdpx(project, path, detect_speakers=True)
     stored = project.document_text("Int A")
     codings = project.codings(with_attributes=False).sort_values("start")
     assert list(codings["text"]) == pieces
@@ -233,7 +234,7 @@ def test_selections_that_cannot_be_placed_are_reported(tmp_path: Path, project: 
     path = _qdpx(tmp_path / "t.qdpx",
                  _project_xml(spread + label + outside + unknown + uncoded),
                  {"sources/x1.txt": text.encode()})
-    report = import_qdpx(project, path)
+    report = import_qdpx(project, path, detect_speakers=True)
     codings = project.codings(with_attributes=False).sort_values("start")
     # one foreign selection is one coding, whole, across sentences and turns
     assert list(codings["text"]) == ["First one. Second one.\nBen: Third."]
@@ -257,7 +258,7 @@ def test_inline_text_and_missing_files(tmp_path: Path, project: Project) -> None
                  {"sources/x1.txt": b"Just text."})
     report = import_qdpx(project, path)
     assert project.documents() == ["Inline", "Int A"]
-    assert project.document_text("Inline") == "Bo: Inline text here.\n"
+    assert project.document_text("Inline") == "Bo: Inline text here."
     assert any("'Gone'" in s and "not in the archive" in s for s in report.skipped)
     # a path outside the archive is never read from disk: only its file name is looked up
     assert any("'Far'" in s and "is not in the archive (looked for 'passwd'" in s
@@ -332,7 +333,7 @@ _TEXT = st.tuples(st.lists(_LINE, min_size=1, max_size=6),
 @given(text=_TEXT, a=st.integers(0, 80), b=st.integers(0, 80))
 def test_mapped_characters_are_the_selected_characters(text: str, a: int, b: int) -> None:
     try:
-        read = read_source_text(text, "doc", CaseAttributes("D1", 1, "client"))
+        read = read_source_text(text, "doc", CaseAttributes("D1", 1, "client"), form="speakers")
     except TranscriptError:  # no words at all
         return
     canonical = read.transcript.text

@@ -47,7 +47,9 @@ _EXPORTS: dict[str, str] = {
     "export_qdc": "workbench.interop",
     "export_qdpx": "workbench.interop",
     "import_qdpx": "workbench.interop",
+    "preview_speakers": "workbench.interop",
     "read_qdc": "workbench.interop",
+    "SpeakerPreview": "workbench.interop",
     "AppliedCoding": "workbench.model",
     "CaseAttributes": "workbench.model",
     "Code": "workbench.model",
@@ -120,6 +122,7 @@ __all__ = [
     "RawTurn",
     "RefiImportReport",
     "Segment",
+    "SpeakerPreview",
     "StaleError",
     "StorageError",
     "SummaryInputError",
@@ -163,6 +166,7 @@ __all__ = [
     "parse_ipr_text",
     "perspective_concordance",
     "perspective_crosstab",
+    "preview_speakers",
     "read_attribute_sheet",
     "read_ipr_file",
     "read_qdc",
@@ -226,9 +230,11 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
     from workbench.importing.segmentation import load_pipeline
     from workbench.interop import (
         RefiImportReport,
+        SpeakerPreview,
         export_qdc,
         export_qdpx,
         import_qdpx,
+        preview_speakers,
         read_qdc,
     )
     from workbench.model import (

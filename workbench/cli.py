@@ -3,6 +3,7 @@
     workbench init PROJECT
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
                                         (FILE: transcripts, REFI-QDA .qdpx or .qdc)
+                     [--detect-speakers | --preview-speakers]   (.qdpx text from other tools)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
     workbench codebook export PROJECT OUT.yaml|OUT.qdc   (loading OUT.yaml again: a no-op)
     workbench codebook create PROJECT KEY --name N --theme T --definition D [--parent P]
@@ -106,6 +107,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="unit of coding (default: sentence; for .qdpx: as exported)")
     p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
     p.add_argument("--no-progress", action="store_true")
+    speakers = p.add_mutually_exclusive_group()
+    speakers.add_argument("--detect-speakers", action="store_true",
+                          help=".qdpx: read text from other tools as transcripts ('Name:' at "
+                               "a line start becomes the speaker and leaves the text) instead "
+                               "of storing it verbatim")
+    speakers.add_argument("--preview-speakers", action="store_true",
+                          help=".qdpx: print what --detect-speakers would do (lines -> "
+                               "speakers, text cut from codings) and import nothing")
 
     p = sub.add_parser("codebook", help="codebook commands")
     csub = p.add_subparsers(dest="action", required=True)
@@ -328,6 +337,15 @@ def run(args: argparse.Namespace) -> int:
         print(_info(project))
         project.close()
         return 0
+    if args.command == "import" and args.preview_speakers:
+        from workbench.interop import preview_speakers
+
+        refi = [f for f in args.files if f.suffix.lower() in (".qdpx", ".qde")]
+        if not refi:
+            raise UsageError("--preview-speakers needs a .qdpx (or .qde) file.")
+        for path in refi:
+            print(preview_speakers(path).summary())
+        return 0
     with open_project(args.project) as project:
         if args.command == "import":
             attributes = None
@@ -493,7 +511,8 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
                 print(f"  warning: {note}")
         else:
             report = import_qdpx(project, path, unit=args.unit,
-                                 attributes=attributes, progress=not args.no_progress)
+                                 attributes=attributes, progress=not args.no_progress,
+                                 detect_speakers=args.detect_speakers)
             print(report.summary())
 
 

@@ -107,7 +107,12 @@ class RawTurn:
 
 @dataclass(frozen=True)
 class Turn:
-    """A speaker turn placed in the canonical document text (``start``/``end`` offsets)."""
+    """A speaker turn placed in the canonical document text (``start``/``end`` offsets).
+
+    In a document kept verbatim from another tool's REFI-QDA file
+    (:mod:`workbench.interop.refi_text`) a turn is one non-blank line of the source, with
+    speaker ``""`` (none) and role ``"participant"``.
+    """
 
     index: int
     speaker: str

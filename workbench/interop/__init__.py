@@ -3,6 +3,8 @@
 * :func:`export_qdpx` / :func:`import_qdpx` — a whole project as a REFI-QDA ``.qdpx``
   (``project.qde`` + ``sources/``), validated against the bundled XSD, read leniently and
   safely (:mod:`~workbench.interop.safe_zip`, :mod:`~workbench.interop.xml_safety`);
+* :func:`preview_speakers` — what opt-in speaker detection would do to a ``.qdpx``'s text
+  (sources from other tools are stored verbatim unless ``import_qdpx(detect_speakers=True)``);
 * :func:`export_qdc` / :func:`read_qdc` — the codebook as a REFI-QDA ``.qdc``;
 * :func:`export_xlsx` / :func:`export_csv_tables` — the project tables.
 
@@ -14,14 +16,17 @@ The mapping between the two models is documented in :mod:`~workbench.interop.ref
 from workbench.interop.refi_codebook import export_qdc, read_qdc
 from workbench.interop.refi_export import export_qdpx
 from workbench.interop.refi_import import RefiImportReport, import_qdpx
+from workbench.interop.refi_speakers import SpeakerPreview, preview_speakers
 from workbench.interop.tables_export import export_csv_tables, export_xlsx
 
 __all__ = [
     "RefiImportReport",
+    "SpeakerPreview",
     "export_csv_tables",
     "export_qdc",
     "export_qdpx",
     "export_xlsx",
     "import_qdpx",
+    "preview_speakers",
     "read_qdc",
 ]

@@ -2,8 +2,11 @@
 
 Mapping (:mod:`refi_import` reverses it exactly for files the workbench wrote):
 
-* **documents** -> ``TextSource`` whose internal file is the canonical document text, UTF-8
-  without BOM; its ``Description`` records the unit of coding and the interviewer speakers;
+* **documents** -> ``TextSource`` whose internal file is the document text, UTF-8 without
+  BOM; its ``Description`` records the unit of coding and the interviewer speakers, and
+  whether the text is a canonical transcript or a verbatim source (a document imported
+  from another tool's file, :mod:`refi_text`, whose text is written back exactly as it was
+  read: the same bytes for a UTF-8 source without BOM);
 * **codebook** -> ``CodeBook`` (themes are non-codable top-level codes; see
   :mod:`refi_codebook`); codes retired from the codebook that still have codings go under
   a non-codable folder "Retired codes" so every ``CodeRef`` resolves;
@@ -41,7 +44,7 @@ from workbench.interop._refi import ORIGIN, PROJECT_NS, make_guid, xml_text
 from workbench.interop.positions import POSITION_UNITS, UTF16_NOTE, PositionUnit, to_unit
 from workbench.interop.refi_codebook import code_guid, codes_element
 from workbench.interop.refi_import import SYSTEM_USER_GUID
-from workbench.interop.refi_text import describe_document
+from workbench.interop.refi_text import VERBATIM_SPEAKER, describe_document
 from workbench.model import Code, Codebook, Theme
 from workbench.parsing.attributes import STANDARD_KEYS
 from workbench.project import Project
@@ -104,14 +107,16 @@ def _codebook(project: Project, codings: pd.DataFrame) -> Codebook | None:
                     codebook.description)
 
 
-def _unit(project: Project, document: str) -> tuple[str, list[str]]:
+def _unit(project: Project, document: str) -> tuple[str, list[str], bool]:
+    """``(unit of coding, interviewer speakers, verbatim)`` of a stored document."""
     turns = project.turns(document)
     segments = project.segments(document=document, with_attributes=False)
     same = len(turns) == len(segments) and all(
         (a, b) == (c, d) for a, b, c, d in zip(turns["start"], turns["end"], segments["start"],
                                                segments["end"], strict=True))
     interviewers = sorted(set(turns.loc[turns["role"] == "interviewer", "speaker"]))
-    return ("turn" if same else "sentence"), interviewers
+    verbatim = len(turns) > 0 and bool((turns["speaker"] == VERBATIM_SPEAKER).all())
+    return ("turn" if same else "sentence"), interviewers, verbatim
 
 
 def _document_guid(name: str, text: str) -> str:
@@ -149,11 +154,11 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
     sources = _sub(root, "Sources") if texts else root
     source_of: dict[str, etree._Element] = {}
     for doc in texts:
-        unit, interviewers = _unit(project, doc)
+        unit, interviewers, verbatim = _unit(project, doc)
         source = _sub(sources, "TextSource", guid=guids[doc], name=xml_text(doc),
                       plainTextPath=f"internal://{guids[doc]}.txt",
                       creatingUser=SYSTEM_USER_GUID)
-        _sub(source, "Description", describe_document(unit, interviewers))
+        _sub(source, "Description", describe_document(unit, interviewers, verbatim=verbatim))
         frame = by_document.get(doc)
         for row in [] if frame is None else frame.sort_values(["start", "end"]).itertuples():
             _selection(source, row, user_guid, notes, texts[doc], positions)

@@ -2,8 +2,12 @@
 
 Steps, each stored by the :class:`~workbench.project.Project` API in its own transaction:
 
-1. every text source becomes a document (see :mod:`refi_text`; the workbench's own exports
-   come back with identical text, turns and segments). Sources that are not plain text
+1. every text source becomes a document (see :mod:`refi_text`): a source from another tool
+   is stored verbatim, exactly its text (no speaker labels taken or added, one turn per
+   non-blank line), unless ``detect_speakers=True`` asks for it to be read as a transcript
+   (preview that with :func:`workbench.interop.refi_speakers.preview_speakers`; codings
+   that lose a label are listed in ``warnings``); the workbench's own exports come back
+   with identical text, turns and segments. Sources that are not plain text
    (PDF, pictures, audio, video), whose text file is missing, or that are external files
    are listed in ``skipped``. Case variables give the case attributes (``dyad``, ``session``,
    ``perspective``, ``participant``, ``interview_date``, ``outcome_group``; others become free
@@ -15,8 +19,9 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    system user does, so coders without codings survive a round trip);
 4. each coding of a text selection becomes one coding of the selected range of the
    document, whole, however many sentences and turns it covers (those covering more than
-   one segment are counted in ``across_segments``); a selection of only white space or a
-   speaker label is skipped. Memos come from the selection's description and the notes
+   one segment are counted in ``across_segments``); on a verbatim source it keeps exactly
+   the selected characters; a selection of only white space (or, with speaker detection,
+   a speaker label) is skipped. Memos come from the selection's description and the notes
    attached to the selection or the coding. A coder has a code on a range once: a second
    identical coding is skipped, and codings already in the project are left as they are,
    so importing the same file twice changes nothing;
@@ -93,24 +98,34 @@ def import_qdpx(
     attributes: Mapping[str, CaseAttributes] | None = None,
     max_total_bytes: int = MAX_TOTAL_BYTES,
     progress: bool = False,
+    detect_speakers: bool = False,
 ) -> RefiImportReport:
     """Import a REFI-QDA ``.qdpx`` file into ``project`` (see the module docstring).
 
     ``unit`` is the unit of coding for new documents (default: what the workbench export
     recorded, else ``"sentence"``); ``attributes`` maps document names to case attributes
-    that replace the ones read from the file. The archive is checked before anything is
-    read (see :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
+    that replace the ones read from the file. Text from other tools is stored verbatim;
+    ``detect_speakers=True`` reads it as a transcript instead (``Name:`` labels become
+    speakers and leave the text; see :func:`~workbench.interop.refi_speakers.preview_speakers`
+    for what that would do). The archive is checked before anything is read (see
+    :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
     """
+    read = read_qdpx(path, max_total_bytes=max_total_bytes, detect_speakers=detect_speakers)
+    return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+
+
+def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
+              detect_speakers: bool = False) -> ReadProject:
+    """Read a ``.qdpx`` (or a bare ``.qde`` beside its ``sources/`` folder) without storing
+    anything (see :func:`import_qdpx`)."""
     path = Path(path)
     if path.suffix.lower() == ".qde":  # a bare project file with its sources/ folder beside it
         with tempfile.TemporaryDirectory() as folder:
             packed = _pack_qde(path, Path(folder) / "project.qdpx", max_total_bytes)
             with SafeZip(packed, max_total=max_total_bytes) as archive:
-                read = read_project(archive, str(path))
-    else:
-        with SafeZip(path, max_total=max_total_bytes) as archive:
-            read = read_project(archive, str(path))
-    return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+                return read_project(archive, str(path), detect_speakers=detect_speakers)
+    with SafeZip(path, max_total=max_total_bytes) as archive:
+        return read_project(archive, str(path), detect_speakers=detect_speakers)
 
 
 def _pack_qde(qde: Path, target: Path, max_total_bytes: int) -> Path:
@@ -254,13 +269,7 @@ class _Importer:
             ends = frame["end"].tolist()
             for selection in source.selections:
                 what = f"{self.where}: {name!r}: selection {selection.name[:40]!r}"
-                pieces = source.text.to_canonical(selection.start, selection.end)
-                lo = min((p[0] for p in pieces), default=0)
-                hi = max((p[1] for p in pieces), default=0)
-                while lo < hi and text[lo].isspace():
-                    lo += 1
-                while hi > lo and text[hi - 1].isspace():
-                    hi -= 1
+                lo, hi = source.text.document_range(selection.start, selection.end)
                 first = max(bisect.bisect_right(starts, lo) - 1, 0)
                 touched = [i for i in range(first, bisect.bisect_left(starts, hi))
                            if text[max(lo, starts[i]):min(hi, ends[i])].strip()]
@@ -269,6 +278,11 @@ class _Importer:
                                         "speaker labels); not imported.")
                     continue
                 across += len(touched) > 1
+                if cut := source.text.removed(selection.start, selection.end):
+                    self.warnings.append(
+                        f"{what}: speaker detection cut {', '.join(repr(c[2]) for c in cut)} "
+                        f"out of it; its codings hold {text[lo:hi][:80]!r}. Import without "
+                        "detect_speakers to keep the selection whole.")
                 for code_guid, user, memo in selection.codings:
                     key = keys.get(code_guid)
                     if key is None:

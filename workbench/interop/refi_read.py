@@ -21,9 +21,11 @@ from workbench.interop.positions import PositionUnit, choose_unit, from_unit
 from workbench.interop.refi_codebook import CodesImport, read_codes, schema_warnings
 from workbench.interop.refi_text import (
     SourceText,
+    TextForm,
     decode_source,
     read_description,
     read_source_text,
+    read_text_form,
 )
 from workbench.interop.safe_zip import SafeZip
 from workbench.interop.xml_safety import parse_untrusted_xml
@@ -123,9 +125,10 @@ def _find_qde(archive: SafeZip, where: str) -> str:
 
 
 class _ProjectReader:
-    def __init__(self, archive: SafeZip, where: str):
+    def __init__(self, archive: SafeZip, where: str, detect_speakers: bool = False):
         self.archive = archive
         self.where = where
+        self.detect_speakers = detect_speakers
         qde = _find_qde(archive, where)
         self.base = qde.replace("\\", "/").rpartition("/")[0]
         self.root = parse_untrusted_xml(archive.read(qde), f"{where}:{qde}")
@@ -283,12 +286,18 @@ class _ProjectReader:
             self.skipped.append(f"{self.where}: {problem}; the source and its {selections} "
                                 "selection(s) were not imported.")
             return
-        unit, interviewers = read_description(child_text(element, "Description"))
+        description = child_text(element, "Description")
+        unit, interviewers = read_description(description)
+        # the form a workbench export recorded (kept when another tool passes the file on:
+        # neither form changes the text), else canonical for the workbench's own files
+        form: TextForm = read_text_form(description) or (
+            "canonical" if self.origin.startswith(ORIGIN.rsplit(" ", 1)[0])
+            else "speakers" if self.detect_speakers else "verbatim")
         case_name, values = self.case_of.get(_guid(element), ("", {}))
         values = {**values, **self._values(element, label)}
         attributes, missing = attributes_from_variables(values, case_name or name)
         try:
-            source_text = read_source_text(text, name[:200], attributes,
+            source_text = read_source_text(text, name[:200], attributes, form=form,
                                            interviewers=interviewers, source=self.where)
         except TranscriptError:
             self.skipped.append(f"{self.where}: {label} has no text; not imported.")
@@ -427,6 +436,11 @@ def attributes_from_variables(
     return attributes, message
 
 
-def read_project(archive: SafeZip, where: str) -> ReadProject:
-    """Read the project in ``archive`` (opened by the caller) into a :class:`ReadProject`."""
-    return _ProjectReader(archive, where).read()
+def read_project(archive: SafeZip, where: str, *, detect_speakers: bool = False
+                 ) -> ReadProject:
+    """Read the project in ``archive`` (opened by the caller) into a :class:`ReadProject`.
+
+    Sources from other tools are read verbatim, or with ``detect_speakers`` as transcripts
+    (see :mod:`refi_text`); the workbench's own files as their descriptions say.
+    """
+    return _ProjectReader(archive, where, detect_speakers).read()

@@ -58,7 +58,8 @@ def _e(text: object) -> str:
 
 def _turn_head(turn: TurnView) -> str:
     time = f' <span style="{_MUTED}">[{_e(turn.video_time)}]</span>' if turn.video_time else ""
-    return (f'<b>{_e(turn.speaker)}</b> <span style="{_MUTED}">({_e(turn.role)})</span>{time}')
+    speaker = f"<b>{_e(turn.speaker)}</b> " if turn.speaker else ""  # "": verbatim text
+    return f'{speaker}<span style="{_MUTED}">({_e(turn.role)})</span>{time}'
 
 
 def _turn(turn: TurnView, *, faded: bool) -> str:

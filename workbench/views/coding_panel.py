@@ -229,7 +229,8 @@ class CodingPanel(widgets.VBox):
         self.reviewer_toggle.button_style = "warning" if state.reviewer else ""
         self.reviewer_toggle.description = "Reviewer view: ON" if state.reviewer else \
             "Reviewer view"
-        speakers = [("all speakers", _ALL), *((s, s) for s in state.speakers)]
+        # a verbatim source's turns have no speaker (""), which is no filter choice
+        speakers = [("all speakers", _ALL), *((s, s) for s in state.speakers if s)]
         if list(self.speaker_filter.options) != speakers:
             self.speaker_filter.options = speakers
         self.speaker_filter.value = state.filter_speaker or _ALL
