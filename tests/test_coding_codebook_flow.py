@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import ipywidgets as widgets
 import pytest
 
 from workbench import Code, CodebookError, CodingController, Project, open_project
@@ -16,6 +17,13 @@ def to_text(c: CodingController, cue: str) -> None:
     start = c.segment
     while c.segment is not None and cue not in c.segment.text:
         assert c.next(), f"no segment with {cue!r} after {start}"
+
+
+def all_widgets(root: widgets.Widget) -> list[widgets.Widget]:
+    out = [root]
+    for child in getattr(root, "children", ()):
+        out += all_widgets(child)
+    return out
 
 
 def uuids(project: Project, code: str) -> set[str]:
@@ -228,8 +236,12 @@ def test_the_panel_widget_drives_the_form_and_the_queue(demo_project: Project) -
     panel.form_ok.click()  # no definition: the error shows, the form stays
     assert "definition" in panel.error_html.value and panel.form_box.layout.display == "flex"
     panel.form_definition.value = "Expecting better."
+    top = panel.children[:panel.children.index(panel.key_catcher) + 1]
     panel.form_ok.click()
     assert panel.code_buttons["hope"].icon == "check"  # applied at once
+    assert panel.code_buttons["hope"] in all_widgets(panel)
+    # the rows above the code buttons are the same widgets: the keyboard box keeps its view
+    assert all(a is b for a, b in zip(top, panel.children, strict=False))
     assert key("m") and panel.form_code.value == "hope"
     panel.form_target.value = "empathy"
     panel.form_ok.click()

@@ -140,29 +140,36 @@ class CodingPanel(widgets.VBox):
         self.render()
 
     def _layout(self) -> list[widgets.Widget]:
-        return [
-            widgets.HBox([self.coder_dropdown, self.document_dropdown, self.reviewer_toggle]),
-            self.case_html,
-            widgets.HBox([self.role_filter, self.speaker_filter]),
-            self.reviewer_html,
-            self.header_html,
-            self.context_html,
-            widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
-                          self.jump_input, self.jump_button, self.undo_button,
-                          self.refresh_button]),
-            self.key_catcher,
-            self.recode_box,
-            *self._theme_rows,
-            widgets.HBox([self.new_code_button, self.rename_button, self.merge_button,
-                          self.recode_button]),
-            self.form_box,
-            widgets.HBox([self.memo_code, self.memo_button]),
-            self.memo_text,
-            widgets.HBox([self.progress, self.progress_label]),
-            self.message_label,
-            self.error_html,
-            self.codebook_accordion,
-        ]
+        """The panel's children: the containers are built once, so that re-laying out after
+        a codebook change (new code rows) keeps the widgets above them (and the keyboard
+        box's focus) in place in the browser."""
+        if not hasattr(self, "_top"):
+            self._top: list[widgets.Widget] = [
+                widgets.HBox([self.coder_dropdown, self.document_dropdown,
+                              self.reviewer_toggle]),
+                self.case_html,
+                widgets.HBox([self.role_filter, self.speaker_filter]),
+                self.reviewer_html,
+                self.header_html,
+                self.context_html,
+                widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
+                              self.jump_input, self.jump_button, self.undo_button,
+                              self.refresh_button]),
+                self.key_catcher,
+                self.recode_box,
+            ]
+            self._bottom: list[widgets.Widget] = [
+                widgets.HBox([self.new_code_button, self.rename_button, self.merge_button,
+                              self.recode_button]),
+                self.form_box,
+                widgets.HBox([self.memo_code, self.memo_button]),
+                self.memo_text,
+                widgets.HBox([self.progress, self.progress_label]),
+                self.message_label,
+                self.error_html,
+                self.codebook_accordion,
+            ]
+        return [*self._top, *self._theme_rows, *self._bottom]
 
     def _build_codes(self, codebook: Codebook, version: int | None) -> None:
         """(Re)build the code buttons, theme rows and codebook accordion for ``codebook``."""
