@@ -1,7 +1,9 @@
 """The coding controller of one coder: plain Python, no widgets.
 
 :class:`CodingController` extends :class:`CodingSession` (document, filter, current
-segment, moves) with coding, memos, undo, keys and error recording. It holds what a
+segment, moves) with coding, memos, undo, keys and error recording, and with the codebook
+inside the coding flow: a small form to create, rename or merge codes (keys ``n``, ``r``,
+``m``) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
 coding panel shows (including this coder's codings of the document and an undo stack)
 and :meth:`CodingController.view_state` returns it as one frozen value. It calls
 :class:`workbench.Project` for every change, so each action is stored when it happens:
