@@ -269,3 +269,21 @@ def test_the_panel_widget_drives_the_form_and_the_queue(demo_project: Project) -
         assert key("1")
     assert panel.recode_box.layout.display == "none"
     assert "the recode queue is empty" in panel.message_label.value
+
+
+def test_a_passage_recoded_in_another_session_is_passed_over(demo_project: Project,
+                                                             second: Project) -> None:
+    demo_project.split_code("rupture", into=[
+        Code("rupture_away", "Moving away", "barriers", "Withdraws.", "#7F0000"),
+        Code("rupture_against", "Moving against", "barriers", "Protests.", "#990000")])
+    here = CodingController(demo_project, "ana")
+    view = here.start_recode()
+    assert view is not None and view.item is not None and view.total >= 2
+    shown = view.item.coding_uuid
+    assert second.recode(shown, "rupture_against")  # the same coder, another tab
+    assert here.handle_key("1") and here.last_error is None
+    assert "another session" in here.message
+    assert demo_project.coding(shown).code == "rupture_against"  # not overwritten
+    view = here.view_state().recode
+    assert view is not None and view.done == 0 and view.item is not None
+    assert view.item.coding_uuid != shown

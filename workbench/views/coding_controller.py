@@ -513,6 +513,8 @@ class CodingController(CodingSession):
         key = (key or "").strip() or _key_from(name)
         version = self.project.create_code(key, name, theme=theme, definition=definition,
                                            theme_name=theme_name)
+        if self._form is not None and self._form.kind == "create":
+            self._form = None  # the code exists: an error applying it must not re-create it
         self.sync_codebook()
         message = f"created {self.codebook.code(key).name} (codebook version {version})"
         if apply and self.segment is not None:
