@@ -148,7 +148,9 @@ def test_split_then_walk_the_recode_queue_by_keys(demo_project: Project,
     assert c.handle_key("s")  # left for later: still queued
     assert skipped in set(demo_project.recode_queue()["coding_uuid"])
     while c.view_state().recode is not None:
+        size = len(demo_project.recode_queue())
         assert c.handle_key("1")
+        assert len(demo_project.recode_queue()) == size - 1  # each decision is stored
     assert len(demo_project.recode_queue()) == others + 1
     assert f"{total - 1} of {total} recoded" in c.message and "1 still wait" in c.message
     assert c.handle_key("q")  # walk again: only the skipped one
