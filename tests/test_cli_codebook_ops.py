@@ -43,7 +43,10 @@ def test_codebook_operations_from_the_cli(backend_url: str, tmp_path: Path,
         uuid = queued.iloc[0]["coding_uuid"]
         assert project.codebook.code("rupture_away").definition == "Moving away."
         made = project.codings().set_index("coding_uuid")
-        assert (made["made_as"] == "reconnection").any()  # made under the renamed repair
+        # made as 'repair' (its key then), renamed 'reconnection', now merged into empathy
+        moved = made[made["made_as"] == "repair"]
+        assert len(moved) > 0 and set(moved["code"]) == {"empathy"}
+        assert set(moved["made_as_name"]) == {"Repair"}
     status, out, _ = _run(capsys, "codebook", "recode", p, uuid, "rupture_away")
     assert status == 0 and "is now 'rupture_away'" in out
     status, out, _ = _run(capsys, "codebook", "retire", p, "hope")

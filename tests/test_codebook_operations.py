@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from workbench import Code, CodebookError, Project, UnknownCodeError
@@ -248,3 +249,38 @@ def test_panel_shows_the_new_name_on_its_next_action(backend_url: str,
         assert "reconnection" not in {c.code.key for c in panel.view_state().codes}
     finally:
         other.close()
+
+
+def test_made_as_is_the_key_and_name_at_coding_time_after_rename_and_merge(
+        demo_project: Project, tmp_path: Path) -> None:
+    before = demo_project.codings().set_index("coding_uuid")
+    old = set(before.index[before["code"] == "repair"])
+    assert old and set(before.loc[list(old), "made_as_name"]) == {"Repair"}
+    demo_project.rename_code("repair", new_key="reconnection", new_name="Reconnection")
+    seg = demo_project.segments(role="participant").iloc[0]
+    late = demo_project.apply_code(int(seg.segment_id), "reconnection", "ana")
+    # a new code takes the freed key: its codings are not mistaken for the old ones
+    demo_project.create_code("repair", "Repair (new)", theme="facilitators",
+                             definition="A different code under the old key.")
+    fresh = demo_project.apply_code(int(seg.segment_id), "repair", "ben")
+    report = demo_project.merge_codes("reconnection", "empathy")
+    assert report.moved == len(old) + 1 and report.collapsed == ()
+    after = demo_project.codings().set_index("coding_uuid")
+    assert set(after.loc[list(old), "made_as"]) == {"repair"}
+    assert set(after.loc[list(old), "made_as_name"]) == {"Repair"}
+    assert set(after.loc[list(old), "code"]) == {"empathy"}  # what it became
+    assert after.loc[late, "made_as"] == "reconnection"  # made after the rename
+    assert after.loc[late, "made_as_name"] == "Reconnection"
+    assert after.loc[fresh, "made_as"] == "repair"
+    assert after.loc[fresh, "made_as_name"] == "Repair (new)"
+    assert after.loc[fresh, "code"] == "repair"
+    untouched = after[~after.index.isin([*old, late, fresh])]
+    assert (untouched["made_as"] == untouched["code"]).all()
+    # the CSV export of codings carries the same columns
+    from workbench.cli import main
+
+    out = tmp_path / "codings.csv"
+    assert main(["export", "codings", demo_project.location, str(out)]) == 0
+    exported = pd.read_csv(out).set_index("coding_uuid")
+    assert set(exported.loc[list(old), "made_as"]) == {"repair"}
+    assert exported.loc[late, "made_as_name"] == "Reconnection"

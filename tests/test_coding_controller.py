@@ -392,7 +392,7 @@ def test_handle_key_maps_keys_to_actions(blank: Project) -> None:
     assert c.handle_key("ArrowUp") and c.segment.index == 1
     assert c.handle_key("ArrowDown") and c.handle_key("z")
     assert c.segment.index == 1 and c.applied() == ()
-    assert not c.handle_key("q") and not c.handle_key("Enter")
+    assert not c.handle_key("x") and not c.handle_key("Enter")
 
 
 # -- two coders at once -----------------------------------------------------------------

@@ -134,3 +134,22 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err.strip()
     assert "no codebook" in err and "\n" not in err
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_header_states_the_codebook_version(tmp_path: Path) -> None:
+    from workbench.testing import make_demo_project
+
+    project = make_demo_project(tmp_path / "versions.sqlite")
+    try:
+        first = project.codebook_version()
+        project.rename_code("repair", new_name="Reconnection")
+        second = project.codebook_version()
+        assert first is not None and second is not None and second != first
+        report = build_report(project)
+        assert report.overview["codebook version"] == second
+        text = report_html(report)
+        header = text[text.index("<h1>"):text.index('<h2 id="overview">')]
+        assert re.search(rf"version\s+{second}:", header)
+        assert not re.search(rf"version\s+{first}:", header)
+    finally:
+        project.close()

@@ -432,8 +432,10 @@ class Project:
         the segments it touches (``first_segment``, ``last_segment``: segment indexes;
         ``n_segments``), derived from the current segments.
 
-        ``made_as`` is the code the coding was made under (it differs from ``code`` after a
-        merge or a recode); ``pending_recode`` marks codings of a split code still waiting
+        ``made_as`` and ``made_as_name`` are the key and name the code had when the coding
+        was made (in the codebook version it was made under, so a coding made as 'repair'
+        still says 'repair' after that code was renamed and merged); ``code`` and
+        ``code_name`` are what it is now. ``pending_recode`` marks codings of a split code still waiting
         in :meth:`recode_queue`. ``attrs["codebook_version"]`` is the codebook version the
         frame was read under, ``attrs["pending_recode"]`` how many rows are pending.
 

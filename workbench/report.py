@@ -206,7 +206,8 @@ def build_report(
         figures[f"Timeline: dyad {dyad}, session {session}"] = fg.timeline_figure(
             moments, codebook, dyad=dyad, session=session)
     overview = {
-        "project": project.location, "codebook": codebook.name, "transcripts": len(cases),
+        "project": project.location, "codebook": codebook.name,
+        "codebook version": codings.attrs.get("codebook_version"), "transcripts": len(cases),
         "dyads": cases["dyad"].nunique(), "segments": len(segments),
         "coders": ", ".join(project.coders()),
         "codings": int(codings["coding_uuid"].nunique()) if len(codings) else 0,
@@ -295,7 +296,9 @@ def report_html(report: ThemeReport) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(report.title)}</title><style>{_CSS}</style></head><body>
 <h1>{_e(report.title)}</h1>
-<p class="note">Generated {_e(report.generated)} by the IPR workbench. This file contains
+<p class="note">Codebook {_e(report.overview.get("codebook", ""))}, version
+{_e(report.overview.get("codebook version", ""))}: every table below was computed under it.
+Generated {_e(report.generated)} by the IPR workbench. This file contains
 transcript excerpts: handle it as the study's data protection rules require. It loads
 nothing from the network (plotly.js is embedded).</p>
 <h2 id="overview">Overview</h2><table class="dataframe">{overview}</table>

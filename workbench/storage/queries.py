@@ -11,8 +11,10 @@ import pandas as pd
 from sqlalchemy import Connection, Select, and_, exists, func, select
 
 from workbench.storage.schema import (
+    audit,
     case_attributes,
     cases,
+    codebook_versions,
     coders,
     codes,
     codings,
@@ -180,8 +182,12 @@ def codings_frame(
 
     Columns: ``coding_uuid``, ``document``, ``start``, ``end``, ``text``, ``code``,
     ``code_name``, ``parent_code``, ``theme``, ``theme_name``, ``coder``, ``memo``,
-    ``codebook_version``, ``created_at``, ``updated_at`` and the case attributes. Which
-    segments a coding touches is derived by the caller (:mod:`workbench.analysis.overlap`).
+    ``codebook_version``, ``made_as``, ``made_as_name``, ``pending_recode``, ``created_at``,
+    ``updated_at`` and the case attributes. ``made_as``/``made_as_name`` are the key and name
+    the code had in the codebook version the coding was made under (before any rename,
+    merge or recode; see :func:`_made_as_then`); ``code``/``code_name`` are what it is now.
+    Which segments a coding touches is derived by the caller
+    (:mod:`workbench.analysis.overlap`).
     """
     parent = codes.alias("parent")
     made = codes.alias("made_as")
@@ -202,7 +208,7 @@ def codings_frame(
             coders.c.name.label("coder"),
             codings.c.memo,
             codings.c.codebook_version_id.label("codebook_version"),
-            func.coalesce(made.c.key, codes.c.key).label("made_as"),
+            func.coalesce(made.c.id, codes.c.id).label("made_as_row"),
             pending.label("pending_recode"),
             codings.c.created_at,
             codings.c.updated_at,
@@ -223,9 +229,61 @@ def codings_frame(
         stmt = stmt.where(coders.c.name.in_(list(coder_names)))
     frame = pd.read_sql(stmt, conn)
     frame["pending_recode"] = frame["pending_recode"].astype(bool)
+    then = _made_as_then(conn, frame[["made_as_row", "codebook_version"]])
+    at = frame.columns.get_loc("made_as_row")
+    frame = frame.drop(columns=["made_as_row"])
+    frame.insert(at, "made_as", then["made_as"].to_numpy())
+    frame.insert(at + 1, "made_as_name", then["made_as_name"].to_numpy())
     if not with_attributes:
         return frame.drop(columns=["case_id", *CASE_COLUMNS])
     return _with_extra_attributes(conn, frame)
+
+
+def _made_as_then(conn: Connection, made: pd.DataFrame) -> pd.DataFrame:
+    """The key and name each coding's code had when the coding was made.
+
+    ``made`` holds, per coding, the code row it was made under (``made_as_row``) and its
+    codebook version. A rename keeps the code row and changes its key, so the key the row
+    had at version ``v`` is found by undoing, newest first, the ``rename_code`` audit events
+    of versions after ``v`` (and after the row was created: keys are unique at any time, so
+    an event renaming to the row's key then is the row's). The name is the one that key had
+    in version ``v``'s stored content. Returns columns ``made_as`` and ``made_as_name``,
+    aligned with ``made`` (by position).
+    """
+    if made.empty:
+        return pd.DataFrame({"made_as": pd.Series([], dtype=object),
+                             "made_as_name": pd.Series([], dtype=object)})
+    made = made.astype("int64")
+    pairs = made.drop_duplicates()
+    row_ids = [int(i) for i in pairs["made_as_row"].unique()]
+    rows = {int(r.id): r for r in conn.execute(
+        select(codes.c.id, codes.c.key, codes.c.name, codes.c.first_version_id)
+        .where(codes.c.id.in_(row_ids))).all()}
+    renames = sorted(
+        ((int(d["version"]), str(d["old_key"]), str(d["new_key"]))
+         for d in (json.loads(text) for text in conn.execute(
+             select(audit.c.detail).where(audit.c.entity == "code",
+                                          audit.c.action == "rename_code")).scalars())),
+        reverse=True)
+    version_ids = [int(v) for v in pairs["codebook_version"].unique()]
+    names: dict[int, dict[str, str]] = {}
+    for vid, content in conn.execute(select(codebook_versions.c.id, codebook_versions.c.content)
+                                     .where(codebook_versions.c.id.in_(version_ids))).all():
+        names[int(vid)] = {c["key"]: c["name"] for c in json.loads(content)["codes"]}
+    keys, labels = [], []
+    for row_id, version in pairs.itertuples(index=False):
+        row = rows[int(row_id)]
+        key = str(row.key)
+        for at, old, new in renames:
+            if at <= version or at <= int(row.first_version_id):
+                break
+            if new == key:
+                key = old
+        keys.append(key)
+        labels.append(names.get(int(version), {}).get(key, str(row.name)))
+    pairs = pairs.assign(made_as=keys, made_as_name=labels)
+    return made.merge(pairs, on=["made_as_row", "codebook_version"], how="left")[
+        ["made_as", "made_as_name"]]
 
 
 def memos_frame(conn: Connection) -> pd.DataFrame:

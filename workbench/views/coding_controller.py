@@ -1,7 +1,9 @@
 """The coding controller of one coder: plain Python, no widgets.
 
 :class:`CodingController` extends :class:`CodingSession` (document, filter, current
-segment, moves) with coding, memos, undo, keys and error recording. It holds what a
+segment, moves) with coding, memos, undo, keys and error recording, and with the codebook
+inside the coding flow: a small form to create, rename or merge codes (keys ``n``, ``r``,
+``m``) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
 coding panel shows (including this coder's codings of the document and an undo stack)
 and :meth:`CodingController.view_state` returns it as one frozen value. It calls
 :class:`workbench.Project` for every change, so each action is stored when it happens:
@@ -18,28 +20,59 @@ exception in :attr:`CodingController.last_error` instead of raising, for the vie
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from workbench.errors import ConflictError, NotFoundError, UnknownCodeError, suggest
+from workbench.errors import (
+    CodebookError,
+    ConflictError,
+    NotFoundError,
+    UnknownCodeError,
+    suggest,
+)
+from workbench.model import MergeReport
 from workbench.project import Project
-from workbench.views.coding_document import RangeRef
+from workbench.views.coding_document import CodingDocument, RangeRef
 from workbench.views.coding_session import CodingSession
 from workbench.views.coding_state import (
+    CodebookForm,
     ErrorInfo,
+    FormKind,
+    RecodeCandidate,
+    RecodeItem,
+    RecodeView,
     SegmentRecord,
     UndoAction,
     ViewState,
     code_states,
+    shortcut_for,
+    turn_records,
 )
 
-__all__ = ["KEY_HELP", "CodingController"]
+__all__ = ["KEY_HELP", "RECODE_HELP", "CodingController"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNDO_LIMIT = 500
-KEY_HELP = "keys: 1-9, 0 toggle codes · ← → move · u next uncoded · z undo"
+KEY_HELP = ("keys: 1-9, 0 toggle codes · ← → move · u next uncoded · z undo · "
+            "n new code · r rename · m merge · q recode queue")
+RECODE_HELP = "keys: 1-9 recode as the code shown · s skip (leave for later) · Esc stop"
+
+
+@dataclass
+class _RecodeWalk:
+    """A walk through the recode queue: the codings still to show (uuid -> queue row), in
+    order, and the counts so far."""
+
+    rows: dict[str, dict[str, Any]]
+    order: list[str]
+    total: int
+    done: int = 0
+    skipped: int = 0
+    texts: dict[str, CodingDocument] = field(default_factory=dict)
 
 
 class CodingController(CodingSession):
@@ -62,6 +95,9 @@ class CodingController(CodingSession):
     ) -> None:
         self.last_error: ErrorInfo | None = None
         self._undo: list[UndoAction] = []
+        self._form: CodebookForm | None = None
+        self._walk: _RecodeWalk | None = None
+        self.last_merge: MergeReport | None = None
         super().__init__(project, coder, document, reviewer=reviewer, context=context)
 
     # -- errors ------------------------------------------------------------------------
@@ -69,9 +105,11 @@ class CodingController(CodingSession):
         """Run an action; record an exception in :attr:`last_error` instead of raising.
 
         Returns the action's result, or ``None`` when it failed. A successful action
-        clears the previous error.
+        clears the previous error. The codebook is synced first (:meth:`sync_codebook`), so
+        a code renamed or merged by another user shows as it is now.
         """
         try:
+            self.sync_codebook()
             result = action(*args, **kwargs)
         except Exception as exc:
             self.record_error(exc)
@@ -131,6 +169,8 @@ class CodingController(CodingSession):
             can_undo=bool(self._undo),
             undo_label=self._undo[-1].describe() if self._undo else "",
             message=self.message, error=self.last_error,
+            codebook_version=self.codebook_version, form=self._form,
+            recode=self.recode_view(),
         )
 
     # -- choosing --------------------------------------------------------------------
@@ -383,13 +423,287 @@ class CodingController(CodingSession):
                     self._go(pos)
                 break
 
+    # -- moving (synced with the codebook) -----------------------------------------------
+    def _go(self, pos: int) -> bool:
+        self.sync_codebook()
+        return super()._go(pos)
+
+    # -- the codebook, from the panel ----------------------------------------------------
+    @property
+    def current_code(self) -> str | None:
+        """The code a codebook form starts on: the code last applied here, else the first
+        applied here, else the first code of the codebook (None when it has none)."""
+        memo_code = self.memo_code
+        if memo_code is not None:
+            return memo_code
+        return self.codebook.keys[0] if self.codebook.keys else None
+
+    @property
+    def form(self) -> CodebookForm | None:
+        """The open codebook form, if any."""
+        return self._form
+
+    def open_form(self, kind: FormKind) -> CodebookForm:
+        """Open the codebook form ``kind`` (``"create"``, ``"rename"``, ``"merge"``) on the
+        current code; the coding position is kept, and :meth:`submit_form` or
+        :meth:`close_form` returns to coding."""
+        if kind not in ("create", "rename", "merge"):
+            raise ValueError(f"the codebook form is 'create', 'rename' or 'merge', not {kind!r}.")
+        self.sync_codebook()
+        codebook = self.codebook
+        code = self.current_code
+        if code is None and kind != "create":
+            raise NotFoundError("the codebook has no code yet; create one first (key n).")
+        if kind == "merge" and len(codebook.keys) < 2:
+            raise CodebookError("a merge needs two codes; the codebook has one.")
+        theme = codebook.code(code).theme if code else (
+            codebook.themes[0].key if codebook.themes else "")
+        self._form = CodebookForm(
+            kind=kind, code=code or "", theme=theme,
+            codes=tuple((c.key, c.name) for c in codebook.codes),
+            themes=tuple((t.key, t.name) for t in codebook.themes))
+        self.message = {
+            "create": "new code: give its name, theme and definition",
+            "rename": f"rename {codebook.code(code).name if code else ''}: give the new name",
+            "merge": (f"merge {codebook.code(code).name if code else ''} into: choose the "
+                      "target code"),
+        }[kind]
+        return self._form
+
+    def close_form(self) -> None:
+        """Close the codebook form without changing anything."""
+        if self._form is not None:
+            self.message = f"{self._form.title}: cancelled"
+        self._form = None
+
+    def submit_form(self, *, code: str | None = None, name: str = "", key: str = "",
+                    theme: str = "", definition: str = "", target: str | None = None,
+                    apply: bool = True) -> object:
+        """Do what the open form asks with the values entered, then close it (on an error
+        the form stays open with nothing changed). ``create``: ``name``, ``theme``,
+        ``definition`` (``key`` is made from the name when empty; ``apply`` codes the
+        current segment with the new code at once); ``rename``: ``code`` gets ``name``
+        (and ``key`` when given); ``merge``: ``code`` into ``target``."""
+        form = self._form
+        if form is None:
+            raise CodebookError("no codebook form is open; press n, r or m first.")
+        result: object
+        if form.kind == "create":
+            result = self.create_code(name, theme=theme or form.theme,
+                                      definition=definition, key=key or None, apply=apply)
+        elif form.kind == "rename":
+            result = self.rename_code(name, code=code or form.code, new_key=key or None)
+        else:
+            if not target:
+                raise CodebookError("choose the code to merge into.")
+            result = self.merge_codes(target, code=code or form.code)
+        self._form = None
+        return result
+
+    def create_code(self, name: str, *, theme: str, definition: str, key: str | None = None,
+                    apply: bool = False, theme_name: str | None = None) -> str:
+        """Add a code to the codebook (a new version) and show it at once; with ``apply``
+        the current segment is coded with it. ``key`` defaults to the name in lower case
+        with ``_`` between words. Returns the key."""
+        if not name.strip():
+            raise CodebookError("give the new code a name.")
+        if not definition.strip():
+            raise CodebookError(f"code {name.strip()!r}: give a definition (what the code "
+                                "means).")
+        key = (key or "").strip() or _key_from(name)
+        version = self.project.create_code(key, name, theme=theme, definition=definition,
+                                           theme_name=theme_name)
+        if self._form is not None and self._form.kind == "create":
+            self._form = None  # the code exists: an error applying it must not re-create it
+        self.sync_codebook()
+        message = f"created {self.codebook.code(key).name} (codebook version {version})"
+        if apply and self.segment is not None:
+            self.apply(key)
+            message += "; applied here"
+        self.message = message
+        return key
+
+    def rename_code(self, new_name: str, *, code: str | None = None,
+                    new_key: str | None = None) -> str:
+        """Give ``code`` (default: the current code) a new name (and key); its codings keep
+        their uuids and stay with it. Returns the code's key afterwards."""
+        key = self.code_key(code) if code is not None else self.current_code
+        if key is None:
+            raise NotFoundError("the codebook has no code to rename.")
+        old = self.codebook.code(key).name
+        if not new_name.strip() and not new_key:
+            raise CodebookError(f"give {old!r} a new name.")
+        version = self.project.rename_code(key, new_key=new_key or None,
+                                           new_name=new_name.strip() or None)
+        self.sync_codebook()
+        after = new_key or key
+        self.message = (f"renamed {old} to {self.codebook.code(after).name} (codebook "
+                        f"version {version}); its codings stay with it")
+        return after
+
+    def merge_codes(self, target: str, *, code: str | None = None) -> MergeReport:
+        """Merge ``code`` (default: the current code) into ``target`` for every coder; the
+        message reports ``N codings moved, M identical collapsed``."""
+        source = self.code_key(code) if code is not None else self.current_code
+        if source is None:
+            raise NotFoundError("the codebook has no code to merge.")
+        target = self.code_key(target)
+        names = (self.codebook.code(source).name, self.codebook.code(target).name)
+        report = self.project.merge_codes(source, target)
+        self.last_merge = report
+        self.sync_codebook()
+        self.message = (f"merged {names[0]} into {names[1]}: {report.moved} codings moved, "
+                        f"{len(report.collapsed)} identical collapsed")
+        return report
+
+    # -- the recode queue ----------------------------------------------------------------
+    def start_recode(self) -> RecodeView | None:
+        """Walk this coder's codings waiting in the recode queue (everyone's in the
+        reviewer view), passage by passage: :meth:`recode_as` one of the new codes (keys
+        1-9), :meth:`skip_recode` (``s``) or :meth:`stop_recode` (Esc). None (and a message)
+        when nothing waits."""
+        self.sync_codebook()
+        self._form = None
+        queue = self.project.recode_queue()
+        if not self.reviewer:
+            queue = queue[queue["coder"] == self.coder]
+        if queue.empty:
+            self._walk = None
+            self.message = "the recode queue is empty: nothing waits for a new code"
+            return None
+        rows = {str(r["coding_uuid"]): r for r in queue.to_dict("records")}
+        self._walk = _RecodeWalk(rows=rows, order=list(rows), total=len(rows))
+        self.message = f"recode queue: {len(rows)} codings wait for a new code"
+        return self.recode_view()
+
+    def recode_view(self) -> RecodeView | None:
+        """Where the walk is (None when no walk is on)."""
+        walk = self._walk
+        if walk is None:
+            return None
+        item = self._recode_item(walk.order[0]) if walk.order else None
+        return RecodeView(item=item, done=walk.done, total=walk.total, skipped=walk.skipped,
+                          remaining=len(walk.order))
+
+    def _recode_item(self, uuid: str) -> RecodeItem:
+        walk = self._walk
+        assert walk is not None
+        row = walk.rows[uuid]
+        document, start, end = str(row["document"]), int(row["start"]), int(row["end"])
+        doc = self.doc if document == self.document else walk.texts.get(document)
+        if doc is None:
+            doc = CodingDocument(document, (), turn_records(self.project.turns(document)),
+                                 self.project.document_text(document), {})
+            walk.texts[document] = doc
+        around = doc.passage(start, end, self.context)
+        definitions: dict[str, str] = row["candidate_definitions"]
+        known = {c.key: c for c in self.codebook.codes}
+        candidates = tuple(
+            RecodeCandidate(key, known[key].name if key in known else key,
+                            str(definitions.get(key, "")), shortcut_for(i))
+            for i, key in enumerate(row["candidates"]))
+        return RecodeItem(
+            coding_uuid=uuid, document=document, coder=str(row["coder"]),
+            from_code=str(row["from_code"]), memo=str(row["memo"] or ""),
+            speaker=around.turn.speaker if around else "",
+            before=around.before if around else "",
+            highlight=around.highlight if around else doc.text[start:end],
+            after=around.after if around else "",
+            context_before=around.context_before if around else (),
+            context_after=around.context_after if around else (),
+            candidates=candidates)
+
+    def recode_as(self, code: str | int) -> bool:
+        """Give the passage shown one of its candidate codes (a key, or its number 1-9):
+        stored at once (the queue shrinks), then the next passage. Returns True when a
+        coding was recoded (False: it collapsed into the same code already on that range,
+        or was recoded elsewhere meanwhile)."""
+        view = self.recode_view()
+        if view is None or view.item is None:
+            raise CodebookError("no recode walk is on; press q to walk the recode queue.")
+        item = view.item
+        if isinstance(code, int):
+            chosen = next((c for c in item.candidates if c.shortcut == str(code)), None)
+            if chosen is None:
+                raise ValueError(f"no code on key {code}: this passage can become "
+                                 + ", ".join(f"{c.shortcut} {c.name}" for c in item.candidates))
+        else:
+            chosen = next((c for c in item.candidates if c.key == code), None)
+            if chosen is None:
+                raise CodebookError(f"recode it as one of "
+                                    f"{', '.join(c.key for c in item.candidates)}, not {code!r}.")
+        walk = self._walk
+        assert walk is not None
+        try:
+            changed = self.project.recode(item.coding_uuid, chosen.key)
+        except NotFoundError:
+            walk.order.pop(0)
+            self.message = "that coding was recoded in another session meanwhile; next"
+            self._after_step()
+            return False
+        walk.order.pop(0)
+        walk.done += 1
+        self.message = (f"recoded as {chosen.name}" if changed else
+                        f"{chosen.name} was already on that passage: the two codings are one")
+        self._after_step()
+        return changed
+
+    def skip_recode(self) -> None:
+        """Leave the passage shown in the queue for later and show the next."""
+        walk = self._walk
+        if walk is None or not walk.order:
+            raise CodebookError("no recode walk is on; press q to walk the recode queue.")
+        walk.order.pop(0)
+        walk.skipped += 1
+        self.message = "left for later"
+        self._after_step()
+
+    def stop_recode(self) -> None:
+        """End the walk (what is recoded stays recoded; the rest stays queued) and go back
+        to coding, with this document's codings read again."""
+        walk = self._walk
+        if walk is None:
+            return
+        self._walk = None
+        queue = self.project.recode_queue()
+        left = len(queue) if self.reviewer else int((queue["coder"] == self.coder).sum())
+        self.message = (f"{walk.done} of {walk.total} recoded; "
+                        + (f"{left} still wait in the queue (press q)" if left
+                           else "the recode queue is empty"))
+        self._reload_codings()
+
+    def _after_step(self) -> None:
+        walk = self._walk
+        assert walk is not None
+        if not walk.order:
+            step = self.message
+            self.stop_recode()
+            self.message = f"{step}. {self.message}"
+
+    def _reload_codings(self) -> None:
+        """Read this document's codings again, staying on the same segment."""
+        shown = self.segment
+        self._load(self.document)
+        self._pos = self._position_near(shown.index if shown else 0)
+
     # -- keys --------------------------------------------------------------------------
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.
 
-        Digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft`` move,
-        ``u`` goes to the next uncoded segment, ``z`` undoes.
+        Coding: digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft``
+        move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m`` open
+        the codebook form (new code, rename, merge) and ``q`` walks the recode queue.
+        While the form is open ``Escape`` closes it. In the recode queue digits choose the
+        n-th new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
         """
+        self.sync_codebook()
+        if self._walk is not None:
+            return self._recode_key(key)
+        if self._form is not None:
+            if key == "Escape":
+                self.close_form()
+                return True
+            return False
         if len(key) == 1 and key.isdigit():
             self.toggle_code(int(key))
         elif key in ("ArrowRight", "ArrowDown"):
@@ -400,6 +714,33 @@ class CodingController(CodingSession):
             self.next_uncoded()
         elif key in ("z", "Z"):
             self.undo()
+        elif key in ("n", "N"):
+            self.open_form("create")
+        elif key in ("r", "R"):
+            self.open_form("rename")
+        elif key in ("m", "M"):
+            self.open_form("merge")
+        elif key in ("q", "Q"):
+            self.start_recode()
         else:
             return False
         return True
+
+    def _recode_key(self, key: str) -> bool:
+        if len(key) == 1 and key.isdigit():
+            self.recode_as(int(key))
+        elif key in ("s", "S", "ArrowRight", "ArrowDown"):
+            self.skip_recode()
+        elif key in ("Escape", "q", "Q"):
+            self.stop_recode()
+        else:
+            return False
+        return True
+
+
+def _key_from(name: str) -> str:
+    """A code key from a name: ``"Hope for change"`` -> ``hope_for_change``."""
+    key = re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_")
+    if not key or not key[0].isalpha():
+        key = f"code_{key}" if key else "code"
+    return key

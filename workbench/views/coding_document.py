@@ -190,6 +190,25 @@ class CodingDocument:
             context_after=self._turn_views(range(turn.index + 1, turn.index + 1 + turns_around)),
         )
 
+    def passage(self, start: int, end: int, turns_around: int) -> SegmentContext | None:
+        """The range ``[start, end)`` inside the turns it lies in (``before + highlight +
+        after`` is their text, speaker and time of the first), with ``turns_around`` turns
+        each side; ``None`` when no turn holds it."""
+        inside = sorted(i for i, t in self.turns.items() if t.start < end and start < t.end)
+        if not inside:
+            return None
+        first, last = self.turns[inside[0]], self.turns[inside[-1]]
+        text = self.text
+        begin, stop = min(first.start, start), max(last.end, end)
+        return SegmentContext(
+            turn=TurnView(first.index, first.speaker, first.role,
+                          format_video_time(first.video_time), text[begin:stop]),
+            before=text[begin:start], highlight=text[start:end], after=text[end:stop],
+            context_before=self._turn_views(range(first.index - turns_around, first.index)),
+            context_after=self._turn_views(range(last.index + 1,
+                                                 last.index + 1 + turns_around)),
+        )
+
     def _turn_views(self, indexes: range) -> tuple[TurnView, ...]:
         return tuple(turn_view(self.turns[i], self.text) for i in indexes if i in self.turns)
 

@@ -13,7 +13,7 @@ import re
 from html import escape
 
 from workbench.model import Code, Codebook
-from workbench.views.coding_state import ErrorInfo, TurnView, ViewState
+from workbench.views.coding_state import ErrorInfo, RecodeView, TurnView, ViewState
 
 __all__ = [
     "case_html",
@@ -22,6 +22,7 @@ __all__ = [
     "contrast_colour",
     "error_html",
     "header_html",
+    "recode_html",
     "reviewer_html",
     "safe_colour",
     "tint",
@@ -97,6 +98,37 @@ def context_html(state: ViewState) -> str:
     parts.append(current)
     parts += [_turn(t, faded=True) for t in state.context_after]
     return '<div class="wb-context">' + "".join(parts) + "</div>"
+
+
+def recode_html(view: RecodeView | None) -> str:
+    """The recode queue walk: progress, the passage in context, the code it was made as,
+    and each new code with its key and definition ("" when no walk is on)."""
+    if view is None:
+        return ""
+    progress = f'<b class="wb-recode-progress">{_e(view.progress_label)}</b>'
+    item = view.item
+    if item is None:
+        return f'<div class="wb-recode">{progress}: the walk is over.</div>'
+    head = (f"{progress} · {_e(item.document)} · coded by {_e(item.coder)} as "
+            f"<b>{_e(item.from_code)}</b> (split)")
+    current = (
+        '<div class="wb-turn wb-current" style="margin:6px 0;padding:6px 8px;'
+        'border:2px solid #9467bd;border-radius:4px;white-space:pre-wrap">'
+        f"<b>{_e(item.speaker)}</b><br>{_e(item.before)}"
+        '<mark class="wb-recode-passage" style="background:#ffe066;padding:1px 0">'
+        f"{_e(item.highlight)}</mark>{_e(item.after)}</div>"
+    )
+    parts = [_turn(t, faded=True) for t in item.context_before]
+    parts.append(current)
+    parts += [_turn(t, faded=True) for t in item.context_after]
+    memo = (f'<div style="{_MUTED}">memo: {_e(item.memo)}</div>' if item.memo else "")
+    choices = "".join(
+        f'<li class="wb-recode-choice"><kbd>{_e(c.shortcut)}</kbd> <b>{_e(c.name)}</b> '
+        f'<span style="{_MUTED}">({_e(c.key)})</span>: {_e(c.definition)}</li>'
+        for c in item.candidates)
+    return (f'<div class="wb-recode" style="border:2px dashed #9467bd;padding:6px 10px;'
+            f'margin:4px 0">{head}{"".join(parts)}{memo}<ul>{choices}</ul>'
+            f'<div style="{_MUTED}">s skip (leave for later) · Esc stop</div></div>')
 
 
 def case_html(pairs: tuple[tuple[str, str], ...]) -> str:

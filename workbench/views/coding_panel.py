@@ -14,8 +14,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from workbench.model import Codebook
 from workbench.project import Project
-from workbench.views.coding_controller import KEY_HELP, CodingController
+from workbench.views.coding_controller import KEY_HELP, RECODE_HELP, CodingController
 from workbench.views.coding_html import (
     case_html,
     codebook_html,
@@ -23,12 +24,13 @@ from workbench.views.coding_html import (
     contrast_colour,
     error_html,
     header_html,
+    recode_html,
     reviewer_html,
     safe_colour,
     tint,
     tooltip,
 )
-from workbench.views.coding_state import CodeState, ViewState
+from workbench.views.coding_state import CodebookForm, CodeState, RecodeView, ViewState
 from workbench.views.keys import KeyCatcher
 
 __all__ = ["CodingPanel", "coding_panel"]
@@ -78,7 +80,101 @@ class CodingPanel(widgets.VBox):
             description="Reload", icon="refresh", layout=_auto(),
             tooltip="Re-read this transcript's codings from the project")
         self.code_buttons: dict[str, widgets.Button] = {}
-        theme_rows: list[widgets.Widget] = []
+        self._theme_rows: list[widgets.Widget] = []
+        self.codebook_accordion = widgets.Accordion()
+        self._built_version: int | None = None
+        self._build_codes(codebook, controller.codebook_version)
+        self.new_code_button = widgets.Button(description="New code", icon="plus",
+                                              tooltip="Create a code (n)", layout=_auto())
+        self.rename_button = widgets.Button(description="Rename", icon="pencil",
+                                            tooltip="Rename the current code (r)",
+                                            layout=_auto())
+        self.merge_button = widgets.Button(description="Merge", icon="compress",
+                                           tooltip="Merge the current code into another (m)",
+                                           layout=_auto())
+        self.recode_button = widgets.Button(description="Recode queue", icon="random",
+                                            tooltip="Walk the codings of split codes (q)",
+                                            layout=_auto())
+        self.form_title = widgets.HTML()
+        self.form_code = widgets.Dropdown(description="Code", layout=_auto())
+        self.form_target = widgets.Dropdown(description="Into", layout=_auto())
+        self.form_name = widgets.Text(description="Name", layout=_auto())
+        self.form_key = widgets.Text(description="Key", placeholder="made from the name",
+                                     layout=_auto())
+        self.form_theme = widgets.Dropdown(description="Theme", layout=_auto())
+        self.form_definition = widgets.Textarea(
+            description="Definition", layout=widgets.Layout(width="100%", height="48px"))
+        self.form_apply = widgets.Checkbox(value=True, description="apply to this segment",
+                                           indent=False)
+        self.form_ok = widgets.Button(description="OK", icon="check", button_style="primary")
+        self.form_cancel = widgets.Button(description="Cancel", tooltip="Close (Esc)")
+        self.form_box = widgets.VBox([
+            self.form_title,
+            widgets.HBox([self.form_code, self.form_target, self.form_theme]),
+            widgets.HBox([self.form_name, self.form_key, self.form_apply]),
+            self.form_definition,
+            widgets.HBox([self.form_ok, self.form_cancel]),
+        ], layout=widgets.Layout(display="none", border="1px solid #bbb", padding="4px"))
+        self._form_shown: CodebookForm | None = None
+        self.recode_html = widgets.HTML()
+        self.recode_buttons = widgets.HBox()
+        self.recode_skip = widgets.Button(description="Skip", tooltip="Leave for later (s)",
+                                          layout=_auto())
+        self.recode_stop = widgets.Button(description="Stop", tooltip="Back to coding (Esc)",
+                                          layout=_auto())
+        self.recode_box = widgets.VBox([self.recode_html, self.recode_buttons],
+                                       layout=widgets.Layout(display="none"))
+        self._recode_keys: tuple[str, ...] = ()
+        self.memo_code = widgets.Dropdown(description="Memo on", layout=_auto())
+        self.memo_text = widgets.Textarea(
+            continuous_update=False, layout=widgets.Layout(width="100%", height="60px"))
+        self.memo_button = widgets.Button(description="Save memo", icon="save")
+        self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
+        self.progress_label = widgets.Label()
+        self.key_catcher = KeyCatcher(hint=f"⌨ click here, then {KEY_HELP}")
+        self.message_label = widgets.Label()
+        self.error_html = widgets.HTML()
+        self._wire()
+        super().__init__(children=self._layout(), **kwargs)
+        self.add_class("wb-coding-panel")
+        self.render()
+
+    def _layout(self) -> list[widgets.Widget]:
+        """The panel's children: the containers are built once, so that re-laying out after
+        a codebook change (new code rows) keeps the widgets above them (and the keyboard
+        box's focus) in place in the browser."""
+        if not hasattr(self, "_top"):
+            self._top: list[widgets.Widget] = [
+                widgets.HBox([self.coder_dropdown, self.document_dropdown,
+                              self.reviewer_toggle]),
+                self.case_html,
+                widgets.HBox([self.role_filter, self.speaker_filter]),
+                self.reviewer_html,
+                self.header_html,
+                self.context_html,
+                widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
+                              self.jump_input, self.jump_button, self.undo_button,
+                              self.refresh_button]),
+                self.key_catcher,
+                self.recode_box,
+            ]
+            self._bottom: list[widgets.Widget] = [
+                widgets.HBox([self.new_code_button, self.rename_button, self.merge_button,
+                              self.recode_button]),
+                self.form_box,
+                widgets.HBox([self.memo_code, self.memo_button]),
+                self.memo_text,
+                widgets.HBox([self.progress, self.progress_label]),
+                self.message_label,
+                self.error_html,
+                self.codebook_accordion,
+            ]
+        return [*self._top, *self._theme_rows, *self._bottom]
+
+    def _build_codes(self, codebook: Codebook, version: int | None) -> None:
+        """(Re)build the code buttons, theme rows and codebook accordion for ``codebook``."""
+        self.code_buttons = {}
+        self._theme_rows = []
         for theme in codebook.themes:
             buttons = []
             for code in codebook.codes:
@@ -92,43 +188,13 @@ class CodingPanel(widgets.VBox):
                 title = widgets.Label(theme.name, layout=widgets.Layout(width="190px"),
                                       style={"text_color": safe_colour(theme.colour),
                                              "font_weight": "bold"})
-                theme_rows.append(widgets.HBox(
+                self._theme_rows.append(widgets.HBox(
                     [title, widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))]))
-        self.codebook_accordion = widgets.Accordion(
-            children=[widgets.HTML(codebook_html(codebook, t.key)) for t in codebook.themes],
-            titles=tuple(f"Codebook: {t.name}" for t in codebook.themes))
+        self.codebook_accordion.children = [widgets.HTML(codebook_html(codebook, t.key))
+                                            for t in codebook.themes]
+        self.codebook_accordion.titles = tuple(f"Codebook: {t.name}" for t in codebook.themes)
         self.codebook_accordion.selected_index = None
-        self.memo_code = widgets.Dropdown(description="Memo on", layout=_auto())
-        self.memo_text = widgets.Textarea(
-            continuous_update=False, layout=widgets.Layout(width="100%", height="60px"))
-        self.memo_button = widgets.Button(description="Save memo", icon="save")
-        self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
-        self.progress_label = widgets.Label()
-        self.key_catcher = KeyCatcher(hint=f"⌨ click here, then {KEY_HELP}")
-        self.message_label = widgets.Label()
-        self.error_html = widgets.HTML()
-        self._wire()
-        super().__init__(children=[
-            widgets.HBox([self.coder_dropdown, self.document_dropdown, self.reviewer_toggle]),
-            self.case_html,
-            widgets.HBox([self.role_filter, self.speaker_filter]),
-            self.reviewer_html,
-            self.header_html,
-            self.context_html,
-            widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
-                          self.jump_input, self.jump_button, self.undo_button,
-                          self.refresh_button]),
-            self.key_catcher,
-            *theme_rows,
-            widgets.HBox([self.memo_code, self.memo_button]),
-            self.memo_text,
-            widgets.HBox([self.progress, self.progress_label]),
-            self.message_label,
-            self.error_html,
-            self.codebook_accordion,
-        ], **kwargs)
-        self.add_class("wb-coding-panel")
-        self.render()
+        self._built_version = version
 
     @property
     def widget(self) -> CodingPanel:
@@ -177,7 +243,21 @@ class CodingPanel(widgets.VBox):
         self._on_click(self.undo_button, c.undo)
         self._on_click(self.refresh_button, c.refresh)
         self._on_click(self.memo_button, lambda: c.set_memo(self.memo_text.value))
+        self._on_click(self.new_code_button, lambda: c.open_form("create"))
+        self._on_click(self.rename_button, lambda: c.open_form("rename"))
+        self._on_click(self.merge_button, lambda: c.open_form("merge"))
+        self._on_click(self.recode_button, c.start_recode)
+        self._on_click(self.form_ok, self._submit_form)
+        self._on_click(self.form_cancel, c.close_form)
+        self._on_click(self.recode_skip, c.skip_recode)
+        self._on_click(self.recode_stop, c.stop_recode)
         self.key_catcher.on_key(self.press)
+
+    def _submit_form(self) -> object:
+        return self.controller.submit_form(
+            code=self.form_code.value, name=self.form_name.value, key=self.form_key.value,
+            theme=self.form_theme.value or "", definition=self.form_definition.value,
+            target=self.form_target.value, apply=self.form_apply.value)
 
     def _memo_code_chosen(self, code: str | None) -> None:
         if code:
@@ -193,6 +273,9 @@ class CodingPanel(widgets.VBox):
         state = self.controller.view_state()
         self._rendering = True
         try:
+            if state.codebook_version != self._built_version:
+                self._build_codes(self.controller.codebook, state.codebook_version)
+                self.children = self._layout()
             self._render_choices(state)
             self.case_html.value = case_html(state.case)
             self.reviewer_html.value = reviewer_html(state, self.controller.codebook)
@@ -215,8 +298,65 @@ class CodingPanel(widgets.VBox):
                                         else "Nothing to undo")
             self.message_label.value = state.message
             self.error_html.value = error_html(state.error)
+            self._render_form(state.form)
+            self._render_recode(state.recode)
+            self.key_catcher.hint = (f"⌨ recode queue: {RECODE_HELP}" if state.recode
+                                     else f"⌨ click here, then {KEY_HELP}")
         finally:
             self._rendering = False
+
+    def _render_form(self, form: CodebookForm | None) -> None:
+        self.form_box.layout.display = "none" if form is None else "flex"
+        for button in (self.new_code_button, self.rename_button, self.merge_button):
+            button.disabled = form is not None
+        if form is None or form is self._form_shown:
+            self._form_shown = form
+            return
+        self._form_shown = form
+        names = dict(form.codes)
+        self.form_title.value = f"<b>{form.title}</b>"
+        self.form_code.options = [(n, k) for k, n in form.codes]
+        self.form_code.value = form.code or None
+        self.form_target.options = [(n, k) for k, n in form.codes if k != form.code]
+        self.form_target.value = None
+        self.form_theme.options = [(n, k) for k, n in form.themes]
+        self.form_theme.value = form.theme or None
+        self.form_name.value = names.get(form.code, "") if form.kind == "rename" else ""
+        self.form_key.value = ""
+        self.form_definition.value = ""
+        self.form_apply.value = True
+        shown = {"create": (self.form_theme, self.form_name, self.form_key,
+                            self.form_definition, self.form_apply),
+                 "rename": (self.form_code, self.form_name, self.form_key),
+                 "merge": (self.form_code, self.form_target)}[form.kind]
+        for field in (self.form_code, self.form_target, self.form_theme, self.form_name,
+                      self.form_key, self.form_definition, self.form_apply):
+            field.layout.display = "" if field in shown else "none"
+        self.form_ok.description = {"create": "Create", "rename": "Rename",
+                                    "merge": "Merge"}[form.kind]
+
+    def _render_recode(self, view: RecodeView | None) -> None:
+        self.recode_box.layout.display = "none" if view is None else "flex"
+        self.recode_html.value = recode_html(view)
+        self.recode_button.disabled = view is not None
+        item = view.item if view is not None else None
+        keys = tuple(c.key for c in item.candidates) if item else ()
+        if keys != self._recode_keys or (item is None) != (not self.recode_buttons.children):
+            self._recode_keys = keys
+            buttons: list[widgets.Widget] = []
+            for candidate in item.candidates if item else ():
+                button = widgets.Button(description=f"{candidate.shortcut} {candidate.name}",
+                                        tooltip=candidate.definition, layout=_auto())
+                button.on_click(self._recode_clicked(candidate.key))
+                buttons.append(button)
+            if item is not None:
+                buttons += [self.recode_skip, self.recode_stop]
+            self.recode_buttons.children = buttons
+
+    def _recode_clicked(self, key: str) -> Callable[[widgets.Button], None]:
+        def clicked(_button: widgets.Button) -> None:
+            self.run(lambda: self.controller.recode_as(key))
+        return clicked
 
     def _render_choices(self, state: ViewState) -> None:
         if tuple(self.coder_dropdown.options) != state.coders:

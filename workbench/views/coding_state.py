@@ -20,7 +20,12 @@ from workbench.model import Code, Codebook, Coding, format_video_time
 __all__ = [
     "ActionKind",
     "CodeState",
+    "CodebookForm",
     "ErrorInfo",
+    "FormKind",
+    "RecodeCandidate",
+    "RecodeItem",
+    "RecodeView",
     "SegmentRecord",
     "TurnRecord",
     "TurnView",
@@ -35,6 +40,7 @@ __all__ = [
 ]
 
 ActionKind = Literal["apply", "remove", "memo"]
+FormKind = Literal["create", "rename", "merge"]
 
 
 @dataclass(frozen=True)
@@ -130,13 +136,89 @@ class ErrorInfo:
 
 
 @dataclass(frozen=True)
+class CodebookForm:
+    """The small codebook form the panel shows over the coding flow.
+
+    ``kind`` is ``"create"`` (a new code: name, theme, definition), ``"rename"`` (a code's
+    name, optionally its key) or ``"merge"`` (the code into a target). ``code`` is the code
+    it starts on: the current code (the one last applied here, else the first applied,
+    else the first in the codebook); ``theme`` (the theme a new code starts in) is that
+    code's theme. ``codes`` and ``themes`` are the ``(key, name)`` choices, in codebook
+    order.
+    """
+
+    kind: FormKind
+    code: str
+    theme: str
+    codes: tuple[tuple[str, str], ...]
+    themes: tuple[tuple[str, str], ...]
+
+    @property
+    def title(self) -> str:
+        """What the form does, e.g. ``rename a code``."""
+        return {"create": "new code", "rename": "rename a code",
+                "merge": "merge a code into another"}[self.kind]
+
+
+@dataclass(frozen=True)
+class RecodeCandidate:
+    """A code a queued coding can become, with the key that chooses it."""
+
+    key: str
+    name: str
+    definition: str
+    shortcut: str
+
+
+@dataclass(frozen=True)
+class RecodeItem:
+    """One queued coding of a split code, shown in context: the passage
+    (``before + highlight + after`` is the text of the turns it lies in) and the turns
+    around it, the code it was made as and the codes it can become."""
+
+    coding_uuid: str
+    document: str
+    coder: str
+    from_code: str
+    memo: str
+    speaker: str
+    before: str
+    highlight: str
+    after: str
+    context_before: tuple[TurnView, ...]
+    context_after: tuple[TurnView, ...]
+    candidates: tuple[RecodeCandidate, ...]
+
+
+@dataclass(frozen=True)
+class RecodeView:
+    """Where a walk through the recode queue is: the passage shown (``None`` once the walk
+    is over), ``done`` of the ``total`` queued codings it started with recoded so far,
+    ``skipped`` left for later, ``remaining`` still to show in this walk."""
+
+    item: RecodeItem | None
+    done: int
+    total: int
+    skipped: int
+    remaining: int
+
+    @property
+    def progress_label(self) -> str:
+        """``N of M recoded`` (``M``: the queued codings when the walk started)."""
+        label = f"{self.done} of {self.total} recoded"
+        return label + (f", {self.skipped} left for later" if self.skipped else "")
+
+
+@dataclass(frozen=True)
 class ViewState:
     """Everything the coding panel renders, computed from the controller's cache.
 
     ``position`` is 0-based in the filtered segment list of length ``total``; ``segment``
     is ``None`` when no segment matches the filter. ``before``/``highlight``/``after``
     split the current speaker turn around the segment. ``coded`` counts the segments in
-    the filtered list that this coder has coded with at least one code.
+    the filtered list that this coder has coded with at least one code. ``form`` is the
+    open codebook form and ``recode`` the walk through the recode queue, if any
+    (see :attr:`mode`); ``codebook_version`` is the version the codes shown come from.
     """
 
     coder: str
@@ -167,6 +249,16 @@ class ViewState:
     undo_label: str
     message: str
     error: ErrorInfo | None
+    codebook_version: int | None = None
+    form: CodebookForm | None = None
+    recode: RecodeView | None = None
+
+    @property
+    def mode(self) -> Literal["coding", "form", "recode"]:
+        """What the keys act on: the coding flow, the codebook form or the recode queue."""
+        if self.recode is not None:
+            return "recode"
+        return "form" if self.form is not None else "coding"
 
     @property
     def applied(self) -> tuple[str, ...]:

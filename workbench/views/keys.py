@@ -5,7 +5,7 @@ while it has the focus, the keys listed in :data:`KEYS` are sent to Python as a 
 message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
 with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
 JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
-operation, arrows move between cells) do not fire while coding. Tests call
+operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding. Tests call
 :meth:`KeyCatcher.handle_message` with the same content the browser sends.
 """
 
@@ -23,7 +23,8 @@ __all__ = ["KEYS", "KeyCatcher"]
 log = logging.getLogger(__name__)
 
 KEYS: tuple[str, ...] = (
-    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "u", "U", "z", "Z",
+    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", *"uUzZnNrRmMqQsS",
+    "Escape",
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
