@@ -1,0 +1,586 @@
+"""Krippendorff's unitizing alphas for range codings on the character continuum.
+
+Agreement on segments asks "did both coders apply code *k* to this sentence?". Unitizing
+asks where the coded stretches begin and end: each coder cuts a document's text (its
+*continuum*, character offsets, code points) into *units* (stretches she coded with *k*)
+and *gaps* (stretches she left uncoded, the units of "no code"). This module takes plain
+data (a codings DataFrame with ``document``, ``start``, ``end``, ``code``, ``coder``, a
+mapping document -> text length, and optionally the character ranges each coder covered)
+and never a project; :func:`workbench.agreement.unitizing_agreement` is the project-level
+wrapper.
+
+Two families are computed, side by side, in :func:`unitizing_alpha`:
+
+``u_alpha`` -- Krippendorff's alpha_U
+    Krippendorff (1995), "On the reliability of unitizing continuous data", *Sociological
+    Methodology* 25, 47-76; Krippendorff (2004), "Measuring the reliability of qualitative
+    text analysis data", *Quality & Quantity* 38, 787-800, and *Content Analysis* (2nd ed.,
+    2004), section 12.4. Per code *k*, each coder's continuum is a sequence of sections
+    (units of *k* and gaps). The observed disagreement sums, over ordered pairs of coders
+    and pairs of their sections, the squared distance delta^2: for two overlapping units
+    the squared differences of their beginnings plus of their ends; for a unit lying wholly
+    inside the other coder's gap, its squared length; 0 otherwise; divided by
+    m(m-1)L^2. The expected disagreement is Krippendorff's closed form (every unit placed
+    at every possible position, against every unit and gap of equal or greater length)::
+
+        D_e = 2/L * sum_units [ (N_k-1)(2l^3-3l^2+l)/3 + l^2 sum_{gaps g, l_g>=l} (l_g-l+1) ]
+              / ( mL(mL-1) - sum_units l(l-1) )
+
+    alpha_U = 1 - D_o/D_e, and over all codes 1 - sum_k D_o / sum_k D_e. This is the form
+    DKPro Statistics implements (``KrippendorffAlphaUnitizingAgreement``); the tests
+    reproduce the worked example of *Content Analysis* (2004, p. 254: alpha_U = 0.7286 for
+    category c, 1 for k, 0.8591 overall). It has no notion of missing data, so with
+    coverage it is computed on the stretches **every** listed coder covered
+    (``common_characters``).
+
+``binary_u_alpha``, ``cu_alpha``, ``Cu_alpha`` -- the 2016 family (ATLAS.ti)
+    Krippendorff, Mathet, Bouvry & Widlöcher (2016), "On the reliability of unitizing
+    textual continua: Further developments", *Quality & Quantity* 50, 2347-2364. Values
+    are compared through a coincidence matrix of the lengths of the intersections of the
+    sections of every pair of coders::
+
+        u_ck = 1/(m-1) * sum_{i != j} sum_{g of i valued c} sum_{h of j valued k} |g ∩ h|
+
+    and expected coincidences that treat a valued unit as one indivisible element of its
+    length l (l^2 self-pairs) and a gap as l separate characters (l self-pairs)::
+
+        e_ck = u.. * (u_c. u_.k - [c = k] S_c) / (u..^2 - sum_c S_c)
+
+    with S_c = sum of l^2 over units valued c, and S_gap = total gap length.
+    ``binary_u_alpha`` (the paper's |u-alpha; ATLAS.ti's "alpha-binary") compares "coded
+    with *k*" against everything else on the whole continuum; on the "(all codes)" row,
+    "coded with any code" against "coded with none". ``cu_alpha`` (|cu-alpha) keeps only
+    the coincidences of valued units with valued units (gaps left out): do coders agree on
+    *which* code where both coded something? ``Cu_alpha`` (|Cu-alpha, per code) collapses
+    that matrix to *k* against the other codes. For these two we use the expected
+    coincidences of the gap-free matrix's margins, e_ck = u_c. u_.k / u.. (the paper's
+    exact small-sample correction for them is not reproduced here). A coder who puts two
+    codes on one stretch contributes both values there (the paper assumes a coder's codes
+    never overlap, as ATLAS.ti's semantic domains enforce).
+
+**Coverage.** With ``coverage`` (rows ``coder``, ``document``, ``start``, ``end``: the
+character ranges a coder covered) a coder's continuum exists only where she covered it; her
+codings are clipped to it. In the 2016 family each character is weighted as a unit of
+standard alpha with missing values is: a character covered by m_x coders adds 1/(m_x - 1)
+per ordered pair of them, and characters covered by fewer than two coders are not pairable.
+When every coded unit is one character long, this is exactly Krippendorff's nominal alpha
+over characters with missing values (a test checks this against the ``krippendorff``
+package). Without ``coverage`` every coder covers every listed document whole.
+
+Documents are separate continua laid end to end: no unit or gap crosses a document border.
+A code's overlapping codings by one coder are merged into one unit (touching ones stay two
+units). Everything is vectorised over *elementary stretches* (maximal runs of characters on
+which no coder's coding or coverage changes), never per character.
+
+Undefined values are ``nan`` with the reason in ``reason``: fewer than two coders covering
+a common stretch, no coder applying the code, or no variation (every pairable character
+has the same value, so chance agreement is perfect).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.errors import AgreementInputError
+
+__all__ = ["ALL_CODES", "UNITIZING_COLUMNS", "Continuum", "build_continuum",
+           "unitizing_alpha"]
+
+#: ``code`` of the row over all codes.
+ALL_CODES = "(all codes)"
+#: Columns of :func:`unitizing_alpha`.
+UNITIZING_COLUMNS = ("code", "n_units", "u_alpha", "binary_u_alpha", "cu_alpha", "Cu_alpha",
+                     "pairable_characters", "common_characters", "reason")
+_CODING_COLUMNS = ("document", "start", "end", "code", "coder")
+_COVERAGE_COLUMNS = ("coder", "document", "start", "end")
+_I = np.int64
+
+
+@dataclass(frozen=True, eq=False)
+class Continuum:
+    """Codings and coverage laid out on one continuum (documents end to end).
+
+    ``units[c][k]`` is ``(starts, ends)`` of coder ``c``'s units of code ``k`` (sorted,
+    non-overlapping, clipped to her coverage); ``covered[c]`` the same for her coverage;
+    ``borders`` the document starts and the total length.
+    """
+
+    coders: tuple[str, ...]
+    codes: tuple[str, ...]
+    documents: tuple[str, ...]
+    offsets: dict[str, int]
+    length: int
+    borders: np.ndarray
+    units: tuple[tuple[tuple[np.ndarray, np.ndarray], ...], ...]
+    covered: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+# --------------------------------------------------------------------------- intervals
+
+def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union of intervals: sorted, overlapping ones merged (touching ones kept apart)."""
+    keep = ends > starts
+    starts, ends = starts[keep], ends[keep]
+    if len(starts) == 0:
+        return starts.astype(_I), ends.astype(_I)
+    order = np.lexsort((ends, starts))
+    starts, ends = starts[order], ends[order]
+    run_end = np.maximum.accumulate(ends)
+    new = np.ones(len(starts), bool)
+    # touching (start == previous end) starts a new unit; an overlap continues the run
+    new[1:] = starts[1:] >= run_end[:-1]
+    group = np.cumsum(new) - 1
+    out_s = starts[new]
+    out_e = np.zeros(len(out_s), _I)
+    np.maximum.at(out_e, group, ends)
+    return out_s.astype(_I), out_e
+
+
+def _intersect(a_s: np.ndarray, a_e: np.ndarray, b_s: np.ndarray, b_e: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Pieces of sorted non-overlapping intervals A inside sorted non-overlapping B."""
+    lo = np.searchsorted(b_e, a_s, side="right")
+    hi = np.searchsorted(b_s, a_e, side="left")
+    count = np.maximum(hi - lo, 0)
+    which = np.repeat(np.arange(len(a_s)), count)
+    first = np.repeat(lo, count)
+    pos = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + first
+    s = np.maximum(a_s[which], b_s[pos])
+    e = np.minimum(a_e[which], b_e[pos])
+    keep = e > s
+    return s[keep].astype(_I), e[keep].astype(_I)
+
+
+def _inside(flat: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Whether each elementary stretch starting at ``points`` lies in the intervals whose
+    bounds are ``flat`` (s0, e0, s1, e1, ...)."""
+    return (np.searchsorted(flat, points, side="right") % 2) == 1
+
+
+def _flat(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    out = np.empty(2 * len(starts), _I)
+    out[0::2], out[1::2] = starts, ends
+    return out
+
+
+# --------------------------------------------------------------------------- input
+
+def build_continuum(
+    codings: pd.DataFrame,
+    lengths: Mapping[str, int],
+    *,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> Continuum:
+    """Validate the inputs and lay codings and coverage out on one continuum.
+
+    ``lengths`` maps each document to its text length (``len(text)``); ``documents``
+    (default: every document in ``lengths``) chooses and orders them; ``coders`` and
+    ``codes`` default to those in ``codings`` (sorted). ``coverage`` rows give covered
+    ``[start, end)`` ranges per coder and document (``None``: all covered).
+    """
+    missing = [c for c in _CODING_COLUMNS if c not in codings.columns]
+    if missing:
+        raise AgreementInputError(
+            f"codings needs columns {list(_CODING_COLUMNS)}; missing {missing}. Pass "
+            "Project.codings() or a DataFrame with those columns.")
+    docs = list(lengths) if documents is None else list(documents)
+    unknown = [d for d in docs if d not in lengths]
+    if unknown:
+        raise AgreementInputError(f"No text length for document(s) {unknown}; pass lengths "
+                                  "for every document (len of its text).")
+    if len(set(docs)) != len(docs):
+        raise AgreementInputError("documents lists a document twice; list each once.")
+    sizes = np.array([int(lengths[d]) for d in docs], _I)
+    if (sizes < 0).any():
+        raise AgreementInputError("A document length is negative; lengths are len(text).")
+    offsets = dict(zip(docs, np.concatenate([[0], np.cumsum(sizes)[:-1]]).tolist(),
+                       strict=True))
+    total = int(sizes.sum())
+    borders = np.concatenate([[0], np.cumsum(sizes)]).astype(_I)
+    rows = codings[codings["document"].isin(docs)] if len(codings) else codings
+    coder_list = (sorted(map(str, rows["coder"].unique())) if coders is None
+                  else [str(c) for c in coders])
+    if isinstance(coders, str) or isinstance(codes, str):
+        raise AgreementInputError("coders= and codes= take lists of names, e.g. ['ana'].")
+    code_list = (sorted(map(str, rows["code"].unique())) if codes is None
+                 else [str(k) for k in codes])
+    if len(set(coder_list)) != len(coder_list) or len(set(code_list)) != len(code_list):
+        raise AgreementInputError("coders= and codes= must not repeat a name.")
+    rows = rows[rows["coder"].isin(coder_list) & rows["code"].isin(code_list)]
+    start = pd.to_numeric(rows["start"], errors="coerce").to_numpy(np.float64)
+    end = pd.to_numeric(rows["end"], errors="coerce").to_numpy(np.float64)
+    doc_len = rows["document"].map(lengths).to_numpy(np.float64)
+    bad = ~(np.isfinite(start) & np.isfinite(end)) | (start < 0) | (end < start) | (end > doc_len)
+    if bad.any():
+        first = rows[bad].iloc[0]
+        raise AgreementInputError(
+            f"Coding [{first['start']}, {first['end']}) of {first['coder']!r} in "
+            f"{first['document']!r} is not a range inside the document (0 <= start <= end <= "
+            "length); fix or drop it.")
+    base = rows["document"].map(offsets).to_numpy(_I)
+    g_start = start.astype(_I) + base
+    g_end = end.astype(_I) + base
+    coder_idx = pd.Categorical(rows["coder"], categories=coder_list).codes
+    code_idx = pd.Categorical(rows["code"], categories=code_list).codes
+
+    covered: list[tuple[np.ndarray, np.ndarray]] = []
+    if coverage is None:
+        full = (borders[:-1].copy(), borders[1:].copy())
+        keep = full[1] > full[0]
+        covered = [(full[0][keep], full[1][keep]) for _ in coder_list]
+    else:
+        lack = [c for c in _COVERAGE_COLUMNS if c not in coverage.columns]
+        if lack:
+            raise AgreementInputError(
+                f"coverage needs columns {list(_COVERAGE_COLUMNS)} (covered character "
+                f"ranges); missing {lack}.")
+        cov = coverage[coverage["document"].isin(docs)]
+        c_start = pd.to_numeric(cov["start"], errors="coerce").to_numpy(np.float64)
+        c_end = pd.to_numeric(cov["end"], errors="coerce").to_numpy(np.float64)
+        c_len = cov["document"].map(lengths).to_numpy(np.float64)
+        c_bad = (~(np.isfinite(c_start) & np.isfinite(c_end)) | (c_start < 0)
+                 | (c_end < c_start) | (c_end > c_len))
+        if c_bad.any():
+            raise AgreementInputError(
+                "A coverage range is not inside its document (0 <= start <= end <= length).")
+        c_base = cov["document"].map(offsets).to_numpy(_I)
+        cs = c_start.astype(_I) + c_base
+        ce = c_end.astype(_I) + c_base
+        who = cov["coder"].astype(str).to_numpy()
+        for coder in coder_list:
+            mine = who == coder
+            covered.append(_merge(cs[mine], ce[mine]))
+
+    units: list[tuple[tuple[np.ndarray, np.ndarray], ...]] = []
+    for c, _coder in enumerate(coder_list):
+        per_code = []
+        for k in range(len(code_list)):
+            mine = (coder_idx == c) & (code_idx == k)
+            s, e = _merge(g_start[mine], g_end[mine])
+            per_code.append(_intersect(s, e, *covered[c]))
+        units.append(tuple(per_code))
+    return Continuum(tuple(coder_list), tuple(code_list), tuple(docs), offsets, total, borders,
+                     tuple(units), tuple(covered))
+
+
+# --------------------------------------------------------------------------- 1995/2004
+
+def _alpha_u_parts(units: Sequence[tuple[np.ndarray, np.ndarray]],
+                   stretch_s: np.ndarray, stretch_e: np.ndarray) -> tuple[float, float, int]:
+    """(D_o, D_e, n_units) of Krippendorff's alpha_U for one code, units of each coder
+    already restricted to the common stretches ``[stretch_s, stretch_e)``."""
+    m = len(units)
+    length = int((stretch_e - stretch_s).sum())
+    observed = 0.0
+    for i in range(m):
+        si, ei = units[i]
+        for j in range(i + 1, m):
+            sj, ej = units[j]
+            lo = np.searchsorted(ej, si, side="right")
+            hi = np.searchsorted(sj, ei, side="left")
+            count = np.maximum(hi - lo, 0)
+            which = np.repeat(np.arange(len(si)), count)
+            pos = (np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+                   + np.repeat(lo, count))
+            db = (si[which] - sj[pos]).astype(np.float64)
+            de = (ei[which] - ej[pos]).astype(np.float64)
+            observed += float((db * db + de * de).sum())
+            # a unit wholly inside the other coder's gap
+            li = (ei - si)[count == 0].astype(np.float64)
+            observed += float((li * li).sum())
+            lo_j = np.searchsorted(ei, sj, side="right")
+            hi_j = np.searchsorted(si, ej, side="left")
+            lj = (ej - sj)[hi_j - lo_j <= 0].astype(np.float64)
+            observed += float((lj * lj).sum())
+    n_units = int(sum(len(s) for s, _ in units))
+    if length == 0 or m < 2:
+        return float("nan"), float("nan"), n_units
+    d_o = 2.0 * observed / (m * (m - 1) * float(length) ** 2)
+    lens = np.concatenate([e - s for s, e in units]).astype(np.float64) if n_units else \
+        np.zeros(0)
+    gaps_list = []
+    for s, e in units:
+        gs, ge = _complement(s, e, stretch_s, stretch_e)
+        gaps_list.append(ge - gs)
+    gaps = np.sort(np.concatenate(gaps_list).astype(np.float64))
+    suffix = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
+    first = np.searchsorted(gaps, lens, side="left")
+    n_ge = len(gaps) - first
+    gap_sum = suffix[first] - (lens - 1.0) * n_ge
+    numer = ((n_units - 1) * (2 * lens ** 3 - 3 * lens ** 2 + lens) / 3.0
+             + lens ** 2 * gap_sum).sum() * 2.0 / length
+    ml = float(m * length)
+    denom = ml * (ml - 1.0) - float((lens * (lens - 1.0)).sum())
+    d_e = numer / denom if denom > 0 else float("nan")
+    return d_o, float(d_e), n_units
+
+
+def _complement(s: np.ndarray, e: np.ndarray, stretch_s: np.ndarray, stretch_e: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Gaps: the parts of the stretches not in the (sorted, non-overlapping) units, cut at
+    every stretch border."""
+    if len(stretch_s) == 0:
+        return np.zeros(0, _I), np.zeros(0, _I)
+    lo, hi = int(stretch_s[0]), int(stretch_e[-1])
+    gap_s = np.concatenate([[lo], e]).astype(_I)
+    gap_e = np.concatenate([s, [hi]]).astype(_I)
+    keep = gap_e > gap_s
+    return _intersect(gap_s[keep], gap_e[keep], stretch_s, stretch_e)
+
+
+# --------------------------------------------------------------------------- 2016
+
+@dataclass(frozen=True)
+class _Coincidences:
+    n: float                 # u.. over all values (gaps included)
+    valued: np.ndarray       # K x K cross-coder coincidences of valued units
+    unit_mass: np.ndarray    # K: pairable length of units of each code (u_k.)
+    unit_sq: np.ndarray      # K: sum of squared pairable unit lengths (S_k)
+    any_kk: float            # coincidences "coded" x "coded" (any code)
+    any_mass: float          # pairable length of "any code" units
+    any_sq: float            # their S
+    pairable: int            # characters covered by at least two coders
+
+
+def _coincidences(cont: Continuum) -> _Coincidences:
+    m, n_codes = len(cont.coders), len(cont.codes)
+    bounds = [cont.borders]
+    for c in range(m):
+        bounds.append(_flat(*cont.covered[c]))
+        for k in range(n_codes):
+            bounds.append(_flat(*cont.units[c][k]))
+    points = np.unique(np.concatenate(bounds))
+    if len(points) < 2:
+        zeros = np.zeros(n_codes)
+        return _Coincidences(0.0, np.zeros((n_codes, n_codes)), zeros, zeros, 0.0, 0.0, 0.0, 0)
+    seg_s, seg_len = points[:-1], np.diff(points).astype(np.float64)
+    n_seg = len(seg_s)
+    cover = np.zeros(n_seg, np.int64)
+    for c in range(m):
+        cover += _inside(_flat(*cont.covered[c]), seg_s)
+    pair_len = np.where(cover >= 2, seg_len, 0.0)
+    weight = np.where(cover >= 2, seg_len / np.maximum(cover - 1, 1), 0.0)
+    cum = np.concatenate([[0.0], np.cumsum(pair_len)])
+    n_total = float((pair_len * cover).sum())
+
+    ent_seg, ent_coder, ent_code = [], [], []
+    unit_mass = np.zeros(n_codes)
+    unit_sq = np.zeros(n_codes)
+    any_units: list[tuple[np.ndarray, np.ndarray]] = []
+    for c in range(m):
+        all_s, all_e = [], []
+        for k in range(n_codes):
+            s, e = cont.units[c][k]
+            if len(s) == 0:
+                continue
+            a = np.searchsorted(points, s)
+            b = np.searchsorted(points, e)
+            mass = cum[b] - cum[a]
+            unit_mass[k] += mass.sum()
+            unit_sq[k] += (mass * mass).sum()
+            count = b - a
+            idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) \
+                + np.repeat(a, count)
+            ent_seg.append(idx)
+            ent_coder.append(np.full(len(idx), c))
+            ent_code.append(np.full(len(idx), k))
+            all_s.append(s)
+            all_e.append(e)
+        if all_s:
+            any_units.append(_merge(np.concatenate(all_s), np.concatenate(all_e)))
+        else:
+            any_units.append((np.zeros(0, _I), np.zeros(0, _I)))
+
+    valued: np.ndarray = np.zeros((n_codes, n_codes))
+    if ent_seg:
+        seg = np.concatenate(ent_seg)
+        coder = np.concatenate(ent_coder)
+        code = np.concatenate(ent_code)
+        order = np.argsort(seg, kind="stable")
+        seg, coder, code = seg[order], coder[order], code[order]
+        starts = np.searchsorted(seg, seg, side="left")
+        size = np.searchsorted(seg, seg, side="right") - starts
+        left = np.repeat(np.arange(len(seg)), size)
+        right = (np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+                 + np.repeat(starts, size))
+        cross = coder[left] != coder[right]
+        left, right = left[cross], right[cross]
+        key = code[left] * n_codes + code[right]
+        valued = np.bincount(key, weights=weight[seg[left]],
+                             minlength=n_codes * n_codes).reshape(n_codes, n_codes)
+
+    # "coded with any code" against "coded with none"
+    any_count = np.zeros(n_seg, np.int64)
+    any_mass = any_sq = 0.0
+    for s, e in any_units:
+        if len(s) == 0:
+            continue
+        a = np.searchsorted(points, s)
+        b = np.searchsorted(points, e)
+        mass = cum[b] - cum[a]
+        any_mass += float(mass.sum())
+        any_sq += float((mass * mass).sum())
+        diff = np.zeros(n_seg + 1, np.int64)
+        np.add.at(diff, a, 1)
+        np.add.at(diff, b, -1)
+        any_count += np.cumsum(diff)[:-1]
+    any_kk = float((weight * any_count * (any_count - 1)).sum())
+    return _Coincidences(n_total, valued, unit_mass, unit_sq, any_kk, any_mass, any_sq,
+                         int(pair_len.sum()))
+
+
+def _binary_alpha(n: float, kk: float, mass: float, sq: float) -> tuple[float, str]:
+    """|u-alpha for "valued" (coincidences ``kk``, margin ``mass``, self-pairs ``sq``)
+    against gaps, with the 2016 expected coincidences."""
+    if n <= 0:
+        return float("nan"), "fewer than two coders cover a common stretch"
+    if mass <= 0:
+        return float("nan"), "no coder applied the code on a pairable stretch"
+    gap_mass = n - mass
+    gg = n - 2.0 * mass + kk
+    denom = n * n - sq - gap_mass
+    if denom <= 0:
+        return float("nan"), "too little pairable text to compute chance agreement"
+    e_kk = n * (mass * mass - sq) / denom
+    e_gg = n * (gap_mass * gap_mass - gap_mass) / denom
+    d_e = n - e_kk - e_gg
+    if d_e <= 1e-12 * n:
+        return float("nan"), "no variation: chance agreement is perfect"
+    return 1.0 - (n - kk - gg) / d_e, ""
+
+
+def _nominal_from_matrix(matrix: np.ndarray) -> tuple[float, str]:
+    total = float(matrix.sum())
+    if total <= 0:
+        return float("nan"), "no stretch that two coders both coded"
+    margin = matrix.sum(axis=1)
+    d_e = total - float((margin * margin).sum()) / total
+    if d_e <= 1e-12 * total:
+        return float("nan"), "no variation: every doubly coded stretch has the same code"
+    return 1.0 - (total - float(np.trace(matrix))) / d_e, ""
+
+
+# --------------------------------------------------------------------------- the table
+
+def unitizing_alpha(
+    codings: pd.DataFrame,
+    lengths: Mapping[str, int],
+    *,
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    coverage: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Unitizing alphas per code and over all codes (see the module docstring).
+
+    One row per code, then a row ``"(all codes)"``. Columns: ``n_units`` (units after
+    merging, on the common stretches), ``u_alpha`` (Krippendorff 1995/2004 alpha_U; the
+    last row pools D_o and D_e over codes), ``binary_u_alpha`` (|u-alpha: the code against
+    everything else; last row: any code against none = ATLAS.ti's alpha-binary),
+    ``cu_alpha`` (last row only), ``Cu_alpha`` (code rows only), ``pairable_characters``
+    (characters at least two coders cover), ``common_characters`` (characters every coder
+    covers: alpha_U's continuum) and ``reason`` (why a value is ``nan``). ``attrs`` name
+    the coders, documents and unit of analysis.
+    """
+    cont = build_continuum(codings, lengths, coders=coders, codes=codes, documents=documents,
+                           coverage=coverage)
+    m = len(cont.coders)
+    n_codes = len(cont.codes)
+    rows: list[dict[str, Any]] = []
+    if m >= 2:
+        common_s, common_e = cont.covered[0]
+        for c in range(1, m):
+            common_s, common_e = _intersect(common_s, common_e, *cont.covered[c])
+    else:
+        common_s = common_e = np.zeros(0, _I)
+    common = int((common_e - common_s).sum())
+    coin = _coincidences(cont) if m >= 2 else None
+    valued = coin.valued if coin is not None else np.zeros((n_codes, n_codes))
+    sum_do = sum_de = 0.0
+    pooled_ok = True
+    n_all = 0
+    for k, code in enumerate(cont.codes):
+        reasons: list[str] = []
+        if m < 2:
+            u = b = cap = float("nan")
+            n_units = int(sum(len(cont.units[c][k][0]) for c in range(m)))
+            reasons.append("fewer than two coders")
+        else:
+            units = [_intersect(*cont.units[c][k], common_s, common_e) for c in range(m)]
+            d_o, d_e, n_units = _alpha_u_parts(units, common_s, common_e)
+            if common == 0:
+                u = float("nan")
+                reasons.append("u_alpha: no stretch every coder covered")
+                pooled_ok = False
+            elif n_units == 0:
+                u = float("nan")
+                reasons.append("u_alpha: no coder applied the code")
+            elif not d_e > 0:
+                u = float("nan")
+                reasons.append("u_alpha: no variation")
+            else:
+                u = 1.0 - d_o / d_e
+            if np.isfinite(d_o) and np.isfinite(d_e):
+                sum_do += d_o
+                sum_de += d_e
+            assert coin is not None
+            b, why = _binary_alpha(coin.n, float(valued[k, k]), float(coin.unit_mass[k]),
+                                   float(coin.unit_sq[k]))
+            if why:
+                reasons.append(f"binary_u_alpha: {why}")
+            row = valued[k]
+            total = float(valued.sum())
+            two = np.array([[row[k], row.sum() - row[k]],
+                            [row.sum() - row[k], total - 2 * row.sum() + row[k]]])
+            if n_codes < 2:
+                cap, why = float("nan"), "a single code: nothing to tell it apart from"
+            else:
+                cap, why = _nominal_from_matrix(two)
+            if why:
+                reasons.append(f"Cu_alpha: {why}")
+        n_all += n_units
+        rows.append({"code": code, "n_units": n_units, "u_alpha": u, "binary_u_alpha": b,
+                     "cu_alpha": float("nan"), "Cu_alpha": cap,
+                     "pairable_characters": coin.pairable if coin else 0,
+                     "common_characters": common, "reason": "; ".join(reasons)})
+    reasons = []
+    if m < 2:
+        u = b = cu = float("nan")
+        reasons.append("fewer than two coders")
+    else:
+        assert coin is not None
+        if not pooled_ok or common == 0:
+            u = float("nan")
+            reasons.append("u_alpha: no stretch every coder covered")
+        elif sum_de > 0:
+            u = 1.0 - sum_do / sum_de
+        else:
+            u = float("nan")
+            reasons.append("u_alpha: no coder applied any code")
+        b, why = _binary_alpha(coin.n, coin.any_kk, coin.any_mass, coin.any_sq)
+        if why:
+            reasons.append(f"binary_u_alpha: {why}")
+        cu, why = _nominal_from_matrix(valued)
+        if why:
+            reasons.append(f"cu_alpha: {why}")
+    rows.append({"code": ALL_CODES, "n_units": n_all, "u_alpha": u, "binary_u_alpha": b,
+                 "cu_alpha": cu, "Cu_alpha": float("nan"),
+                 "pairable_characters": coin.pairable if coin else 0,
+                 "common_characters": common, "reason": "; ".join(reasons)})
+    table = pd.DataFrame(rows, columns=list(UNITIZING_COLUMNS))
+    table.attrs.update({
+        "unit": "character continuum (code points); uncoded text = gaps (units of no code)",
+        "coders": list(cont.coders), "documents": list(cont.documents),
+        "coverage": ("every coder covers every listed document" if coverage is None else
+                     "coders' continua only where they covered (alpha_U: common stretches)"),
+        "references": "Krippendorff 1995, 2004; Krippendorff, Mathet, Bouvry & Widlöcher 2016",
+    })
+    return table
