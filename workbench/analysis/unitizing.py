@@ -69,8 +69,9 @@ package). Without ``coverage`` every coder covers every listed document whole.
 
 Documents are separate continua laid end to end: no unit or gap crosses a document border.
 A code's overlapping codings by one coder are merged into one unit (touching ones stay two
-units). Everything is vectorised over *elementary stretches* (maximal runs of characters on
-which no coder's coding or coverage changes), never per character.
+units). Everything is vectorised over units, never per character: the coincidences are the
+weighted lengths of the intersections of every overlapping pair of two coders' units (a
+cumulative weight over the stretches of constant coverage gives each intersection's weight).
 
 Undefined values are ``nan`` with the reason in ``reason``: fewer than two coders covering
 a common stretch, no coder applying the code, or no variation (every pairable character
@@ -205,31 +206,35 @@ def build_continuum(
                        strict=True))
     total = int(sizes.sum())
     borders = np.concatenate([[0], np.cumsum(sizes)]).astype(_I)
-    rows = codings[codings["document"].isin(docs)] if len(codings) else codings
-    coder_list = (sorted(map(str, rows["coder"].unique())) if coders is None
-                  else [str(c) for c in coders])
     if isinstance(coders, str) or isinstance(codes, str):
         raise AgreementInputError("coders= and codes= take lists of names, e.g. ['ana'].")
-    code_list = (sorted(map(str, rows["code"].unique())) if codes is None
+    doc_idx = pd.Categorical(codings["document"], categories=docs).codes
+    in_docs = doc_idx >= 0
+    coder_col = codings["coder"].astype(str).to_numpy()
+    code_col = codings["code"].astype(str).to_numpy()
+    coder_list = (sorted(set(coder_col[in_docs])) if coders is None
+                  else [str(c) for c in coders])
+    code_list = (sorted(set(code_col[in_docs])) if codes is None
                  else [str(k) for k in codes])
     if len(set(coder_list)) != len(coder_list) or len(set(code_list)) != len(code_list):
         raise AgreementInputError("coders= and codes= must not repeat a name.")
-    rows = rows[rows["coder"].isin(coder_list) & rows["code"].isin(code_list)]
-    start = pd.to_numeric(rows["start"], errors="coerce").to_numpy(np.float64)
-    end = pd.to_numeric(rows["end"], errors="coerce").to_numpy(np.float64)
-    doc_len = rows["document"].map(lengths).to_numpy(np.float64)
+    coder_idx = pd.Categorical(coder_col, categories=coder_list).codes
+    code_idx = pd.Categorical(code_col, categories=code_list).codes
+    keep_rows = in_docs & (coder_idx >= 0) & (code_idx >= 0)
+    doc_idx, coder_idx, code_idx = doc_idx[keep_rows], coder_idx[keep_rows], code_idx[keep_rows]
+    start = pd.to_numeric(codings["start"], errors="coerce").to_numpy(np.float64)[keep_rows]
+    end = pd.to_numeric(codings["end"], errors="coerce").to_numpy(np.float64)[keep_rows]
+    doc_len = sizes[doc_idx].astype(np.float64)
     bad = ~(np.isfinite(start) & np.isfinite(end)) | (start < 0) | (end < start) | (end > doc_len)
     if bad.any():
-        first = rows[bad].iloc[0]
+        at = int(np.flatnonzero(bad)[0])
         raise AgreementInputError(
-            f"Coding [{first['start']}, {first['end']}) of {first['coder']!r} in "
-            f"{first['document']!r} is not a range inside the document (0 <= start <= end <= "
+            f"Coding [{start[at]:g}, {end[at]:g}) of {coder_list[coder_idx[at]]!r} in "
+            f"{docs[doc_idx[at]]!r} is not a range inside the document (0 <= start <= end <= "
             "length); fix or drop it.")
-    base = rows["document"].map(offsets).to_numpy(_I)
+    base = borders[doc_idx]
     g_start = start.astype(_I) + base
     g_end = end.astype(_I) + base
-    coder_idx = pd.Categorical(rows["coder"], categories=coder_list).codes
-    code_idx = pd.Categorical(rows["code"], categories=code_list).codes
 
     covered: list[tuple[np.ndarray, np.ndarray]] = []
     if coverage is None:
@@ -259,13 +264,26 @@ def build_continuum(
             mine = who == coder
             covered.append(_merge(cs[mine], ce[mine]))
 
+    # every (coder, code) on its own copy of the continuum: one merge and one clip for all
+    n_codes = len(code_list)
+    span = total + 1
+    group = coder_idx.astype(_I) * n_codes + code_idx
+    s, e = _merge(g_start + group * span, g_end + group * span)
+    cov_s = np.concatenate([covered[c][0] + (c * n_codes + k) * span
+                            for c in range(len(coder_list)) for k in range(n_codes)]
+                           or [np.zeros(0, _I)])
+    cov_e = np.concatenate([covered[c][1] + (c * n_codes + k) * span
+                            for c in range(len(coder_list)) for k in range(n_codes)]
+                           or [np.zeros(0, _I)])
+    s, e = _intersect(s, e, cov_s.astype(_I), cov_e.astype(_I))
+    cuts = np.searchsorted(s, np.arange(len(coder_list) * n_codes + 1) * span)
     units: list[tuple[tuple[np.ndarray, np.ndarray], ...]] = []
-    for c, _coder in enumerate(coder_list):
+    for c in range(len(coder_list)):
         per_code = []
-        for k in range(len(code_list)):
-            mine = (coder_idx == c) & (code_idx == k)
-            s, e = _merge(g_start[mine], g_end[mine])
-            per_code.append(_intersect(s, e, *covered[c]))
+        for k in range(n_codes):
+            g = c * n_codes + k
+            lo, hi = cuts[g], cuts[g + 1]
+            per_code.append((s[lo:hi] - g * span, e[lo:hi] - g * span))
         units.append(tuple(per_code))
     return Continuum(tuple(coder_list), tuple(code_list), tuple(docs), offsets, total, borders,
                      tuple(units), tuple(covered))
@@ -350,91 +368,113 @@ class _Coincidences:
     pairable: int            # characters covered by at least two coders
 
 
+def _overlapping_pairs(a_s: np.ndarray, a_e: np.ndarray, b_s: np.ndarray, b_e: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (ia, ib) of every pair of overlapping intervals of A and B; B sorted by
+    start (its intervals may overlap each other). B is split into length classes (powers
+    of 2) so the candidate window of each class is bounded by its own longest interval."""
+    if len(a_s) == 0 or len(b_s) == 0:
+        return np.zeros(0, _I), np.zeros(0, _I)
+    lens = b_e - b_s
+    size_class = np.ceil(np.log2(np.maximum(lens, 1))).astype(_I)
+    out_a, out_b = [], []
+    for value in np.unique(size_class):
+        sel = np.flatnonzero(size_class == value)
+        starts = b_s[sel]
+        longest = int(lens[sel].max())
+        lo = np.searchsorted(starts, a_s - longest, side="right")
+        hi = np.searchsorted(starts, a_e, side="left")
+        count = np.maximum(hi - lo, 0)
+        total = int(count.sum())
+        if total == 0:
+            continue
+        ia = np.repeat(np.arange(len(a_s)), count)
+        ib = sel[np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+                 + np.repeat(lo, count)]
+        keep = b_e[ib] > a_s[ia]
+        out_a.append(ia[keep])
+        out_b.append(ib[keep])
+    if not out_a:
+        return np.zeros(0, _I), np.zeros(0, _I)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
 def _coincidences(cont: Continuum) -> _Coincidences:
     m, n_codes = len(cont.coders), len(cont.codes)
-    bounds = [cont.borders]
-    for c in range(m):
-        bounds.append(_flat(*cont.covered[c]))
-        for k in range(n_codes):
-            bounds.append(_flat(*cont.units[c][k]))
-    points = np.unique(np.concatenate(bounds))
+    # coverage: m_x coders cover character x; weight 1/(m_x - 1) per ordered pair of them
+    points = np.unique(np.concatenate(
+        [cont.borders] + [_flat(*cont.covered[c]) for c in range(m)])).astype(_I)
     if len(points) < 2:
         zeros = np.zeros(n_codes)
         return _Coincidences(0.0, np.zeros((n_codes, n_codes)), zeros, zeros, 0.0, 0.0, 0.0, 0)
     seg_s, seg_len = points[:-1], np.diff(points).astype(np.float64)
-    n_seg = len(seg_s)
-    cover = np.zeros(n_seg, np.int64)
+    cover = np.zeros(len(seg_s), np.int64)
     for c in range(m):
         cover += _inside(_flat(*cont.covered[c]), seg_s)
     pair_len = np.where(cover >= 2, seg_len, 0.0)
-    weight = np.where(cover >= 2, seg_len / np.maximum(cover - 1, 1), 0.0)
-    cum = np.concatenate([[0.0], np.cumsum(pair_len)])
+    weight_len = np.where(cover >= 2, seg_len / np.maximum(cover - 1, 1), 0.0)
+    pair_cum = np.concatenate([[0.0], np.cumsum(pair_len)])
+    weight_cum = np.concatenate([[0.0], np.cumsum(weight_len)])
     n_total = float((pair_len * cover).sum())
+    xp = points.astype(np.float64)
 
-    ent_seg, ent_coder, ent_code = [], [], []
+    def pairable(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.interp(hi, xp, pair_cum) - np.interp(lo, xp, pair_cum)
+
+    def weighted(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        return np.interp(hi, xp, weight_cum) - np.interp(lo, xp, weight_cum)
+
     unit_mass = np.zeros(n_codes)
     unit_sq = np.zeros(n_codes)
+    per_coder: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     any_units: list[tuple[np.ndarray, np.ndarray]] = []
+    any_mass = any_sq = 0.0
     for c in range(m):
-        all_s, all_e = [], []
+        starts, ends, codes = [], [], []
         for k in range(n_codes):
             s, e = cont.units[c][k]
             if len(s) == 0:
                 continue
-            a = np.searchsorted(points, s)
-            b = np.searchsorted(points, e)
-            mass = cum[b] - cum[a]
+            mass = pairable(s, e)
             unit_mass[k] += mass.sum()
             unit_sq[k] += (mass * mass).sum()
-            count = b - a
-            idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) \
-                + np.repeat(a, count)
-            ent_seg.append(idx)
-            ent_coder.append(np.full(len(idx), c))
-            ent_code.append(np.full(len(idx), k))
-            all_s.append(s)
-            all_e.append(e)
-        if all_s:
-            any_units.append(_merge(np.concatenate(all_s), np.concatenate(all_e)))
+            starts.append(s)
+            ends.append(e)
+            codes.append(np.full(len(s), k, _I))
+        if starts:
+            s_all, e_all, k_all = (np.concatenate(starts), np.concatenate(ends),
+                                   np.concatenate(codes))
+            order = np.argsort(s_all, kind="stable")
+            per_coder.append((s_all[order], e_all[order], k_all[order]))
+            union = _merge(s_all, e_all)
+            mass = pairable(*union)
+            any_mass += float(mass.sum())
+            any_sq += float((mass * mass).sum())
+            any_units.append(union)
         else:
-            any_units.append((np.zeros(0, _I), np.zeros(0, _I)))
+            empty = np.zeros(0, _I)
+            per_coder.append((empty, empty, empty))
+            any_units.append((empty, empty))
 
-    valued: np.ndarray = np.zeros((n_codes, n_codes))
-    if ent_seg:
-        seg = np.concatenate(ent_seg)
-        coder = np.concatenate(ent_coder)
-        code = np.concatenate(ent_code)
-        order = np.argsort(seg, kind="stable")
-        seg, coder, code = seg[order], coder[order], code[order]
-        starts = np.searchsorted(seg, seg, side="left")
-        size = np.searchsorted(seg, seg, side="right") - starts
-        left = np.repeat(np.arange(len(seg)), size)
-        right = (np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-                 + np.repeat(starts, size))
-        cross = coder[left] != coder[right]
-        left, right = left[cross], right[cross]
-        key = code[left] * n_codes + code[right]
-        valued = np.bincount(key, weights=weight[seg[left]],
-                             minlength=n_codes * n_codes).reshape(n_codes, n_codes)
-
-    # "coded with any code" against "coded with none"
-    any_count = np.zeros(n_seg, np.int64)
-    any_mass = any_sq = 0.0
-    for s, e in any_units:
-        if len(s) == 0:
-            continue
-        a = np.searchsorted(points, s)
-        b = np.searchsorted(points, e)
-        mass = cum[b] - cum[a]
-        any_mass += float(mass.sum())
-        any_sq += float((mass * mass).sum())
-        diff = np.zeros(n_seg + 1, np.int64)
-        np.add.at(diff, a, 1)
-        np.add.at(diff, b, -1)
-        any_count += np.cumsum(diff)[:-1]
-    any_kk = float((weight * any_count * (any_count - 1)).sum())
-    return _Coincidences(n_total, valued, unit_mass, unit_sq, any_kk, any_mass, any_sq,
-                         int(pair_len.sum()))
+    valued = np.zeros(n_codes * n_codes)
+    any_kk = 0.0
+    for i in range(m):
+        for j in range(i + 1, m):
+            a_s, a_e, a_k = per_coder[i]
+            b_s, b_e, b_k = per_coder[j]
+            ia, ib = _overlapping_pairs(a_s, a_e, b_s, b_e)
+            w = weighted(np.maximum(a_s[ia], b_s[ib]), np.minimum(a_e[ia], b_e[ib]))
+            valued += np.bincount(a_k[ia] * n_codes + b_k[ib], weights=w,
+                                  minlength=n_codes * n_codes)
+            valued += np.bincount(b_k[ib] * n_codes + a_k[ia], weights=w,
+                                  minlength=n_codes * n_codes)
+            u_s, u_e = any_units[i]
+            v_s, v_e = any_units[j]
+            ia, ib = _overlapping_pairs(u_s, u_e, v_s, v_e)
+            any_kk += 2.0 * float(weighted(np.maximum(u_s[ia], v_s[ib]),
+                                           np.minimum(u_e[ia], v_e[ib])).sum())
+    return _Coincidences(n_total, valued.reshape(n_codes, n_codes), unit_mass, unit_sq,
+                         any_kk, any_mass, any_sq, int(pair_len.sum()))
 
 
 def _binary_alpha(n: float, kk: float, mass: float, sq: float) -> tuple[float, str]:
@@ -502,6 +542,9 @@ def unitizing_alpha(
     else:
         common_s = common_e = np.zeros(0, _I)
     common = int((common_e - common_s).sum())
+    same_as_common = [len(cont.covered[c][0]) == len(common_s)
+                      and bool(np.array_equal(cont.covered[c][0], common_s))
+                      and bool(np.array_equal(cont.covered[c][1], common_e)) for c in range(m)]
     coin = _coincidences(cont) if m >= 2 else None
     valued = coin.valued if coin is not None else np.zeros((n_codes, n_codes))
     sum_do = sum_de = 0.0
@@ -514,7 +557,8 @@ def unitizing_alpha(
             n_units = int(sum(len(cont.units[c][k][0]) for c in range(m)))
             reasons.append("fewer than two coders")
         else:
-            units = [_intersect(*cont.units[c][k], common_s, common_e) for c in range(m)]
+            units = [cont.units[c][k] if same_as_common[c] else
+                     _intersect(*cont.units[c][k], common_s, common_e) for c in range(m)]
             d_o, d_e, n_units = _alpha_u_parts(units, common_s, common_e)
             if common == 0:
                 u = float("nan")
