@@ -185,7 +185,8 @@ def build_continuum(
     ``lengths`` maps each document to its text length (``len(text)``); ``documents``
     (default: every document in ``lengths``) chooses and orders them; ``coders`` and
     ``codes`` default to those in ``codings`` (sorted). ``coverage`` rows give covered
-    ``[start, end)`` ranges per coder and document (``None``: all covered).
+    ``[start, end)`` ranges per coder and document (``None``: all covered). Rows marked
+    ``pending_recode`` (codings of a split code not yet recoded) are left out.
     """
     missing = [c for c in _CODING_COLUMNS if c not in codings.columns]
     if missing:
@@ -221,6 +222,8 @@ def build_continuum(
     coder_idx = pd.Categorical(coder_col, categories=coder_list).codes
     code_idx = pd.Categorical(code_col, categories=code_list).codes
     keep_rows = in_docs & (coder_idx >= 0) & (code_idx >= 0)
+    if "pending_recode" in codings.columns:  # a split code's codings wait for recoding
+        keep_rows &= ~codings["pending_recode"].fillna(False).astype(bool).to_numpy()
     doc_idx, coder_idx, code_idx = doc_idx[keep_rows], coder_idx[keep_rows], code_idx[keep_rows]
     start = pd.to_numeric(codings["start"], errors="coerce").to_numpy(np.float64)[keep_rows]
     end = pd.to_numeric(codings["end"], errors="coerce").to_numpy(np.float64)[keep_rows]
@@ -620,8 +623,11 @@ def unitizing_alpha(
                  "pairable_characters": coin.pairable if coin else 0,
                  "common_characters": common, "reason": "; ".join(reasons)})
     table = pd.DataFrame(rows, columns=list(UNITIZING_COLUMNS))
+    pending = (int(codings["pending_recode"].fillna(False).astype(bool).sum())
+               if "pending_recode" in codings.columns else 0)
     table.attrs.update({
         "unit": "character continuum (code points); uncoded text = gaps (units of no code)",
+        "n_pending_recode": pending,
         "coders": list(cont.coders), "documents": list(cont.documents),
         "coverage": ("every coder covers every listed document" if coverage is None else
                      "coders' continua only where they covered (alpha_U: common stretches)"),
