@@ -378,6 +378,14 @@ def _overlapping_pairs(a_s: np.ndarray, a_e: np.ndarray, b_s: np.ndarray, b_e: n
     of 2) so the candidate window of each class is bounded by its own longest interval."""
     if len(a_s) == 0 or len(b_s) == 0:
         return np.zeros(0, _I), np.zeros(0, _I)
+    if bool((b_s[1:] >= b_e[:-1]).all()):  # B does not overlap itself: exact windows
+        lo = np.searchsorted(b_e, a_s, side="right")
+        hi = np.searchsorted(b_s, a_e, side="left")
+        count = np.maximum(hi - lo, 0)
+        ia = np.repeat(np.arange(len(a_s)), count)
+        ib = (np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+              + np.repeat(lo, count))
+        return ia, ib
     lens = b_e - b_s
     size_class = np.ceil(np.log2(np.maximum(lens, 1))).astype(_I)
     out_a, out_b = [], []
