@@ -294,17 +294,30 @@ def build_continuum(
 
 # --------------------------------------------------------------------------- 1995/2004
 
-def _alpha_u_parts(units: Sequence[tuple[np.ndarray, np.ndarray]],
-                   stretch_s: np.ndarray, stretch_e: np.ndarray) -> tuple[float, float, int]:
-    """(D_o, D_e, n_units) of Krippendorff's alpha_U for one code, units of each coder
-    already restricted to the common stretches ``[stretch_s, stretch_e)``."""
-    m = len(units)
-    length = int((stretch_e - stretch_s).sum())
-    observed = 0.0
+def _alpha_u_all(cont: Continuum, stretch_s: np.ndarray, stretch_e: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(D_o, D_e, n_units) of Krippendorff's alpha_U for every code at once, on the common
+    stretches ``[stretch_s, stretch_e)``. Each code is laid on its own copy of the
+    continuum (offset ``k * span``), so one pass over each pair of coders serves all codes;
+    D_e is ``nan`` where it is undefined."""
+    m, n_codes = len(cont.coders), len(cont.codes)
+    span = cont.length + 1
+    length = float((stretch_e - stretch_s).sum())
+    offsets = np.arange(n_codes, dtype=_I) * span
+    all_s = np.concatenate([stretch_s + o for o in offsets] or [np.zeros(0, _I)])
+    all_e = np.concatenate([stretch_e + o for o in offsets] or [np.zeros(0, _I)])
+    per_coder: list[tuple[np.ndarray, np.ndarray]] = []
+    for c in range(m):
+        s = np.concatenate([cont.units[c][k][0] + offsets[k] for k in range(n_codes)]
+                           or [np.zeros(0, _I)])
+        e = np.concatenate([cont.units[c][k][1] + offsets[k] for k in range(n_codes)]
+                           or [np.zeros(0, _I)])
+        per_coder.append(_intersect(s, e, all_s, all_e))
+    observed = np.zeros(n_codes)
     for i in range(m):
-        si, ei = units[i]
+        si, ei = per_coder[i]
         for j in range(i + 1, m):
-            sj, ej = units[j]
+            sj, ej = per_coder[j]
             lo = np.searchsorted(ej, si, side="right")
             hi = np.searchsorted(sj, ei, side="left")
             count = np.maximum(hi - lo, 0)
@@ -313,35 +326,53 @@ def _alpha_u_parts(units: Sequence[tuple[np.ndarray, np.ndarray]],
                    + np.repeat(lo, count))
             db = (si[which] - sj[pos]).astype(np.float64)
             de = (ei[which] - ej[pos]).astype(np.float64)
-            observed += float((db * db + de * de).sum())
+            observed += np.bincount(si[which] // span, weights=db * db + de * de,
+                                    minlength=n_codes)
             # a unit wholly inside the other coder's gap
-            li = (ei - si)[count == 0].astype(np.float64)
-            observed += float((li * li).sum())
+            alone = count == 0
+            li = (ei - si)[alone].astype(np.float64)
+            observed += np.bincount(si[alone] // span, weights=li * li, minlength=n_codes)
             lo_j = np.searchsorted(ei, sj, side="right")
             hi_j = np.searchsorted(si, ej, side="left")
-            lj = (ej - sj)[hi_j - lo_j <= 0].astype(np.float64)
-            observed += float((lj * lj).sum())
-    n_units = int(sum(len(s) for s, _ in units))
+            alone = hi_j - lo_j <= 0
+            lj = (ej - sj)[alone].astype(np.float64)
+            observed += np.bincount(sj[alone] // span, weights=lj * lj, minlength=n_codes)
+    unit_s = np.concatenate([s for s, _ in per_coder] or [np.zeros(0, _I)])
+    unit_e = np.concatenate([e for _, e in per_coder] or [np.zeros(0, _I)])
+    group = unit_s // span
+    lens = (unit_e - unit_s).astype(np.float64)
+    n_units = np.bincount(group, minlength=n_codes)
     if length == 0 or m < 2:
-        return float("nan"), float("nan"), n_units
-    d_o = 2.0 * observed / (m * (m - 1) * float(length) ** 2)
-    lens = np.concatenate([e - s for s, e in units]).astype(np.float64) if n_units else \
-        np.zeros(0)
-    gaps_list = []
-    for s, e in units:
-        gs, ge = _complement(s, e, stretch_s, stretch_e)
-        gaps_list.append(ge - gs)
-    gaps = np.sort(np.concatenate(gaps_list).astype(np.float64))
-    suffix = np.concatenate([np.cumsum(gaps[::-1])[::-1], [0.0]])
-    first = np.searchsorted(gaps, lens, side="left")
-    n_ge = len(gaps) - first
-    gap_sum = suffix[first] - (lens - 1.0) * n_ge
-    numer = ((n_units - 1) * (2 * lens ** 3 - 3 * lens ** 2 + lens) / 3.0
-             + lens ** 2 * gap_sum).sum() * 2.0 / length
-    ml = float(m * length)
-    denom = ml * (ml - 1.0) - float((lens * (lens - 1.0)).sum())
-    d_e = numer / denom if denom > 0 else float("nan")
-    return d_o, float(d_e), n_units
+        nan = np.full(n_codes, np.nan)
+        return nan, nan.copy(), n_units
+    d_o = 2.0 * observed / (m * (m - 1) * length ** 2)
+    gap_s_list, gap_len_list = [], []
+    for s, e in per_coder:
+        gs, ge = _complement(s, e, all_s, all_e)
+        gap_s_list.append(gs)
+        gap_len_list.append(ge - gs)
+    gap_group = np.concatenate(gap_s_list) // span
+    gap_len = np.concatenate(gap_len_list).astype(np.float64)
+    order = np.lexsort((gap_len, gap_group))
+    gap_group, gap_len = gap_group[order], gap_len[order]
+    cum = np.concatenate([[0.0], np.cumsum(gap_len)])
+    # gaps of the unit's code at least as long as the unit: [first, last)
+    big = float(span) * 4.0
+    gap_key = gap_group * big + gap_len
+    first = np.searchsorted(gap_key, group * big + lens, side="left")
+    last = np.searchsorted(gap_group, group, side="right")
+    n_ge = np.maximum(last - first, 0)
+    gap_sum = np.where(n_ge > 0, cum[np.maximum(last, first)] - cum[first], 0.0) \
+        - (lens - 1.0) * n_ge
+    per_unit = ((n_units[group] - 1) * (2 * lens ** 3 - 3 * lens ** 2 + lens) / 3.0
+                + lens ** 2 * gap_sum)
+    numer = np.bincount(group, weights=per_unit, minlength=n_codes) * 2.0 / length
+    ml = m * length
+    denom = ml * (ml - 1.0) - np.bincount(group, weights=lens * (lens - 1.0),
+                                          minlength=n_codes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d_e = np.where(denom > 0, numer / np.where(denom > 0, denom, 1.0), np.nan)
+    return d_o, d_e, n_units
 
 
 def _complement(s: np.ndarray, e: np.ndarray, stretch_s: np.ndarray, stretch_e: np.ndarray
@@ -553,9 +584,8 @@ def unitizing_alpha(
     else:
         common_s = common_e = np.zeros(0, _I)
     common = int((common_e - common_s).sum())
-    same_as_common = [len(cont.covered[c][0]) == len(common_s)
-                      and bool(np.array_equal(cont.covered[c][0], common_s))
-                      and bool(np.array_equal(cont.covered[c][1], common_e)) for c in range(m)]
+    if m >= 2:
+        all_do, all_de, all_n = _alpha_u_all(cont, common_s, common_e)
     coin = _coincidences(cont) if m >= 2 else None
     valued = coin.valued if coin is not None else np.zeros((n_codes, n_codes))
     sum_do = sum_de = 0.0
@@ -568,9 +598,7 @@ def unitizing_alpha(
             n_units = int(sum(len(cont.units[c][k][0]) for c in range(m)))
             reasons.append("fewer than two coders")
         else:
-            units = [cont.units[c][k] if same_as_common[c] else
-                     _intersect(*cont.units[c][k], common_s, common_e) for c in range(m)]
-            d_o, d_e, n_units = _alpha_u_parts(units, common_s, common_e)
+            d_o, d_e, n_units = float(all_do[k]), float(all_de[k]), int(all_n[k])
             if common == 0:
                 u = float("nan")
                 reasons.append("u_alpha: no stretch every coder covered")
