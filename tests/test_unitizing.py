@@ -39,6 +39,10 @@ def test_krippendorff_2004_worked_example():
     table = unitizing_alpha(frame(BOOK_2004, shift=150), {"d": 300})
     # book: alpha_U(c) = .7286 (D_o = .0144, D_e = .0532), alpha_U(k) = 1, overall .8591
     assert row(table, "c")["u_alpha"] == pytest.approx(0.7286, abs=1e-4)
+    assert row(table, "c")["u_alpha_D_o"] == pytest.approx(0.0144, abs=1e-4)
+    assert row(table, "c")["u_alpha_D_e"] == pytest.approx(0.0532, abs=1e-4)
+    assert row(table, "k")["u_alpha_D_o"] == 0
+    assert row(table, "k")["u_alpha_D_e"] == pytest.approx(0.0490, abs=1e-4)
     assert row(table, "k")["u_alpha"] == pytest.approx(1.0)
     assert row(table, ALL_CODES)["u_alpha"] == pytest.approx(0.8591, abs=5e-4)
     # identical k units: every alpha of k is perfect
@@ -70,11 +74,12 @@ def test_krippendorff_1995_examples():
         assert row(table, code)["u_alpha"] == pytest.approx(published, abs=0.02), code
     small = unitizing_alpha(frame(EXAMPLE_1995), {"d": 24})
     for code, d_o in {"A": 0.03125, "B": 2.26736, "C": 0.02777, "D": 0.38715}.items():
-        # D_o is unchanged by stretching; recover it from our parts
-        ref_do, _ = reference_alpha_u_parts(frame(EXAMPLE_1995), {"d": 24}, code,
-                                            ["coder0", "coder1"], None)
-        assert ref_do == pytest.approx(d_o, abs=1e-5)
-    assert small["u_alpha"].notna().all()
+        # D_o does not depend on the stretch
+        assert row(small, code)["u_alpha_D_o"] == pytest.approx(d_o, abs=1e-5)
+        assert row(table, code)["u_alpha_D_o"] == pytest.approx(d_o, abs=1e-5)
+    # the expected disagreements the paper gives for the long continuum, at DKPro's 0.005
+    for code, d_e in {"A": 0.06990, "B": 1.17731, "C": 0.08642, "D": 0.41445}.items():
+        assert row(table, code)["u_alpha_D_e"] == pytest.approx(d_e, abs=0.005), code
 
 
 # --------------------------------------------------------------------------- references
@@ -278,6 +283,8 @@ def test_matches_straightforward_implementations(seed):
             continue
         sum_do += d_o
         sum_de += d_e
+        assert got["u_alpha_D_o"] == pytest.approx(d_o, abs=1e-12)
+        assert got["u_alpha_D_e"] == pytest.approx(d_e, rel=1e-9)
         if d_e > 0 and got["n_units"] > 0:
             assert got["u_alpha"] == pytest.approx(1 - d_o / d_e, abs=1e-9), code
         else:

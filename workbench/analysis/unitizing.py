@@ -95,8 +95,9 @@ __all__ = ["ALL_CODES", "UNITIZING_COLUMNS", "Continuum", "build_continuum",
 #: ``code`` of the row over all codes.
 ALL_CODES = "(all codes)"
 #: Columns of :func:`unitizing_alpha`.
-UNITIZING_COLUMNS = ("code", "n_units", "u_alpha", "binary_u_alpha", "cu_alpha", "Cu_alpha",
-                     "pairable_characters", "common_characters", "reason")
+UNITIZING_COLUMNS = ("code", "n_units", "u_alpha", "u_alpha_D_o", "u_alpha_D_e",
+                     "binary_u_alpha", "cu_alpha", "Cu_alpha", "pairable_characters",
+                     "common_characters", "reason")
 _CODING_COLUMNS = ("document", "start", "end", "code", "coder")
 _COVERAGE_COLUMNS = ("coder", "document", "start", "end")
 _I = np.int64
@@ -565,8 +566,9 @@ def unitizing_alpha(
 
     One row per code, then a row ``"(all codes)"``. Columns: ``n_units`` (units after
     merging, on the common stretches), ``u_alpha`` (Krippendorff 1995/2004 alpha_U; the
-    last row pools D_o and D_e over codes), ``binary_u_alpha`` (|u-alpha: the code against
-    everything else; last row: any code against none = ATLAS.ti's alpha-binary),
+    last row pools D_o and D_e over codes) with its ``u_alpha_D_o`` and ``u_alpha_D_e``
+    (observed and expected disagreement; the last row their sums), ``binary_u_alpha``
+    (|u-alpha: the code against everything else; last row: any code against none = ATLAS.ti's alpha-binary),
     ``cu_alpha`` (last row only), ``Cu_alpha`` (code rows only), ``pairable_characters``
     (characters at least two coders cover), ``common_characters`` (characters every coder
     covers: alpha_U's continuum) and ``reason`` (why a value is ``nan``). ``attrs`` name
@@ -594,7 +596,7 @@ def unitizing_alpha(
     for k, code in enumerate(cont.codes):
         reasons: list[str] = []
         if m < 2:
-            u = b = cap = float("nan")
+            u = b = cap = d_o = d_e = float("nan")
             n_units = int(sum(len(cont.units[c][k][0]) for c in range(m)))
             reasons.append("fewer than two coders")
         else:
@@ -630,7 +632,8 @@ def unitizing_alpha(
             if why:
                 reasons.append(f"Cu_alpha: {why}")
         n_all += n_units
-        rows.append({"code": code, "n_units": n_units, "u_alpha": u, "binary_u_alpha": b,
+        rows.append({"code": code, "n_units": n_units, "u_alpha": u, "u_alpha_D_o": d_o,
+                     "u_alpha_D_e": d_e, "binary_u_alpha": b,
                      "cu_alpha": float("nan"), "Cu_alpha": cap,
                      "pairable_characters": coin.pairable if coin else 0,
                      "common_characters": common, "reason": "; ".join(reasons)})
@@ -654,7 +657,10 @@ def unitizing_alpha(
         cu, why = _nominal_from_matrix(valued)
         if why:
             reasons.append(f"cu_alpha: {why}")
-    rows.append({"code": ALL_CODES, "n_units": n_all, "u_alpha": u, "binary_u_alpha": b,
+    rows.append({"code": ALL_CODES, "n_units": n_all, "u_alpha": u,
+                 "u_alpha_D_o": sum_do if m >= 2 and pooled_ok else float("nan"),
+                 "u_alpha_D_e": sum_de if m >= 2 and pooled_ok else float("nan"),
+                 "binary_u_alpha": b,
                  "cu_alpha": cu, "Cu_alpha": float("nan"),
                  "pairable_characters": coin.pairable if coin else 0,
                  "common_characters": common, "reason": "; ".join(reasons)})
