@@ -568,7 +568,8 @@ def unitizing_alpha(
     merging, on the common stretches), ``u_alpha`` (Krippendorff 1995/2004 alpha_U; the
     last row pools D_o and D_e over codes) with its ``u_alpha_D_o`` and ``u_alpha_D_e``
     (observed and expected disagreement; the last row their sums), ``binary_u_alpha``
-    (|u-alpha: the code against everything else; last row: any code against none = ATLAS.ti's alpha-binary),
+    (|u-alpha: the code against everything else; last row: any code against none =
+    ATLAS.ti's alpha-binary),
     ``cu_alpha`` (last row only), ``Cu_alpha`` (code rows only), ``pairable_characters``
     (characters at least two coders cover), ``common_characters`` (characters every coder
     covers: alpha_U's continuum) and ``reason`` (why a value is ``nan``). ``attrs`` name
