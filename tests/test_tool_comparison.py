@@ -108,3 +108,42 @@ def test_bad_options_are_refused():
         tool_comparison(CODINGS, LENGTHS, tools=["Dedoose"])
     with pytest.raises(AgreementInputError, match="two coders"):
         tool_comparison(CODINGS, LENGTHS, coders=["ana"])
+
+
+def test_nvivo_kappa_is_cohens_kappa_over_characters():
+    # independent check: scikit-learn's Cohen's kappa on one 0/1 rating per character
+    import random
+
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = random.Random(3)
+    lengths = {"d": 300, "e": 120}
+    rows = []
+    for doc, n in lengths.items():
+        for coder in ("ana", "ben"):
+            for _ in range(6):
+                s = rng.randrange(n)
+                rows.append((doc, s, min(n, s + rng.randint(1, 60)), coder, rng.choice("xy")))
+    codings = pd.DataFrame(rows, columns=["document", "start", "end", "coder", "code"])
+    table = tool_comparison(codings, lengths, tools=["NVivo"])
+    checked = 0
+    for doc, n in lengths.items():
+        for code in ("x", "y"):
+            marks = {}
+            for coder in ("ana", "ben"):
+                mark = np.zeros(n, int)
+                mine = codings[(codings.document == doc) & (codings.coder == coder)
+                               & (codings.code == code)]
+                for r in mine.itertuples():
+                    mark[r.start:r.end] = 1
+                marks[coder] = mark
+            if (marks["ana"] == marks["ben"]).all():
+                continue  # sklearn gives nan or 1 there; NVivo says 1
+            want = cohen_kappa_score(marks["ana"], marks["ben"])
+            got = value(table, "NVivo", "Kappa", code, doc)["value"]
+            assert got == pytest.approx(want, abs=1e-12)
+            pct = 100 * (marks["ana"] == marks["ben"]).mean()
+            assert value(table, "NVivo", "percentage", code, doc)["value"] == pytest.approx(pct)
+            checked += 1
+    assert checked >= 3

@@ -44,6 +44,7 @@ def test_krippendorff_2004_worked_example():
     assert row(table, "k")["u_alpha_D_o"] == 0
     assert row(table, "k")["u_alpha_D_e"] == pytest.approx(0.0490, abs=1e-4)
     assert row(table, "k")["u_alpha"] == pytest.approx(1.0)
+    # the book's .8591 is 1 - .0144 / (.0532 + .0490), from rounded D's; unrounded .85867
     assert row(table, ALL_CODES)["u_alpha"] == pytest.approx(0.8591, abs=5e-4)
     # identical k units: every alpha of k is perfect
     assert row(table, "k")["binary_u_alpha"] == pytest.approx(1.0)
