@@ -271,6 +271,10 @@ def random_case(rng, with_coverage):
 def test_matches_straightforward_implementations(seed):
     rng = random.Random(seed)
     codings, lengths, coders, codes, coverage = random_case(rng, with_coverage=seed % 2 == 1)
+    if coverage is not None:  # coders who covered nothing are left out (tested below)
+        coders = [c for c in coders if (coverage.coder == c).any()]
+        if len(coders) < 2:
+            return
     table = unitizing_alpha(codings, lengths, coders=coders, codes=codes, coverage=coverage)
     sum_do = sum_de = 0.0
     for code in codes:
@@ -344,6 +348,14 @@ def test_degenerate_cases_are_nan_with_reason():
     assert math.isnan(row(unused, "z")["u_alpha"])
     assert "no coder applied" in row(unused, "z")["reason"]
     assert row(unused, "a")["u_alpha"] == pytest.approx(1.0)
+    # a coder who covered nothing is left out, with a warning
+    nothing = pd.DataFrame({"coder": ["coder0", "coder1"], "document": "d", "start": 0,
+                            "end": 10})
+    with pytest.warns(UserWarning, match="coder2"):
+        two = unitizing_alpha(codings, {"d": 10}, coders=["coder0", "coder1", "coder2"],
+                              coverage=nothing)
+    assert two.attrs["coders"] == ["coder0", "coder1"]
+    assert row(two, "a")["u_alpha"] == pytest.approx(1.0)
     # coverage that never overlaps: nothing is pairable
     coverage = pd.DataFrame({"coder": ["coder0", "coder1"], "document": "d",
                              "start": [0, 5], "end": [5, 10]})

@@ -39,12 +39,17 @@ def test_coverage_limits_each_coders_continuum(demo_project: Project) -> None:
     demo_project.set_position(coders[2], doc, int(mine["segment_index"].iloc[1]))
     demo_project.set_coverage(coders[2], doc, "in_progress")
     length = len(demo_project.document_text(doc))
-    excluded = workbench.unitizing_agreement(demo_project, documents=[doc])
-    # the third coder covers nothing: alpha_U's common stretch is empty
-    assert excluded["common_characters"].eq(0).all()
+    with pytest.warns(UserWarning, match="idle coder"):
+        excluded = workbench.unitizing_agreement(demo_project, documents=[doc])
+    # the third coder covers nothing and is left out: the two others cover all of it
+    assert excluded.attrs["coders"] == coders[:2]
+    assert excluded["common_characters"].eq(length).all()
     assert excluded["pairable_characters"].eq(length).all()
     upto = workbench.unitizing_agreement(demo_project, documents=[doc], in_progress="up_to_last")
+    # all three count; alpha_U's common stretch ends with the third coder's last segment
+    assert upto.attrs["coders"] == coders
     assert upto["common_characters"].eq(int(mine["end"].iloc[1])).all()
+    assert upto["pairable_characters"].eq(length).all()
     assert "furthest segment" in upto.attrs["coverage"]
 
 

@@ -65,7 +65,8 @@ standard alpha with missing values is: a character covered by m_x coders adds 1/
 per ordered pair of them, and characters covered by fewer than two coders are not pairable.
 When every coded unit is one character long, this is exactly Krippendorff's nominal alpha
 over characters with missing values (a test checks this against the ``krippendorff``
-package). Without ``coverage`` every coder covers every listed document whole.
+package). A coder who covered nothing is left out with a ``UserWarning``. Without
+``coverage`` every coder covers every listed document whole.
 
 Documents are separate continua laid end to end: no unit or gap crosses a document border.
 A code's overlapping codings by one coder are merged into one unit (touching ones stay two
@@ -80,6 +81,7 @@ has the same value, so chance agreement is perfect).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -186,7 +188,8 @@ def build_continuum(
     ``lengths`` maps each document to its text length (``len(text)``); ``documents``
     (default: every document in ``lengths``) chooses and orders them; ``coders`` and
     ``codes`` default to those in ``codings`` (sorted). ``coverage`` rows give covered
-    ``[start, end)`` ranges per coder and document (``None``: all covered). Rows marked
+    ``[start, end)`` ranges per coder and document (``None``: all covered); a coder who
+    covered none of the documents is left out with a ``UserWarning``. Rows marked
     ``pending_recode`` (codings of a split code not yet recoded) are left out.
     """
     missing = [c for c in _CODING_COLUMNS if c not in codings.columns]
@@ -267,6 +270,20 @@ def build_continuum(
         for coder in coder_list:
             mine = who == coder
             covered.append(_merge(cs[mine], ce[mine]))
+        idle = [coder for coder, (s0, _) in zip(coder_list, covered, strict=True)
+                if len(s0) == 0]
+        if idle:
+            warnings.warn(f"Left out idle coder(s) {idle}: they covered none of the listed "
+                          "documents.", UserWarning, stacklevel=3)
+            kept = [c for c, coder in enumerate(coder_list) if coder not in idle]
+            remap = np.full(len(coder_list), -1, _I)
+            remap[kept] = np.arange(len(kept))
+            coder_idx = remap[coder_idx] if len(coder_idx) else coder_idx
+            keep = coder_idx >= 0
+            coder_idx, code_idx = coder_idx[keep], code_idx[keep]
+            g_start, g_end = g_start[keep], g_end[keep]
+            coder_list = [coder_list[c] for c in kept]
+            covered = [covered[c] for c in kept]
 
     # every (coder, code) on its own copy of the continuum: one merge and one clip for all
     n_codes = len(code_list)
