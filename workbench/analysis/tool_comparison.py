@@ -41,17 +41,18 @@ cu-alpha (which code, on text both coded) and Cu-alpha per code, over all coders
 from :func:`workbench.analysis.unitizing.unitizing_alpha` (see there for the formulas and
 the treatment of codes that overlap, which ATLAS.ti's semantic domains forbid).
 
-**QDA Miner** -- Coding > Inter-coder agreement (Provalis, QDA Miner User's Guide,
-"Assessing Inter-coder Agreement", https://provalisresearch.com/Documents/QDAMiner6.pdf).
+**QDA Miner** -- Coding agreement (Provalis, QDA Miner User's Manual, section "Assessing
+inter-coder agreement"; tutorial https://provalisresearch.com/resources/tutorials/inter-coder-assessment/).
 Four criteria: *code occurrence* (unit: a document; does each coder use the code in it;
-uncoded documents count as agreement on absence), *code frequency* (unit: a document;
-agreement = smaller count / larger count, averaged over documents; a document neither coded
-scores 1), *code importance* (unit: a document; the share of the document coded with the
-code, agreement = smaller share / larger share; QDA Miner measures the share in words, we
-in characters) and *code overlap* (unit: a coded segment, agreeing when the other coder's
-segment of the code overlaps it by at least ``qda_overlap`` percent; uncoded text is not a
-unit). The guide does not give the frequency and importance formulas beyond "ratio of the
-lower to the higher value"; that is what we implemented.
+documents neither coded count as agreement on absence), *code frequency* (unit: a
+document; how many times each coder used the code), *code importance* (unit: a document;
+"the percentage of words in the document that have been tagged" with the code; we use
+characters) and *code overlap* (unit: a coded segment; agreement when "the codes assigned
+by both users overlap each other on 90% of their length", the default; uncoded text is not
+a unit). The manual does not give how frequencies and importances are turned into an
+agreement figure; we report per document the smaller over the larger value (1 when both
+are 0), averaged over documents, and read "overlap on x % of their length" as the
+intersection over the span of the two segments, as for MAXQDA.
 
 Common to all: a coder's overlapping codings of one code are one segment (touching ones
 stay two); with ``coverage``, each pair of coders is compared on the text both covered
@@ -90,8 +91,8 @@ _MAXQDA = ("MAXQDA manual, Intercoder Agreement: https://www.maxqda.com/help-mx2
            "problem-intercoder-agreement-qualitative-research")
 _ATLAS = ("ATLAS.ti 8 Windows, Inter-Coder Agreement Analysis (downloads.atlasti.com/docs/"
           "ICA_a8_win_en.pdf); Krippendorff et al. 2016, Quality & Quantity 50:2347-2364")
-_QDAMINER = ("QDA Miner User's Guide, Assessing Inter-coder Agreement: "
-             "https://provalisresearch.com/Documents/QDAMiner6.pdf")
+_QDAMINER = ("QDA Miner User's Manual, Assessing inter-coder agreement; "
+             "https://provalisresearch.com/resources/tutorials/inter-coder-assessment/")
 _CHAR = "character of the document"
 _SEGMENT = "coded segment"
 _DOCUMENT = "document"
