@@ -87,6 +87,8 @@ def test_atlas_rows_are_the_unitizing_alphas():
         alphas.loc[ALL_CODES, "cu_alpha"])
     assert value(table, "ATLAS.ti", "Cu-alpha", "x")["value"] == pytest.approx(
         alphas.loc["x", "Cu_alpha"])
+    assert value(table, "ATLAS.ti", "alpha-binary", "y")["value"] == pytest.approx(
+        alphas.loc["y", "binary_u_alpha"])
     assert set(table.tool) == {"NVivo", "MAXQDA", "ATLAS.ti", "QDA Miner"}
     assert table["unit"].ne("").all() and table["uncoded_text"].ne("").all()
 

@@ -39,7 +39,9 @@ means both begin and end within 10 % of that span of each other).
 2016): alpha-binary (coded with any code against uncoded text, on the whole continuum),
 cu-alpha (which code, on text both coded) and Cu-alpha per code, over all coders at once,
 from :func:`workbench.analysis.unitizing.unitizing_alpha` (see there for the formulas and
-the treatment of codes that overlap, which ATLAS.ti's semantic domains forbid).
+the treatment of codes that overlap, which ATLAS.ti's semantic domains forbid). The codes
+compared are taken as one semantic domain; alpha-binary is also given per code (that code
+against all other text).
 
 **QDA Miner** -- Coding agreement (Provalis, QDA Miner User's Manual, section "Assessing
 inter-coder agreement"; tutorial https://provalisresearch.com/resources/tutorials/inter-coder-assessment/).
@@ -275,6 +277,10 @@ def tool_comparison(
             last["pairable_characters"], unit, "left out (only coded text)", _ATLAS,
             last["reason"])
         for _, r in alphas.iloc[:-1].iterrows():
+            add("ATLAS.ti", "alpha-binary", r["code"], ALL_DOCUMENTS, everyone,
+                r["binary_u_alpha"], r["pairable_characters"], unit,
+                "gaps are units of 'not coded'", _ATLAS,
+                "per code: the code against all other text " + (r["reason"] or ""))
             add("ATLAS.ti", "Cu-alpha", r["code"], ALL_DOCUMENTS, everyone, r["Cu_alpha"],
                 r["pairable_characters"], unit, "left out (only coded text)", _ATLAS,
                 r["reason"])
