@@ -6,7 +6,12 @@ DataFrame-in functions of :mod:`workbench.analysis`; they add no statistics of t
 
 from __future__ import annotations
 
+# --------------------------------------------------------------------------- unitizing
+# Unitizing alphas and "what another tool would report" (issue 12, points 5 and 6).
+# Self-contained from here to the end of the file (imports included); when merging with
+# the other section, join the two __all__ lists.
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -22,30 +27,23 @@ if TYPE_CHECKING:
 
 __all__ = ["UnitizingInputs", "tool_comparison", "unitizing_agreement", "unitizing_inputs"]
 
-
-# --------------------------------------------------------------------------- unitizing
-# Unitizing alphas and "what another tool would report" (issue 12, points 5 and 6).
-# Self-contained: the lead merges this section with the rest of the module.
-
 _NOT_RECORDED = "not recorded: every coder is taken to have covered every listed document whole"
 
 
+@dataclass(frozen=True)
 class UnitizingInputs:
     """What the unitizing and tool-comparison functions need, read from one project:
     ``codings``, ``lengths`` (document -> text length), ``coders``, ``codes`` (codebook
     order), ``documents`` and ``coverage`` (covered character ranges, or ``None`` when the
     project never recorded coverage), plus ``coverage_rule`` as text."""
 
-    def __init__(self, codings: pd.DataFrame, lengths: dict[str, int], coders: list[str],
-                 codes: list[str], documents: list[str], coverage: pd.DataFrame | None,
-                 coverage_rule: str) -> None:
-        self.codings = codings
-        self.lengths = lengths
-        self.coders = coders
-        self.codes = codes
-        self.documents = documents
-        self.coverage = coverage
-        self.coverage_rule = coverage_rule
+    codings: pd.DataFrame
+    lengths: dict[str, int]
+    coders: list[str]
+    codes: list[str]
+    documents: list[str]
+    coverage: pd.DataFrame | None
+    coverage_rule: str
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments for :func:`~workbench.analysis.unitizing.unitizing_alpha` and
