@@ -302,20 +302,26 @@ def test_matches_straightforward_implementations(seed):
         assert everything["u_alpha"] == pytest.approx(1 - sum_do / sum_de, abs=1e-9)
 
 
-def test_single_character_units_equal_nominal_alpha_with_missing_values():
+@pytest.mark.parametrize("seed", range(6))
+def test_single_character_units_equal_nominal_alpha_with_missing_values(seed):
     # when every unit is one character, |u-alpha is Krippendorff's nominal alpha over
     # characters; characters a coder did not cover are missing values
-    rng = np.random.default_rng(7)
-    n, coders = 400, ["ana", "ben", "cy"]
-    coded = rng.random((3, n)) < 0.3
+    rng = np.random.default_rng(seed)
+    n = 400
+    m = 2 + seed % 4
+    coders = [f"c{c}" for c in range(m)]
+    coded = rng.random((m, n)) < rng.uniform(0.05, 0.5)
     coded[1] = np.where(rng.random(n) < 0.8, coded[0], coded[1])  # some agreement
-    ends = [n, 300, 250]
+    starts = rng.integers(0, 150, m)
+    ends = rng.integers(250, n + 1, m)
+    starts[0], ends[0] = 0, n
     rows = [{"document": "d", "start": x, "end": x + 1, "coder": coders[c], "code": "k"}
-            for c in range(3) for x in range(ends[c]) if coded[c, x]]
-    coverage = pd.DataFrame({"coder": coders, "document": "d", "start": 0, "end": ends})
+            for c in range(m) for x in range(starts[c], ends[c]) if coded[c, x]]
+    coverage = pd.DataFrame({"coder": coders, "document": "d", "start": starts, "end": ends})
     table = unitizing_alpha(pd.DataFrame(rows), {"d": n}, coders=coders, coverage=coverage)
     data = coded.astype(float)
-    for c in range(3):
+    for c in range(m):
+        data[c, :starts[c]] = np.nan
         data[c, ends[c]:] = np.nan
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     assert row(table, "k")["binary_u_alpha"] == pytest.approx(expected, abs=1e-12)
