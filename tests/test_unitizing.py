@@ -241,6 +241,45 @@ def reference_alpha_u_parts(codings, lengths, code, coders, coverage):
     return d_o, numer / denom
 
 
+def reference_cu(codings, lengths, codes, coders, coverage):
+    """Valued coincidence matrix by a loop over characters, then cu-alpha and Cu-alpha."""
+    cov = covered_masks(lengths, coders, coverage)
+    index = {k: i for i, k in enumerate(codes)}
+    u = np.zeros((len(codes), len(codes)))
+    for doc, n in lengths.items():
+        m_x = sum(cov[c][doc].astype(int) for c in coders)
+        units = {c: {k: clip(merged_units(codings, c, k, doc), cov[c][doc]) for k in codes}
+                 for c in coders}
+        for x in range(n):
+            if m_x[x] < 2:
+                continue
+            held = {c: [k for k in codes if any(s <= x < e for s, e in units[c][k])]
+                    for c in coders if cov[c][doc][x]}
+            for i in held:
+                for j in held:
+                    if i != j:
+                        for a in held[i]:
+                            for b in held[j]:
+                                u[index[a], index[b]] += 1.0 / (m_x[x] - 1)
+
+    def nominal(matrix):
+        total = matrix.sum()
+        if total == 0:
+            return math.nan
+        d_e = total - (matrix.sum(axis=1) ** 2).sum() / total
+        return math.nan if d_e <= 1e-12 * total else 1 - (total - np.trace(matrix)) / d_e
+
+    per_code = {}
+    for k, i in index.items():
+        r, t = u[i].sum(), u.sum()
+        per_code[k] = nominal(np.array([[u[i, i], r - u[i, i]], [r - u[i, i], t - 2 * r + u[i, i]]]))
+    return nominal(u), per_code
+
+
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-9)
+
+
 def random_case(rng, with_coverage):
     n_coders = rng.randint(2, 4)
     coders = [f"coder{c}" for c in range(n_coders)]
@@ -294,6 +333,11 @@ def test_matches_straightforward_implementations(seed):
             assert got["u_alpha"] == pytest.approx(1 - d_o / d_e, abs=1e-9), code
         else:
             assert math.isnan(got["u_alpha"])
+    want_cu, want_cap = reference_cu(codings, lengths, codes, coders, coverage)
+    assert same(row(table, ALL_CODES)["cu_alpha"], want_cu)
+    if len(codes) > 1:
+        for code in codes:
+            assert same(row(table, code)["Cu_alpha"], want_cap[code]), code
     everything = row(table, ALL_CODES)
     want_any = reference_binary(codings, lengths, None, coders, coverage, any_code=True)
     assert (math.isnan(want_any) and math.isnan(everything["binary_u_alpha"])) or \
