@@ -222,7 +222,8 @@ def tool_comparison(
                     ALL_DOCUMENTS, pair,
                     100.0 * seg_agree[k] / seg_all[k] if seg_all[k] else np.nan, seg_all[k],
                     _SEGMENT, "not a unit (cell d unknown)", _MAXQDA,
-                    "overlap = intersection / span of the two segments (our reading)")
+                    "overlap = intersection / span of the two segments (our reading)"
+                    if seg_all[k] else "nan: neither coder coded a segment with this code")
             if "QDA Miner" in tools:
                 present_a = _count_per_document(a_s, borders) > 0
                 present_b = _count_per_document(b_s, borders) > 0
@@ -254,7 +255,8 @@ def tool_comparison(
                     ALL_DOCUMENTS, pair,
                     100.0 * qda_agree[k] / qda_all[k] if qda_all[k] else np.nan, qda_all[k],
                     _SEGMENT, "not a unit", _QDAMINER,
-                    "overlap = intersection / span of the two segments (our reading)")
+                    "overlap = intersection / span of the two segments (our reading)"
+                    if qda_all[k] else "nan: neither coder coded a segment with this code")
         if "MAXQDA" in tools and seg_all.sum() > 0:
             k_codes = n_codes
             p_o = seg_agree.sum() / seg_all.sum()
