@@ -10,6 +10,8 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.analysis.unitizing import ALL_CODES, unitizing_alpha
 from workbench.errors import AgreementInputError
@@ -438,3 +440,31 @@ def test_bad_input_is_refused_with_a_message():
         unitizing_alpha(codings, {"d": 40}, documents=["d", "e"])
     with pytest.raises(AgreementInputError, match="columns"):
         unitizing_alpha(codings.drop(columns="coder"), {"d": 40})
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+_SPAN = st.tuples(st.integers(0, 24), st.integers(1, 10), st.sampled_from(["a", "b"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_SPAN, max_size=4), min_size=2, max_size=3),
+       st.lists(st.integers(8, 25), min_size=3, max_size=3))
+def test_hypothesis_cases_match_the_references(spans, cuts):
+    n = 25
+    coders = [f"coder{c}" for c in range(len(spans))]
+    rows = [{"document": "d", "start": s, "end": min(n, s + ln), "coder": coders[c], "code": k}
+            for c, mine in enumerate(spans) for s, ln, k in mine if s < n]
+    codings = pd.DataFrame(rows, columns=["document", "start", "end", "coder", "code"])
+    coverage = pd.DataFrame({"coder": coders, "document": "d", "start": 0,
+                             "end": cuts[: len(coders)]})
+    table = unitizing_alpha(codings, {"d": n}, coders=coders, codes=["a", "b"],
+                            coverage=coverage)
+    for code in ("a", "b"):
+        want = reference_binary(codings, {"d": n}, code, coders, coverage)
+        assert same(row(table, code)["binary_u_alpha"], want)
+        d_o, d_e = reference_alpha_u_parts(codings, {"d": n}, code, coders, coverage)
+        assert row(table, code)["u_alpha_D_o"] == pytest.approx(d_o, abs=1e-12)
+        assert row(table, code)["u_alpha_D_e"] == pytest.approx(d_e, rel=1e-9)
+    want_cu, _ = reference_cu(codings, {"d": n}, ["a", "b"], coders, coverage)
+    assert same(row(table, ALL_CODES)["cu_alpha"], want_cu)
