@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "tool_comparison": "workbench.agreement",
+    "unitizing_agreement": "workbench.agreement",
     "align_moments": "workbench.analysis.dual_perspective",
     "perspective_concordance": "workbench.analysis.dual_perspective",
     "perspective_crosstab": "workbench.analysis.dual_perspective",
@@ -177,6 +179,8 @@ __all__ = [
     "theme_explorer",
     "timeline_explorer",
     "timeline_figure",
+    "tool_comparison",
+    "unitizing_agreement",
     "write_report",
 ]
 
@@ -196,6 +200,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
+    from workbench.agreement import tool_comparison, unitizing_agreement
     from workbench.analysis.dual_perspective import (
         align_moments,
         perspective_concordance,

@@ -17,6 +17,11 @@ agreement_tables
     Per-code, per-theme, overall and coder x coder tables (DataFrame in, DataFrame out).
 disagreements
     The segments where coders differ, for discussion.
+unitizing
+    Krippendorff's unitizing alphas (alpha_U; |u-alpha, cu-alpha, Cu-alpha) of range
+    codings on the character continuum, with coverage.
+tool_comparison
+    What NVivo, MAXQDA, ATLAS.ti and QDA Miner would report for the same codings.
 """
 
 from workbench.analysis.agreement_tables import (
@@ -55,6 +60,8 @@ from workbench.analysis.intervals import (
 )
 from workbench.analysis.presence import Presence, build_presence
 from workbench.analysis.reliability_data import ReliabilityData, as_reliability_data
+from workbench.analysis.tool_comparison import tool_comparison
+from workbench.analysis.unitizing import unitizing_alpha
 
 __all__ = [
     "COEFFICIENTS",
@@ -90,4 +97,6 @@ __all__ = [
     "presence_agreement_table",
     "scotts_pi",
     "theme_agreement_table",
+    "tool_comparison",
+    "unitizing_alpha",
 ]
