@@ -8,6 +8,7 @@ SAMPLE := projects/sample.sqlite
 SAMPLE_INPUTS := $(wildcard transcripts/sample/*.ipr.txt) transcripts/sample_codings.csv codebooks/ipr_relational.yaml workbench/sample.py
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 PYTEST_FLAGS ?=
+TEST_WORKERS ?= 2
 # Clinical data: no announcements feed, no update check, loopback only.
 LAB_PRIVACY := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
@@ -57,8 +58,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy workbench
 
+# Two pytest workers for everything but the browser tests (PostgreSQL tests use a fresh
+# schema each, multi-process tests wait on readiness barriers, not on time), then the
+# browser tests, one at a time (each runs its own JupyterLab or Voila and Chromium).
 unit: $(STAMP) browser-deps
-	$(BIN)/pytest tests $(PYTEST_FLAGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) tests --ignore=tests/browser $(PYTEST_FLAGS)
+	$(BIN)/pytest tests/browser $(PYTEST_FLAGS)
 
 notebooks: $(SAMPLE)
 	@mkdir -p build && cp $(SAMPLE) build/nbval-project.sqlite
