@@ -60,8 +60,15 @@ def unitizing_inputs(
     codes: Sequence[str] | None = None,
     round: str | None = None,
     in_progress: InProgressRule = "exclude",
+    roles: Sequence[str] | None = ("participant",),
 ) -> UnitizingInputs:
     """Read codings, text lengths and coverage for the unitizing functions.
+
+    The continuum is what was said: the text of the turns whose role is in ``roles``
+    (default: participants, as the segment-level tables count participant units; ``None``:
+    every turn). Speaker labels, ``[HH:MM:SS]`` stop lines and line ends the workbench puts
+    between turns are never part of it, so they cannot count as text agreed to be uncoded;
+    a coding is clipped to it.
 
     ``coders`` (default: the round's, else every registered coder), ``documents`` (default:
     the round's, else all) and ``codes`` (default: the codebook's) choose what is compared;
@@ -98,10 +105,14 @@ def unitizing_inputs(
     if unknown:
         raise AgreementInputError(
             f"Code(s) {unknown} are not in the codebook; project.codebook lists them.")
+    if isinstance(roles, str):
+        raise AgreementInputError(f"roles= takes a list of roles, e.g. [{roles!r}].")
     lengths = {d: len(project.document_text(d)) for d in docs}
+    spoken = {d: _turn_ranges(project.turns(d), roles) for d in docs}
     codings = project.codings()
     stored = project.coverage(recorded_only=True)
-    coverage: pd.DataFrame | None = None
+    rows: list[tuple[str, str, int, int]] = [
+        (coder, d, 0, lengths[d]) for coder in chosen for d in docs]
     rule = _NOT_RECORDED
     if stored["status"].isin(["in_progress", "done"]).any():
         segments = project.segments()
@@ -116,11 +127,21 @@ def unitizing_inputs(
                   and not pd.isna(r.furthest_idx)):
                 end = int(ends.get((r.document, int(r.furthest_idx)), 0))
                 rows.append((r.coder, r.document, 0, end))
-        coverage = pd.DataFrame(rows, columns=["coder", "document", "start", "end"])
         rule = ("documents marked done, whole" + (
             "; in progress: up to the end of the furthest segment reached"
             if in_progress == "up_to_last" else "; documents in progress left out"))
+    said = [(coder, d, max(start, s0), min(end, e0)) for coder, d, start, end in rows
+            for s0, e0 in spoken[d] if max(start, s0) < min(end, e0)]
+    coverage = pd.DataFrame(said, columns=["coder", "document", "start", "end"])
+    who = "every turn" if roles is None else f"turns of role {', '.join(roles)}"
+    rule += f"; continuum: the text of {who} (labels and stop lines left out)"
     return UnitizingInputs(codings, lengths, chosen, chosen_codes, docs, coverage, rule)
+
+
+def _turn_ranges(turns: pd.DataFrame, roles: Sequence[str] | None) -> list[tuple[int, int]]:
+    """``[start, end)`` of the turns whose role is in ``roles`` (all with ``None``)."""
+    keep = turns if roles is None else turns[turns["role"].isin(list(roles))]
+    return [(int(s0), int(e0)) for s0, e0 in zip(keep["start"], keep["end"], strict=True)]
 
 
 def unitizing_agreement(
@@ -131,14 +152,15 @@ def unitizing_agreement(
     codes: Sequence[str] | None = None,
     round: str | None = None,
     in_progress: InProgressRule = "exclude",
+    roles: Sequence[str] | None = ("participant",),
 ) -> pd.DataFrame:
     """Krippendorff's unitizing alphas of ``project``'s range codings, per code and over all
     codes (:func:`~workbench.analysis.unitizing.unitizing_alpha`): alpha_U (1995/2004),
-    |u-alpha (binary), cu-alpha and Cu-alpha (2016). The continuum is each document's
-    whole canonical text; who, what and coverage as in :func:`unitizing_inputs`.
-    ``attrs["coverage"]`` says how coverage was applied."""
+    |u-alpha (binary), cu-alpha and Cu-alpha (2016). The continuum is the text of the turns
+    of ``roles`` (default participants); who, what and coverage as in
+    :func:`unitizing_inputs`. ``attrs["coverage"]`` says how coverage was applied."""
     inputs = unitizing_inputs(project, coders=coders, documents=documents, codes=codes,
-                              round=round, in_progress=in_progress)
+                              round=round, in_progress=in_progress, roles=roles)
     table = unitizing_alpha(inputs.codings, inputs.lengths, **inputs.options())
     table.attrs["coverage"] = inputs.coverage_rule
     table.attrs["round"] = round
@@ -156,14 +178,16 @@ def tool_comparison(
     tools: Sequence[str] = TOOLS,
     min_overlap: float = 90.0,
     qda_overlap: float = 90.0,
+    roles: Sequence[str] | None = ("participant",),
 ) -> pd.DataFrame:
     """What NVivo, MAXQDA, ATLAS.ti and QDA Miner would report for ``project``'s codings
     (:func:`~workbench.analysis.tool_comparison.tool_comparison`): one row per tool,
     measure, code, document and coder pair, each naming its unit and its treatment of
-    uncoded text. Who, what and coverage as in :func:`unitizing_inputs`; ``min_overlap``
-    (MAXQDA) and ``qda_overlap`` (QDA Miner) are percentages."""
+    uncoded text. Who, what, coverage and the continuum (``roles``) as in
+    :func:`unitizing_inputs`; ``min_overlap`` (MAXQDA) and ``qda_overlap`` (QDA Miner) are
+    percentages."""
     inputs = unitizing_inputs(project, coders=coders, documents=documents, codes=codes,
-                              round=round, in_progress=in_progress)
+                              round=round, in_progress=in_progress, roles=roles)
     table = _tool_comparison(inputs.codings, inputs.lengths, tools=tools,
                              min_overlap=min_overlap, qda_overlap=qda_overlap,
                              **inputs.options())
