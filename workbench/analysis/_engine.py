@@ -226,6 +226,30 @@ def cluster_stats(
     return dedupe(summed)
 
 
+def cluster_sums(
+    kernel: Kernel, patterns: Patterns, inverse: IntArray, unit_weights: FloatArray,
+    clusters: IntArray, n_clusters: int,
+) -> FloatArray:
+    """Statistics summed within each cluster (no deduplication), shape (n_clusters, k).
+
+    ``clusters`` gives each unit's cluster (``0..n_clusters-1``). The units of a cluster
+    are tallied by pattern first (one ``bincount`` of ``cluster * U + pattern``), so the
+    cost is one pass over the units plus a (C, U) x (U, k) product; with many clusters and
+    patterns it falls back to one ``bincount`` per statistic.
+    """
+    per_pattern = kernel.stats(patterns.rows)
+    u = per_pattern.shape[0]
+    if n_clusters * u <= CHUNK:
+        tally = np.bincount(clusters * u + inverse, weights=unit_weights,
+                            minlength=n_clusters * u).reshape(n_clusters, u)
+        return np.asarray(tally @ per_pattern, np.float64)
+    summed = np.zeros((n_clusters, per_pattern.shape[1]))
+    for j in range(per_pattern.shape[1]):
+        summed[:, j] = np.bincount(clusters, weights=unit_weights * per_pattern[inverse, j],
+                                   minlength=n_clusters)
+    return summed
+
+
 def dedupe(stats: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Distinct rows of a statistics matrix and their multiplicities."""
     if stats.shape[0] == 0:
