@@ -17,6 +17,13 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "agreement_inputs": "workbench.agreement",
+    "code_agreement": "workbench.agreement",
+    "coder_agreement_matrix": "workbench.agreement",
+    "describe_agreement": "workbench.agreement",
+    "disagreements": "workbench.agreement",
+    "overall_agreement": "workbench.agreement",
+    "theme_agreement": "workbench.agreement",
     "align_moments": "workbench.analysis.dual_perspective",
     "perspective_concordance": "workbench.analysis.dual_perspective",
     "perspective_crosstab": "workbench.analysis.dual_perspective",
@@ -131,15 +138,20 @@ __all__ = [
     "UnknownCodeError",
     "UnknownCoderError",
     "WorkbenchError",
+    "agreement_inputs",
     "align_moments",
     "build_report",
+    "code_agreement",
     "code_case_matrix",
+    "coder_agreement_matrix",
     "coding_panel",
     "concordance_figure",
     "cooccurrence",
     "cooccurrence_figure",
     "create_project",
     "crosstab_figure",
+    "describe_agreement",
+    "disagreements",
     "exemplars",
     "export_qdc",
     "export_qdpx",
@@ -151,6 +163,7 @@ __all__ = [
     "load_codebook_file",
     "load_pipeline",
     "open_project",
+    "overall_agreement",
     "parse_ipr_text",
     "perspective_concordance",
     "perspective_crosstab",
@@ -161,6 +174,7 @@ __all__ = [
     "recall_stops",
     "report_html",
     "sunburst_figure",
+    "theme_agreement",
     "theme_explorer",
     "timeline_figure",
     "write_report",
@@ -182,6 +196,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
+    from workbench.agreement import (
+        agreement_inputs,
+        code_agreement,
+        coder_agreement_matrix,
+        describe_agreement,
+        disagreements,
+        overall_agreement,
+        theme_agreement,
+    )
     from workbench.analysis.dual_perspective import (
         align_moments,
         perspective_concordance,

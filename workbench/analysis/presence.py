@@ -225,7 +225,16 @@ class Presence:
             "coverage": self.coverage_rule,
             "dropped_coders": list(self.dropped_coders),
             "units_used": self.units_used(),
+            "documents": self.documents(),
         }
+
+    def documents(self) -> list[Any] | None:
+        """Documents that hold at least one unit, in segment order (``None``: not known)."""
+        if "document" not in self.segments.columns:
+            return None
+        rows = np.unique(self.clusters) if len(self.clusters) else np.zeros(0, np.int64)
+        names = self.segments["document"].to_numpy()[rows]
+        return list(dict.fromkeys(names.tolist()))
 
 
 def build_presence(
