@@ -91,6 +91,10 @@ _EXPORTS: dict[str, str] = {
     "frequency_figure": "workbench.views.figures",
     "sunburst_figure": "workbench.views.figures",
     "timeline_figure": "workbench.views.figures",
+    "alpha_chart": "workbench.views.agreement_figures",
+    "coder_heatmap": "workbench.views.agreement_figures",
+    "DisagreementBrowser": "workbench.views.disagreement_browser",
+    "disagreement_widget": "workbench.views.disagreement_browser",
     "ThemeExplorer": "workbench.views.theme_explorer",
     "ThemeExplorerView": "workbench.views.theme_explorer",
     "ThemeFilter": "workbench.views.theme_explorer",
@@ -111,6 +115,7 @@ __all__ = [
     "CodingPanel",
     "CodingRangeError",
     "ConflictError",
+    "DisagreementBrowser",
     "DuplicateImportError",
     "ImportFormatError",
     "ImportReport",
@@ -140,10 +145,12 @@ __all__ = [
     "WorkbenchError",
     "agreement_inputs",
     "align_moments",
+    "alpha_chart",
     "build_report",
     "code_agreement",
     "code_case_matrix",
     "coder_agreement_matrix",
+    "coder_heatmap",
     "coding_panel",
     "concordance_figure",
     "cooccurrence",
@@ -151,6 +158,7 @@ __all__ = [
     "create_project",
     "crosstab_figure",
     "describe_agreement",
+    "disagreement_widget",
     "disagreements",
     "exemplars",
     "export_qdc",
@@ -279,11 +287,13 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         report_html,
         write_report,
     )
+    from workbench.views.agreement_figures import alpha_chart, coder_heatmap
     from workbench.views.coding_controller import CodingController
     from workbench.views.coding_panel import (
         CodingPanel,
         coding_panel,
     )
+    from workbench.views.disagreement_browser import DisagreementBrowser, disagreement_widget
     from workbench.views.figures import (
         concordance_figure,
         cooccurrence_figure,

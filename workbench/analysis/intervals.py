@@ -81,13 +81,12 @@ def resample_method(resample: str, unit: str = "segment") -> str:
     overall row, whose rating units are (segment, code) decisions).
     """
     check_resample(resample)
-    what = {"segment": "segments", "document": "documents (clusters of segments)",
-            "dyad": "dyads (clusters of documents)"}[resample]
-    inner = {"segment": "", "character": " with all their characters",
-             "decision": " with all their (segment, code) decisions"}.get(unit, "")
-    if resample == "segment" and unit == "segment":
-        return "percentile bootstrap, resampling segments with replacement"
-    return f"percentile bootstrap, resampling {what}{inner} with replacement"
+    what = {"segment": "segments", "document": "documents", "dyad": "dyads"}[resample]
+    inner = {"character": "characters", "decision": "(segment, code) decisions"}.get(unit)
+    if resample != "segment":
+        inner = f"segments and their {inner}" if inner else "segments"
+    carry = f" (each with all its {inner})" if inner else ""
+    return f"percentile bootstrap, resampling {what} with replacement{carry}"
 
 
 def check_resample(resample: object) -> None:

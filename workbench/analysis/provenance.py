@@ -79,8 +79,10 @@ def provenance_lines(attrs: Mapping[str, Any] | pd.DataFrame) -> list[str]:
                        f"({_count(used.get('pairable'), unit)}); percent agreement, Fleiss, "
                        f"AC1 and Brennan-Prediger on complete units "
                        f"({_count(used.get('complete'), unit)})")
-    if rows == "overall" and n_units is not None and attrs.get("codes") is not None:
-        units_text += f"; x {len(attrs['codes'])} codes = decisions pooled"
+    if rows == "overall" and isinstance(n_units, int) and attrs.get("codes") is not None:
+        n_codes = len(attrs["codes"])
+        units_text += (f"; pooled: {n_units:,} x {n_codes} codes = {n_units * n_codes:,} "
+                       "decisions")
     lines.append(units_text)
     coverage = attrs.get("coverage")
     lines.append("missing data: " + (str(coverage) if coverage else
