@@ -1,9 +1,9 @@
 """Cluster (document, dyad) bootstrap intervals against a plain reference implementation.
 
-The reference redoes the bootstrap the long way: per replicate it draws the documents
-with replacement (as a tally ``rng.multinomial(D, [1/D] * D)``, which is how drawing D
-documents one by one is counted, so the same seed gives the same draws), stacks the
-drawn documents' rating rows and computes alpha with the ``krippendorff`` package.
+The reference redoes the bootstrap the long way: per replicate it draws D document
+indices uniformly with replacement (``rng.integers(0, D, D, dtype=np.int32)``, the draws
+the workbench documents, so the same seed gives the same replicates), stacks the drawn
+documents' rating rows and computes alpha with the ``krippendorff`` package.
 """
 
 from __future__ import annotations
@@ -51,12 +51,10 @@ def _reference(ratings: np.ndarray, labels: np.ndarray, n_boot: int, seed: int,
     order = list(dict.fromkeys(labels))
     rows = {doc: ratings[labels == doc] for doc in order}
     rng = np.random.default_rng(seed)
-    p = np.full(len(order), 1.0 / len(order))
     values = []
     for _ in range(n_boot):
-        tally = rng.multinomial(len(order), p)
-        drawn = np.concatenate([np.repeat(rows[doc], k, axis=0)
-                                for doc, k in zip(order, tally, strict=True) if k])
+        picks = rng.integers(0, len(order), len(order), dtype=np.int32)
+        drawn = np.concatenate([rows[order[i]] for i in picks])
         if len(np.unique(drawn)) < 2:
             continue
         values.append(krippendorff.alpha(drawn.T.astype(float),

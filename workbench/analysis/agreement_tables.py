@@ -39,12 +39,12 @@ import pandas as pd
 
 from workbench.analysis._engine import (
     REASONS,
+    DecisionKeys,
     Estimate,
     Kernel,
     Patterns,
-    cluster_sums,
-    compress,
     dedupe,
+    plain_tally,
     point_estimate,
 )
 from workbench.analysis._kernels import Alpha, MeanOf, MultiRater, PercentAgreement, TwoCoders
@@ -54,6 +54,7 @@ from workbench.analysis.intervals import (
     check_bootstrap_options,
     check_resample,
     interval_from_stats,
+    interval_from_values,
     krippendorff_label,
     landis_koch_label,
     resample_method,
@@ -170,24 +171,27 @@ def presence_agreement_table(
     """
     _check_table_options(ci_for, n_boot, confidence, seed, resample)
     labels, array = _grouped(presence, by, themes)
-    clusters = _clusters(presence, resample) if n_boot else None
     kernels = _kernels(len(presence.coders))
     pair_kernels = _pair_kernels(presence.coders) if pairwise_kappa else {}
+    clusters = _clusters(presence, resample) if n_boot else None
+    shared = _shared_draws(clusters, resample, n_boot, seed)
     rows = []
+    keys = DecisionKeys(array, presence.covered, presence.weights)
+    applied_all = _applied(array, presence.weights)
+    units_columns = _units_columns(presence, pairwise_kappa)
+    n_units, total_weight = presence.n_units, float(presence.weights.sum())
     for k, label in enumerate(labels):
-        codes_k = presence.ratings(array[:, :, k])
-        patterns, inverse = compress(codes_k, 2, presence.weights)
+        patterns, lookup = keys.patterns(k)
         row: dict[str, Any] = {by: label}
         if by == "code" and themes is not None:
             row["theme"] = themes.get(label)
-        applied = float((array[:, :, k] * presence.weights[:, None]).sum())
-        row.update(n_units=presence.n_units, n_coders=len(presence.coders),
-                   n_applied=round(applied),
-                   prevalence=_ratio(applied, presence.weights.sum() * len(presence.coders)))
-        row.update(_units_columns(presence, pairwise_kappa))
+        applied = float(applied_all[k])
+        row.update(n_units=n_units, n_coders=len(presence.coders), n_applied=round(applied),
+                   prevalence=_ratio(applied, total_weight * len(presence.coders)))
+        row.update(units_columns)
         row.update(_estimates(kernels, pair_kernels, patterns))
-        low, high = _interval(kernels[ci_for], patterns, inverse, presence, row[ci_for],
-                              ci_for, n_boot, confidence, seed, clusters, resample)
+        low, high = _interval(kernels[ci_for], keys, k, patterns, lookup, row[ci_for],
+                              ci_for, n_boot, confidence, seed, clusters, resample, shared)
         row.update(ci_low=low, ci_high=high)
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -299,7 +303,7 @@ def overall_agreement(
                               roles=roles, include_uncoded=include_uncoded,
                               overlap_rule=overlap_rule, coverage=coverage,
                               in_progress=in_progress)
-    pooled, per_code = _pooled(presence)
+    pooled, keys, per_code = _pooled(presence)
     kernels = _kernels(len(presence.coders))
     row: dict[str, Any] = {"scope": "overall", "n_units": presence.n_units,
                            "n_coders": len(presence.coders),
@@ -312,11 +316,11 @@ def overall_agreement(
     low = high = float("nan")
     if n_boot:
         kernel = kernels[ci_for]
-        per_cluster = np.zeros((len(presence.weights), kernel.stats(pooled.rows[:1]).shape[1]))
-        for patterns, inverse in per_code:
-            per_cluster += _unit_stats(kernel, patterns, inverse, presence)
         ids, n = presence.resampling_clusters(resample)
-        stats, counts = _drop_empty(_sum_by_cluster(per_cluster, ids, n), ids, n, resample)
+        per_cluster = np.zeros((n, kernel.stats(pooled.rows[:1]).shape[1]))
+        for k, (patterns, lookup) in enumerate(per_code):
+            per_cluster += keys.cluster_sums(k, kernel, patterns, lookup, ids, n)
+        stats, counts = _drop_empty(per_cluster, ids, n, resample)
         ci = interval_from_stats(kernel, stats, counts, row[ci_for], coefficient=ci_for,
                                  n_boot=n_boot, confidence=confidence, seed=seed)
         low, high = ci.low, ci.high
@@ -362,7 +366,7 @@ def coder_agreement_matrix(
                               roles=roles, include_uncoded=include_uncoded,
                               overlap_rule=overlap_rule, coverage=coverage,
                               in_progress=in_progress)
-    pooled, _ = _pooled(presence)
+    pooled, _, _ = _pooled(presence)
     kernels: dict[str, Kernel] = {"cohen_kappa": TwoCoders(_IDENTITY, 0, 1),
                                   "krippendorff_alpha": Alpha(2, 1.0 - _IDENTITY),
                                   "percent_agreement": PercentAgreement(_IDENTITY)}
@@ -442,9 +446,28 @@ def _drop_empty(stats: np.ndarray, ids: np.ndarray, n: int, resample: str
     return stats, np.ones(len(stats))
 
 
-def _interval(kernel: Kernel, patterns: Patterns, inverse: np.ndarray, presence: Presence,
-              estimate: float, ci_for: str, n_boot: int, confidence: float,
-              seed: int | None, clusters: tuple[np.ndarray, int] | None, resample: str
+def _shared_draws(clusters: tuple[np.ndarray, int] | None, resample: str, n_boot: int,
+                  seed: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cluster tally of every replicate, drawn once for all codes of a table.
+
+    Each code's interval would start a generator from the same seed and draw the same
+    clusters, so the draws (:func:`~workbench.analysis._engine.plain_tally`) are made once:
+    ``(used, tally)`` with the clusters that hold units and the (n_boot, C) tally.
+    """
+    if clusters is None or resample == "segment" or not n_boot:
+        return None
+    ids, n = clusters
+    used = np.bincount(ids, minlength=n) > 0
+    n_used = int(used.sum())
+    if n_used == 0 or n_boot * n_used > (1 << 25):
+        return None
+    return used, plain_tally(n_used, n_boot, np.random.default_rng(seed))
+
+
+def _interval(kernel: Kernel, keys: DecisionKeys, k: int, patterns: Patterns,
+              lookup: np.ndarray, estimate: float, ci_for: str, n_boot: int,
+              confidence: float, seed: int | None, clusters: tuple[np.ndarray, int] | None,
+              resample: str, shared: tuple[np.ndarray, np.ndarray] | None
               ) -> tuple[float, float]:
     if not n_boot:
         return float("nan"), float("nan")
@@ -452,35 +475,44 @@ def _interval(kernel: Kernel, patterns: Patterns, inverse: np.ndarray, presence:
         stats, counts = kernel.stats(patterns.rows), patterns.counts
     else:
         ids, n = clusters
-        summed = cluster_sums(kernel, patterns, inverse, presence.weights, ids, n)
+        summed = keys.cluster_sums(k, kernel, patterns, lookup, ids, n)
+        if shared is not None:
+            used, tally = shared
+            values = kernel.finish(tally @ summed[used]).value
+            ci = interval_from_values(values, estimate, coefficient=ci_for, n_boot=n_boot,
+                                      confidence=confidence, seed=seed)
+            return ci.low, ci.high
         stats, counts = _drop_empty(summed, ids, n, resample)
     ci = interval_from_stats(kernel, stats, counts, estimate, coefficient=ci_for,
                              n_boot=n_boot, confidence=confidence, seed=seed)
     return ci.low, ci.high
 
 
-def _pooled(presence: Presence) -> tuple[Patterns, list[tuple[Patterns, np.ndarray]]]:
-    per_code = [compress(presence.ratings(presence.array[:, :, k]), 2, presence.weights)
-                for k in range(len(presence.codes))]
+def _pooled(presence: Presence) -> tuple[Patterns, DecisionKeys,
+                                         list[tuple[Patterns, np.ndarray]]]:
+    keys = DecisionKeys(presence.array, presence.covered, presence.weights)
+    per_code = [keys.patterns(k) for k in range(len(presence.codes))]
     rows = np.concatenate([p.rows for p, _ in per_code])
     counts = np.concatenate([p.counts for p, _ in per_code])
-    return Patterns(rows, counts, 2), per_code
+    return Patterns(rows, counts, 2), keys, per_code
 
 
-def _unit_stats(kernel: Kernel, patterns: Patterns, inverse: np.ndarray,
-                presence: Presence) -> np.ndarray:
-    """Per-unit statistics (weighted by characters), shape (n_units, k)."""
-    return kernel.stats(patterns.rows)[inverse] * presence.weights[:, None]
+def _applied(array: np.ndarray, weights: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Per code, units x coders with the code (weighted), shape (n_codes,), by blocks."""
+    total = np.zeros(array.shape[2])
+    plain = bool(np.all(weights == 1.0))
+    for start in range(0, array.shape[0], block):
+        part = array[start:start + block]
+        if plain:
+            total += np.count_nonzero(part, axis=(0, 1))
+        else:
+            total += weights[start:start + block] @ part.sum(axis=1)
+    return total
 
 
 def _ratio(num: float, den: float) -> float:
     """``num / den``, or ``nan`` when there is nothing to divide by (no units)."""
     return float(num) / float(den) if den else float("nan")
-
-
-def _sum_by_cluster(stats: np.ndarray, clusters: np.ndarray, n: int) -> np.ndarray:
-    return np.column_stack([np.bincount(clusters, weights=stats[:, j], minlength=n)
-                            for j in range(stats.shape[1])])
 
 
 def _finish_columns(table: pd.DataFrame) -> None:

@@ -232,6 +232,20 @@ def interval_from_stats(
     """
     rng = np.random.default_rng(seed)
     values = resample(kernel, stats, counts, n_boot, rng)
+    return interval_from_values(values, estimate, coefficient=coefficient, n_boot=n_boot,
+                                confidence=confidence, seed=seed)
+
+
+def interval_from_values(
+    values: FloatArray,
+    estimate: float,
+    *,
+    coefficient: str,
+    n_boot: int,
+    confidence: float,
+    seed: int | None,
+) -> ConfidenceInterval:
+    """Percentile interval from bootstrap values (``nan`` = undefined replicate)."""
     defined = values[~np.isnan(values)]
     tail = (1.0 - confidence) / 2.0
     if defined.size:

@@ -232,9 +232,8 @@ class Presence:
         """Documents that hold at least one unit, in segment order (``None``: not known)."""
         if "document" not in self.segments.columns:
             return None
-        rows = np.unique(self.clusters) if len(self.clusters) else np.zeros(0, np.int64)
-        names = self.segments["document"].to_numpy()[rows]
-        return list(dict.fromkeys(names.tolist()))
+        used = np.bincount(self.clusters, minlength=len(self.segments)) > 0
+        return list(pd.unique(self.segments["document"].to_numpy()[used]))
 
 
 def build_presence(
