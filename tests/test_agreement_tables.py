@@ -265,7 +265,7 @@ def test_character_level_counts_characters_of_participant_text() -> None:
     # ana codes anxiety on 5 characters [65, 70) of segment 4 (offsets 61..80).
     codings = _codings(extra=[(4, "ana", "anxiety", 65, 70)])
     table = code_agreement_table(SEGMENTS, codings, CODERS, CODES, unit="character",
-                                 n_boot=300)
+                                 n_boot=300, resample="segment")
     participant = [1, 2, 3, 5, 6, 7]  # segment rows, 19 characters each
     lengths = np.array([19] * 6)
     assert table.attrs["unit"] == "character" and table.attrs["n_units"] == 114

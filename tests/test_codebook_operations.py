@@ -200,7 +200,7 @@ def test_reload_that_looks_like_a_rename_is_refused(demo_project: Project,
 
 
 def test_agreement_and_summaries_across_versions(demo_project: Project) -> None:
-    from workbench.analysis.project_agreement import code_agreement, disagreements
+    from workbench.agreement import code_agreement, disagreements
     from workbench.analysis.summaries import frequencies
 
     before = demo_project.segment_codings()

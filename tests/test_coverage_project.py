@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.analysis import project_agreement as pa
+from workbench import agreement as pa
 from workbench.cli import main
 from workbench.errors import AgreementInputError
 from workbench.project import open_project
@@ -50,15 +50,19 @@ def test_coverage_makes_uncovered_documents_missing(demo_project):
     _mark_done(demo_project, ["ana", "ben"], docs)
     _mark_done(demo_project, ["chloe"], docs[:2])
     table = pa.code_agreement(demo_project, n_boot=0).set_index("code")
-    n_first_two = int(demo_project.segments(document=docs[:2]).shape[0])
+    # the units are participant segments by default
+    first_two = demo_project.segments(document=docs[:2])
+    n_first_two = int((first_two["role"] == "participant").sum())
+    n_all = int((demo_project.segments()["role"] == "participant").sum())
+    assert 0 < n_first_two < n_all
     assert (table["n_units_fleiss_kappa"] == n_first_two).all()
-    assert (table["n_units_krippendorff_alpha"] == len(demo_project.segments())).all()
+    assert (table["n_units_krippendorff_alpha"] == n_all).all()
     # Fleiss on the complete units equals Fleiss of all three on those documents
     only = pa.code_agreement(demo_project, documents=docs[:2], n_boot=0).set_index("code")
     assert np.allclose(table["fleiss_kappa"], only["fleiss_kappa"], equal_nan=True)
     # ana and ben's kappa uses every document, chloe's pairs only the first two
     pairs = pa.code_agreement(demo_project, pairwise_kappa=True, n_boot=0).iloc[0]
-    assert pairs["n_units[ana|ben]"] == len(demo_project.segments())
+    assert pairs["n_units[ana|ben]"] == n_all
     assert pairs["n_units[ana|chloe]"] == n_first_two
 
 
@@ -72,9 +76,9 @@ def test_coders_documents_and_rounds(demo_project):
     by_round = pa.code_agreement(demo_project, round="pilot", n_boot=0)
     pd.testing.assert_frame_equal(chosen, by_round)
     assert by_round.attrs["round"] == "pilot"
-    overall = pa.overall_agreement_for(demo_project, round="pilot", n_boot=0)
+    overall = pa.overall_agreement(demo_project, round="pilot", n_boot=0)
     assert overall.attrs["coders"] == ["ana", "ben"]
-    matrix = pa.coder_matrix(demo_project, round="pilot")
+    matrix = pa.coder_agreement_matrix(demo_project, round="pilot")
     assert list(matrix.index) == ["ana", "ben"]
     with pytest.raises(AgreementInputError, match="not registered"):
         pa.code_agreement(demo_project, coders=["ana", "zed"], n_boot=0)
@@ -117,10 +121,14 @@ def test_cli_coverage_round_and_agreement(tmp_path, capsys):
     assert main(["agreement", project, "--round", "r1", "--n-boot", "0",
                  "--out", str(out_csv)]) == 0
     printed = capsys.readouterr().out
-    assert "coders: ana, ben; round r1" in printed
-    assert f"documents: {docs[0]}" in printed
-    assert "coverage: a coder counts on documents marked done" in printed
-    table = pd.read_csv(out_csv)
+    assert "coders (2): ana, ben" in printed and "reliability round 'r1'" in printed
+    assert f"documents (1, chosen): {docs[0]}" in printed
+    assert "missing data: a coder counts on documents marked done" in printed
+    assert "unit: segment (participant segments)" in printed
+    # the same lines head the CSV as comment lines, and the table reads back without them
+    head = out_csv.read_text(encoding="utf-8").splitlines()
+    assert head[0].startswith("# Agreement per code") and "# coders (2): ana, ben" in head
+    table = pd.read_csv(out_csv, comment="#")
     with open_project(project) as p:
         expected = pa.code_agreement(p, round="r1", n_boot=0)
     assert np.allclose(table["krippendorff_alpha"], expected["krippendorff_alpha"],
@@ -130,6 +138,9 @@ def test_cli_coverage_round_and_agreement(tmp_path, capsys):
                  "--by", "overall", "--n-boot", "0", "--out", str(out_xlsx)]) == 0
     sheet = pd.read_excel(out_xlsx)
     assert sheet["scope"].tolist() == ["overall"]
+    about = pd.read_excel(out_xlsx, sheet_name="about")["about"].tolist()
+    assert about[0].startswith("Overall agreement")
+    assert any(line.startswith("interval: none") for line in about)
     assert main(["agreement", project, "--coders", "ana,ben", "--n-boot", "0",
                  "--out", str(tmp_path / "t.txt")]) == 2
 

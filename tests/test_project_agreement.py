@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from workbench.analysis.disagreements import disagreement_table
-from workbench.analysis.project_agreement import (
+from workbench.agreement import (
     agreement_inputs,
     code_agreement,
     disagreements,
@@ -42,7 +42,7 @@ def test_alpha_chart_lines_and_whiskers(sqlite_demo: Project) -> None:
 def _browser(project: Project) -> tuple[DisagreementBrowser, pd.DataFrame]:
     segments, codings, coders, codes, themes = agreement_inputs(project)
     table = disagreement_table(segments, codings, coders, codes, themes=themes)
-    return DisagreementBrowser(disagreements(project), project.segments()), table
+    return DisagreementBrowser(disagreements(project, roles=None), project.segments()), table
 
 
 def test_browser_steps_through_disagreement_table(sqlite_demo: Project) -> None:

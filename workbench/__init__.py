@@ -17,6 +17,13 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
+    "agreement_inputs": "workbench.agreement",
+    "code_agreement": "workbench.agreement",
+    "coder_agreement_matrix": "workbench.agreement",
+    "describe_agreement": "workbench.agreement",
+    "disagreements": "workbench.agreement",
+    "overall_agreement": "workbench.agreement",
+    "theme_agreement": "workbench.agreement",
     "tool_comparison": "workbench.agreement",
     "unitizing_agreement": "workbench.agreement",
     "align_moments": "workbench.analysis.dual_perspective",
@@ -88,6 +95,10 @@ _EXPORTS: dict[str, str] = {
     "frequency_figure": "workbench.views.figures",
     "sunburst_figure": "workbench.views.figures",
     "timeline_figure": "workbench.views.figures",
+    "alpha_chart": "workbench.views.agreement_figures",
+    "coder_heatmap": "workbench.views.agreement_figures",
+    "DisagreementBrowser": "workbench.views.disagreement_browser",
+    "disagreement_widget": "workbench.views.disagreement_browser",
     "ThemeExplorer": "workbench.views.theme_explorer",
     "ThemeExplorerView": "workbench.views.theme_explorer",
     "ThemeFilter": "workbench.views.theme_explorer",
@@ -113,6 +124,7 @@ __all__ = [
     "CodingPanel",
     "CodingRangeError",
     "ConflictError",
+    "DisagreementBrowser",
     "DuplicateImportError",
     "ImportFormatError",
     "ImportReport",
@@ -143,15 +155,23 @@ __all__ = [
     "UnknownCodeError",
     "UnknownCoderError",
     "WorkbenchError",
+    "agreement_inputs",
     "align_moments",
+    "alpha_chart",
     "build_report",
+    "code_agreement",
     "code_case_matrix",
+    "coder_agreement_matrix",
+    "coder_heatmap",
     "coding_panel",
     "concordance_figure",
     "cooccurrence",
     "cooccurrence_figure",
     "create_project",
     "crosstab_figure",
+    "describe_agreement",
+    "disagreement_widget",
+    "disagreements",
     "exemplars",
     "export_qdc",
     "export_qdpx",
@@ -165,6 +185,7 @@ __all__ = [
     "load_pipeline",
     "moments_table",
     "open_project",
+    "overall_agreement",
     "parse_ipr_text",
     "perspective_concordance",
     "perspective_crosstab",
@@ -176,6 +197,7 @@ __all__ = [
     "recall_stops",
     "report_html",
     "sunburst_figure",
+    "theme_agreement",
     "theme_explorer",
     "timeline_explorer",
     "timeline_figure",
@@ -200,7 +222,17 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
-    from workbench.agreement import tool_comparison, unitizing_agreement
+    from workbench.agreement import (
+        agreement_inputs,
+        code_agreement,
+        coder_agreement_matrix,
+        describe_agreement,
+        disagreements,
+        overall_agreement,
+        theme_agreement,
+        tool_comparison,
+        unitizing_agreement,
+    )
     from workbench.analysis.dual_perspective import (
         align_moments,
         perspective_concordance,
@@ -277,11 +309,13 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         report_html,
         write_report,
     )
+    from workbench.views.agreement_figures import alpha_chart, coder_heatmap
     from workbench.views.coding_controller import CodingController
     from workbench.views.coding_panel import (
         CodingPanel,
         coding_panel,
     )
+    from workbench.views.disagreement_browser import DisagreementBrowser, disagreement_widget
     from workbench.views.figures import (
         concordance_figure,
         cooccurrence_figure,

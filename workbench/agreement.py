@@ -1,31 +1,383 @@
-"""Inter-coder agreement straight from a :class:`~workbench.project.Project`.
+"""Agreement of a project's coders: the public, project-level functions.
 
-The functions here read what they need from a project and hand plain data to the
-DataFrame-in functions of :mod:`workbench.analysis`; they add no statistics of their own.
+Each function reads what it needs from a :class:`~workbench.project.Project` and passes
+plain DataFrames to :mod:`workbench.analysis` (which never sees a ``Project``):
+
+* :func:`code_agreement` - one row per code (:func:`~workbench.analysis.code_agreement_table`)
+* :func:`theme_agreement` - one row per theme
+* :func:`overall_agreement` - one row, every (unit, code) decision pooled
+* :func:`coder_agreement_matrix` - coder x coder, pooled over codes
+* :func:`disagreements` - the segments where coders who covered them differ
+* :func:`describe_agreement` - what a table's numbers are, as a text block to print with it
+* :func:`unitizing_agreement` - Krippendorff's unitizing alphas on the character continuum
+* :func:`tool_comparison` - what NVivo, MAXQDA, ATLAS.ti and QDA Miner would report
+
+**Defaults.** Units are the *participant's* segments (``roles=("participant",)``): the
+interviewer's prompts are not coded, and counting them as agreed "absent" units inflates
+agreement; ``roles=None`` takes every speaker. Uncoded units are included
+(``include_uncoded=True``). The overlap rule is the project's. Intervals are 95 %
+percentile bootstraps of Krippendorff's alpha, 1,000 replicates, seed 0, resampling whole
+documents (``resample="document"``; see :mod:`workbench.analysis.intervals` for why).
+
+**Who and what.** ``coders=`` (default: every registered coder) and ``documents=`` (default:
+all) choose a reliability round; ``round=`` takes a round stored with
+``Project.save_round`` (explicit ``coders``/``documents`` override its lists). ``document``,
+``perspective``, ``dyad`` and ``session`` filter segments by their columns.
+
+**Coverage.** Once the project records coverage (``Project.set_coverage``: some coder has
+a document in progress or done), a coder counts only on the documents they covered; elsewhere
+their decisions are missing (``in_progress="exclude"``, the default, or ``"up_to_last"``;
+see :func:`~workbench.analysis.presence.build_presence`). A project that never recorded
+coverage keeps the old rule: every coder is taken to have coded every selected segment, and
+coders with no coding at all are left out with a warning. Tables say which in
+``attrs["coverage"]`` and in :func:`describe_agreement`.
 """
 
 from __future__ import annotations
 
-# --------------------------------------------------------------------------- unitizing
-# Unitizing alphas and "what another tool would report" (issue 12, points 5 and 6).
-# Self-contained from here to the end of the file (imports included); when merging with
-# the other section, join the two __all__ lists.
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from workbench.analysis.presence import IN_PROGRESS_RULES, InProgressRule
+from workbench.analysis import agreement_tables as tables
+from workbench.analysis.agreement_tables import MatrixCoefficient, Resample
+from workbench.analysis.disagreements import disagreement_table
+from workbench.analysis.intervals import DEFAULT_RESAMPLE
+from workbench.analysis.presence import IN_PROGRESS_RULES, InProgressRule, UnitKind
+from workbench.analysis.provenance import describe_agreement, provenance_lines
 from workbench.analysis.tool_comparison import TOOLS
 from workbench.analysis.tool_comparison import tool_comparison as _tool_comparison
 from workbench.analysis.unitizing import unitizing_alpha
 from workbench.errors import AgreementInputError
+from workbench.model import OverlapRule
 
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["UnitizingInputs", "tool_comparison", "unitizing_agreement", "unitizing_inputs"]
+__all__ = [
+    "DEFAULT_ROLES",
+    "NO_COVERAGE",
+    "AgreementInputs",
+    "UnitizingInputs",
+    "agreement_inputs",
+    "code_agreement",
+    "coder_agreement_matrix",
+    "describe_agreement",
+    "disagreements",
+    "overall_agreement",
+    "provenance_lines",
+    "theme_agreement",
+    "tool_comparison",
+    "unitizing_agreement",
+    "unitizing_inputs",
+]
+
+#: Speaker roles whose segments are the units by default (the notebook and the report).
+DEFAULT_ROLES: tuple[str, ...] = ("participant",)
+#: ``attrs["coverage"]`` of tables from a project that never recorded coverage.
+NO_COVERAGE = ("not recorded: every coder is taken to have coded every selected segment "
+               "(coders with no coding at all are left out)")
+
+Names = Sequence[str] | None
+Rule = OverlapRule | str | float | None
+
+
+@dataclass(frozen=True)
+class AgreementInputs:
+    """What the agreement table functions need, read from one project."""
+
+    segments: pd.DataFrame
+    codings: pd.DataFrame
+    coders: list[str]
+    codes: list[str]
+    themes: dict[str, str]
+    filters: dict[str, Any]
+    coverage: pd.DataFrame | None = None
+    round: str | None = None
+
+    def __iter__(self) -> Any:
+        """Unpack as ``segments, codings, coders, codes, themes``."""
+        return iter((self.segments, self.codings, self.coders, self.codes, self.themes))
+
+
+def agreement_inputs(
+    project: Project,
+    *,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+) -> AgreementInputs:
+    """Segments, codings, coders, codes (codebook order) and code -> theme of ``project``.
+
+    The filters given (not ``None``) are collected in ``.filters`` (segment column ->
+    accepted value or list of values), to be passed as ``filters=`` to the table
+    functions; the segments themselves are not cut, so the tables record the filters.
+    ``documents`` (or the round's documents) becomes the ``document`` filter; ``coders``
+    (default: the round's, else every registered coder) the coders compared.
+    ``.coverage`` is the project's recorded coverage, or ``None`` when it never recorded
+    any (then coders with no coding at all are left out with a ``UserWarning``).
+    """
+    if round is not None:
+        round_coders, round_documents = project.round(round)
+        coders = round_coders if coders is None else coders
+        documents = round_documents if documents is None else documents
+    if documents is not None:
+        if document is not None:
+            raise AgreementInputError("Pass documents= or document=, not both.")
+        document = [documents] if isinstance(documents, str) else list(documents)
+        known = set(project.documents())
+        unknown = [d for d in document if d not in known]
+        if unknown:
+            raise AgreementInputError(
+                f"No document(s) {unknown} in the project; project.documents() lists them."
+            )
+    registered = list(project.coders())
+    if coders is None:
+        chosen = registered
+    else:
+        if isinstance(coders, str):
+            raise AgreementInputError("coders= takes a list of names, e.g. ['ana', 'ben'].")
+        chosen = list(coders)
+        unknown = [c for c in chosen if c not in registered]
+        if unknown:
+            raise AgreementInputError(
+                f"Coder(s) {unknown} are not registered; registered: {registered}."
+            )
+    values = {"document": document, "perspective": perspective, "dyad": dyad, "session": session}
+    filters = {key: value for key, value in values.items() if value is not None}
+    codebook = project.codebook
+    codings = project.codings()
+    stored = project.coverage(recorded_only=True)
+    coverage: pd.DataFrame | None = stored
+    if not stored["status"].isin(["in_progress", "done"]).any():
+        coverage = None
+        idle = [c for c in chosen if not (codings["coder"] == c).any()]
+        if idle:
+            warnings.warn(
+                f"Left out idle coder(s) {idle}: no coding at all and no coverage recorded; "
+                "they change nothing.", UserWarning, stacklevel=3)
+            chosen = [c for c in chosen if c not in idle]
+    return AgreementInputs(
+        segments=project.segments(),
+        codings=codings,
+        coders=chosen,
+        codes=[code.key for code in codebook.codes],
+        themes={code.key: code.theme for code in codebook.codes},
+        filters=filters,
+        coverage=coverage,
+        round=round,
+    )
+
+
+def _inputs(project: Project, coders: Names, documents: Sequence[str] | str | None,
+            round: str | None, document: Any, perspective: Any, dyad: Any, session: Any,
+            overlap_rule: Rule) -> tuple[AgreementInputs, dict[str, Any]]:
+    inputs = agreement_inputs(project, document=document, perspective=perspective, dyad=dyad,
+                              session=session, coders=coders, documents=documents,
+                              round=round)
+    common = {"filters": inputs.filters or None,
+              "overlap_rule": project.overlap_rule if overlap_rule is None else overlap_rule}
+    return inputs, common
+
+
+def _stamp(table: pd.DataFrame, inputs: AgreementInputs) -> pd.DataFrame:
+    if table.attrs.get("coverage") is None:
+        table.attrs["coverage"] = NO_COVERAGE
+    table.attrs["round"] = inputs.round
+    table.attrs["provenance"] = describe_agreement(table)
+    return table
+
+
+def _roles(roles: Sequence[str] | None) -> list[str] | None:
+    return None if roles is None else list(roles)
+
+
+def code_agreement(
+    project: Project,
+    *,
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    unit: UnitKind = "segment",
+    roles: Sequence[str] | None = DEFAULT_ROLES,
+    include_uncoded: bool = True,
+    overlap_rule: Rule = None,
+    in_progress: InProgressRule = "exclude",
+    pairwise_kappa: bool = False,
+    ci_for: str = "krippendorff_alpha",
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
+) -> pd.DataFrame:
+    """Agreement per code: one row per code of the codebook.
+
+    Columns and options as for :func:`~workbench.analysis.code_agreement_table`; who and
+    what, coverage and the defaults as in the module docstring. ``attrs["provenance"]``
+    (and :func:`describe_agreement`) says in words what the numbers are.
+    """
+    inputs, common = _inputs(project, coders, documents, round, document, perspective, dyad,
+                             session, overlap_rule)
+    table = tables.code_agreement_table(
+        inputs.segments, inputs.codings, inputs.coders, inputs.codes, themes=inputs.themes,
+        unit=unit, roles=_roles(roles), include_uncoded=include_uncoded,
+        coverage=inputs.coverage, in_progress=in_progress, pairwise_kappa=pairwise_kappa,
+        ci_for=ci_for, n_boot=n_boot, confidence=confidence, seed=seed, resample=resample,
+        **common)
+    return _stamp(table, inputs)
+
+
+def theme_agreement(
+    project: Project,
+    *,
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    unit: UnitKind = "segment",
+    roles: Sequence[str] | None = DEFAULT_ROLES,
+    include_uncoded: bool = True,
+    overlap_rule: Rule = None,
+    in_progress: InProgressRule = "exclude",
+    pairwise_kappa: bool = False,
+    ci_for: str = "krippendorff_alpha",
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
+) -> pd.DataFrame:
+    """Agreement per theme: a coder applied a theme to a unit if any of its codes.
+
+    Options as for :func:`code_agreement`.
+    """
+    inputs, common = _inputs(project, coders, documents, round, document, perspective, dyad,
+                             session, overlap_rule)
+    table = tables.theme_agreement_table(
+        inputs.segments, inputs.codings, inputs.coders, inputs.codes, inputs.themes,
+        unit=unit, roles=_roles(roles), include_uncoded=include_uncoded,
+        coverage=inputs.coverage, in_progress=in_progress, pairwise_kappa=pairwise_kappa,
+        ci_for=ci_for, n_boot=n_boot, confidence=confidence, seed=seed, resample=resample,
+        **common)
+    return _stamp(table, inputs)
+
+
+def overall_agreement(
+    project: Project,
+    *,
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    unit: UnitKind = "segment",
+    roles: Sequence[str] | None = DEFAULT_ROLES,
+    include_uncoded: bool = True,
+    overlap_rule: Rule = None,
+    in_progress: InProgressRule = "exclude",
+    ci_for: str = "krippendorff_alpha",
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
+) -> pd.DataFrame:
+    """Overall agreement: one row, every (unit, code) decision pooled.
+
+    See :func:`~workbench.analysis.overall_agreement`; the interval resamples whole
+    documents (or ``resample`` clusters) with all their decisions. Options as for
+    :func:`code_agreement`.
+    """
+    inputs, common = _inputs(project, coders, documents, round, document, perspective, dyad,
+                             session, overlap_rule)
+    table = tables.overall_agreement(
+        inputs.segments, inputs.codings, inputs.coders, inputs.codes, unit=unit,
+        roles=_roles(roles), include_uncoded=include_uncoded, coverage=inputs.coverage,
+        in_progress=in_progress, ci_for=ci_for, n_boot=n_boot, confidence=confidence,
+        seed=seed, resample=resample, **common)
+    return _stamp(table, inputs)
+
+
+def coder_agreement_matrix(
+    project: Project,
+    *,
+    coefficient: MatrixCoefficient = "cohen_kappa",
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    unit: UnitKind = "segment",
+    roles: Sequence[str] | None = DEFAULT_ROLES,
+    include_uncoded: bool = True,
+    overlap_rule: Rule = None,
+    in_progress: InProgressRule = "exclude",
+) -> pd.DataFrame:
+    """Coder x coder agreement pooled over codes (Cohen's kappa by default).
+
+    See :func:`~workbench.analysis.coder_agreement_matrix`; each pair uses the units both
+    coders covered. Other options as for :func:`code_agreement`.
+    """
+    inputs, common = _inputs(project, coders, documents, round, document, perspective, dyad,
+                             session, overlap_rule)
+    matrix = tables.coder_agreement_matrix(
+        inputs.segments, inputs.codings, inputs.coders, inputs.codes,
+        coefficient=coefficient, unit=unit, roles=_roles(roles),
+        include_uncoded=include_uncoded, coverage=inputs.coverage, in_progress=in_progress,
+        **common)
+    return _stamp(matrix, inputs)
+
+
+def disagreements(
+    project: Project,
+    code: str | None = None,
+    *,
+    coders: Names = None,
+    documents: Sequence[str] | str | None = None,
+    round: str | None = None,
+    document: Any = None,
+    perspective: Any = None,
+    dyad: Any = None,
+    session: Any = None,
+    roles: Sequence[str] | None = DEFAULT_ROLES,
+    overlap_rule: Rule = None,
+    in_progress: InProgressRule = "exclude",
+) -> pd.DataFrame:
+    """Segments where coders who covered them differ, with a theme column.
+
+    See :func:`~workbench.analysis.disagreement_table`. Once the project records coverage,
+    a coder's "not applied" on a document she did not cover is not a disagreement: only
+    coders who covered the segment are compared (``not_covered_by`` names the others).
+    """
+    inputs, common = _inputs(project, coders, documents, round, document, perspective, dyad,
+                             session, overlap_rule)
+    table = disagreement_table(inputs.segments, inputs.codings, inputs.coders, inputs.codes,
+                               code=code, themes=inputs.themes, roles=_roles(roles),
+                               coverage=inputs.coverage, in_progress=in_progress, **common)
+    if table.attrs.get("coverage") is None:
+        table.attrs["coverage"] = NO_COVERAGE
+    table.attrs["round"] = inputs.round
+    return table
+
+
+# --------------------------------------------------------------------------- unitizing
+# Unitizing alphas and "what another tool would report" (issue 12, points 5 and 6).
 
 _NOT_RECORDED = "not recorded: every coder is taken to have covered every listed document whole"
 

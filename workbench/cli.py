@@ -20,12 +20,16 @@
     workbench export qdpx|qdc|xlsx|csv PROJECT OUT  (REFI-QDA project or codebook, tables)
     workbench export PROJECT [--qdpx F] [--qdc F] [--xlsx F] [--csv DIR]   (several at once)
     workbench sample PROJECT            (build the synthetic sample study)
-    workbench report PROJECT OUT.html [--tables-dir DIR]   (theme report, offline HTML)
+    workbench report PROJECT OUT.html [--tables-dir DIR] [--coders a,b] [--documents d1,d2]
+                     [--round NAME]   (theme report, offline HTML)
     workbench coverage PROJECT [--coder C --document D --status S [--force --note N]]
     workbench round PROJECT [NAME --coders a,b --documents d1,d2]   (list or save a round)
     workbench agreement PROJECT [--coders a,b] [--documents d1,d2] [--round NAME]
                         [--unit segment|character] [--by code|theme|overall]
-                        [--in-progress exclude|up_to_last] [--n-boot N] [--out T.csv|T.xlsx]
+                        [--in-progress exclude|up_to_last] [--roles participant|interviewer|all]
+                        [--n-boot N] [--resample document|segment|dyad] [--out T.csv|T.xlsx]
+                        (prints what the numbers are above the table, and writes it into
+                        the file: '# ' comment lines in CSV, an 'about' sheet in XLSX)
 
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Every error (a
 :class:`~workbench.errors.WorkbenchError`, a file the system cannot read, a database that
@@ -195,6 +199,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("out", type=Path, help="the HTML file to write")
     p.add_argument("--tables-dir", type=Path, default=None,
                    help="also write every table as CSV and all of them as tables.xlsx here")
+    p.add_argument("--coders", type=_names, default=None,
+                   help="agreement: comma-separated coders (default: all with codings)")
+    p.add_argument("--documents", type=_names, default=None,
+                   help="agreement: comma-separated documents (default: all)")
+    p.add_argument("--round", default=None, help="agreement: a stored reliability round")
 
     p = sub.add_parser("coverage", help="list coverage, or set a coder's status on a document")
     p.add_argument("project")
@@ -221,7 +230,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--in-progress", choices=["exclude", "up_to_last"], default="exclude",
                    help="documents in progress: left out (default) or counted up to the "
                         "furthest segment reached")
+    p.add_argument("--roles", choices=["participant", "interviewer", "all"],
+                   default="participant",
+                   help="whose segments are the units (default: the participant's)")
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap replicates (0: none)")
+    p.add_argument("--resample", choices=["document", "segment", "dyad"], default="document",
+                   help="what one bootstrap draw takes (default: whole documents)")
     p.add_argument("--out", type=Path, default=None, help="write the table (.csv or .xlsx)")
 
     p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
@@ -264,38 +278,40 @@ def _round(project: Project, args: argparse.Namespace) -> None:
 
 
 def _agreement_cli(project: Project, args: argparse.Namespace) -> None:
-    from workbench.analysis import project_agreement as pa
+    from workbench import agreement as ag
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".xlsx"):
         raise AgreementInputError(f"--out takes a .csv or .xlsx file, not {args.out.name!r}.")
-    options = {"coders": args.coders, "documents": args.documents, "round": args.round,
-               "unit": args.unit, "in_progress": args.in_progress, "n_boot": args.n_boot}
+    roles = None if args.roles == "all" else [args.roles]
     if args.by == "code":
-        table = pa.code_agreement(project, **options)
+        table = ag.code_agreement(project, coders=args.coders, documents=args.documents,
+                                  round=args.round, unit=args.unit, roles=roles,
+                                  in_progress=args.in_progress, n_boot=args.n_boot,
+                                  resample=args.resample)
     elif args.by == "theme":
-        table = pa.theme_agreement(project, **options)
+        table = ag.theme_agreement(project, coders=args.coders, documents=args.documents,
+                                   round=args.round, unit=args.unit, roles=roles,
+                                   in_progress=args.in_progress, n_boot=args.n_boot,
+                                   resample=args.resample)
     else:
-        table = pa.overall_agreement_for(project, **options)
-    attrs = table.attrs
-    print(f"agreement per {args.by} on {attrs['n_units']} {attrs['unit']} units; coders: "
-          f"{', '.join(attrs['coders'])}"
-          + (f"; round {attrs['round']}" if attrs.get("round") else ""))
-    print(f"documents: {', '.join(map(str, attrs['filters'].get('document', ['all'])))}")
-    print(f"coverage: {attrs['coverage']}")
-    used = attrs["units_used"]
-    print(f"units used: alpha and kappas {used['pairable']} (pairable), percent agreement, "
-          f"Fleiss, AC1, Brennan-Prediger {used['complete']} (all coders covered)")
-    if attrs.get("dropped_coders"):
-        print(f"left out idle coders: {', '.join(attrs['dropped_coders'])}")
+        table = ag.overall_agreement(project, coders=args.coders, documents=args.documents,
+                                     round=args.round, unit=args.unit, roles=roles,
+                                     in_progress=args.in_progress, n_boot=args.n_boot,
+                                     resample=args.resample)
+    about = ag.provenance_lines(table)
+    print("\n".join(about))
+    print()
     label = "scope" if args.by == "overall" else args.by
-    shown = table[[label, "krippendorff_alpha", "cohen_kappa_mean", "fleiss_kappa",
-                   "percent_agreement"]]
+    shown = table[[label, "krippendorff_alpha", "ci_low", "ci_high", "cohen_kappa_mean",
+                   "fleiss_kappa", "percent_agreement"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if args.out is not None:
         from workbench.interop.tables_export import write_table
 
-        write_table(table, args.out, sheet=f"agreement_{args.by}")
-        print(f"wrote {len(table)} rows to {args.out}")
+        write_table(table, args.out, sheet=f"agreement_{args.by}", about=about)
+        where = ("'# ' comment lines above the table" if args.out.suffix.lower() == ".csv"
+                 else "an 'about' sheet")
+        print(f"wrote {len(table)} rows to {args.out} (what the numbers are: {where})")
 
 
 def _info(project: Project) -> str:
@@ -393,7 +409,9 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "report":
             from workbench.report import write_report
 
-            theme_report = write_report(project, args.out, tables_dir=args.tables_dir)
+            theme_report = write_report(project, args.out, tables_dir=args.tables_dir,
+                                        coders=args.coders, documents=args.documents,
+                                        round=args.round)
             where = (f"; {len(theme_report.tables)} tables in {args.tables_dir}"
                      if args.tables_dir else "")
             print(f"wrote {args.out} ({len(theme_report.figures)} figures{where})")

@@ -34,6 +34,9 @@ from workbench.views import figures as fg
 
 __all__ = ["ThemeReport", "build_report", "export_tables", "report_html", "write_report"]
 
+#: Bootstrap replicates of the report's agreement intervals.
+REPORT_N_BOOT = 500
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;
 max-width:1200px;padding:0 1rem;color:#222;line-height:1.45}
@@ -89,39 +92,44 @@ def _flat(value: object) -> object:
 
 
 def _agreement(project: Project, codings: pd.DataFrame, rule: OverlapRule,
-               coders: Sequence[str] | None, documents: Sequence[str] | None
-               ) -> tuple[dict[str, pd.DataFrame], str]:
-    """Per-code and overall agreement when the agreement module is importable."""
-    try:
-        from workbench.analysis import project_agreement as pa
-    except ImportError as exc:
-        return {}, f"The agreement module is not available in this installation ({exc})."
-    if coders is None:
+               coders: Sequence[str] | None, documents: Sequence[str] | None,
+               round: str | None
+               ) -> tuple[dict[str, pd.DataFrame], dict[str, str], str]:
+    """Per-code and overall agreement, their captions (provenance) and the note.
+
+    The selection is the library default (:mod:`workbench.agreement`): participant
+    segments, uncoded included, intervals resampling documents; the notebook uses the same.
+    """
+    from workbench import agreement as ag
+
+    if coders is None and round is None:
         coders = sorted(codings["coder"].unique()) if len(codings) else []
-    options: dict[str, Any] = {"coders": list(coders), "documents": documents,
-                               "roles": ["participant"], "n_boot": 500, "seed": 0,
-                               "overlap_rule": rule}
+    options: dict[str, Any] = {"coders": None if coders is None else list(coders),
+                               "documents": documents, "round": round,
+                               "n_boot": REPORT_N_BOOT, "seed": 0, "overlap_rule": rule}
     try:
-        per_code = pa.code_agreement(project, **options)
-        overall = pa.overall_agreement_for(project, **options)
+        per_code = ag.code_agreement(project, **options)
+        overall = ag.overall_agreement(project, **options)
     except WorkbenchError as exc:
-        return {}, f"Agreement could not be computed: {exc}"
+        return {}, {}, f"Agreement could not be computed: {exc}"
     attrs = per_code.attrs
-    used = attrs["units_used"]
     dropped = attrs.get("dropped_coders") or []
     note = (f"Coders {', '.join(attrs['coders'])}"
             + (f" (left out, covered nothing: {', '.join(dropped)})" if dropped else "")
-            + (f"; documents {', '.join(documents)}" if documents else "; all documents")
-            + f"; unit: {attrs.get('unit', 'segment')} "
-            f"(participant segments; uncoded segments "
-            f"{'included' if attrs.get('include_uncoded', True) else 'excluded'}). "
-            f"Coverage: {attrs['coverage']}. Units used: alpha and kappas "
-            f"{used['pairable']}, percent agreement/Fleiss/AC1/Brennan-Prediger "
-            f"{used['complete']} (all coders covered). "
-            f"Overlap rule: {rule.describe()}. "
-            "Krippendorff: alpha >= .800 reliable, .667-.800 tentative. Intervals: "
-            "500 bootstrap resamples, seed 0.")
-    return {"agreement_overall": overall, "agreement_per_code": per_code}, note
+            + (f"; round {round}" if round else "")
+            + (f"; documents {', '.join(map(str, attrs['filters']['document']))}"
+               if attrs["filters"].get("document") else "; all documents")
+            + f". Coverage: {attrs['coverage']}. Krippendorff: alpha >= .800 reliable, "
+            ".667-.800 tentative. Each table below states its unit, overlap rule, units "
+            "used, missing data and interval.")
+    about = pd.DataFrame({"table": ["agreement_per_code"] * len(ag.provenance_lines(per_code))
+                          + ["agreement_overall"] * len(ag.provenance_lines(overall)),
+                          "provenance": [*ag.provenance_lines(per_code),
+                                         *ag.provenance_lines(overall)]})
+    captions = {"agreement_per_code": ag.describe_agreement(per_code),
+                "agreement_overall": ag.describe_agreement(overall)}
+    return ({"agreement_overall": overall, "agreement_per_code": per_code,
+             "agreement_provenance": about}, captions, note)
 
 
 def build_report(
@@ -134,11 +142,13 @@ def build_report(
     agreement: bool = True,
     coders: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
+    round: str | None = None,
 ) -> ThemeReport:
     """Compute the report's tables and figures from a project (needs a codebook).
 
-    ``coders`` and ``documents`` choose the agreement round (default: every coder with
-    codings, every document); agreement counts coders on the documents they covered.
+    ``coders``, ``documents`` and ``round`` (a round saved with ``Project.save_round``)
+    choose the agreement round (default: every coder with codings, every document);
+    agreement counts coders on the documents they covered, on participant segments.
     """
     codebook = project.codebook
     rule = project.overlap_rule
@@ -177,10 +187,11 @@ def build_report(
         "perspective_crosstab": crosstab,
     }
     agreement_tables: dict[str, pd.DataFrame] = {}
+    agreement_captions: dict[str, str] = {}
     agreement_note = "Agreement was not requested."
     if agreement:
-        agreement_tables, agreement_note = _agreement(project, codings, rule, coders,
-                                                      documents)
+        agreement_tables, agreement_captions, agreement_note = _agreement(
+            project, codings, rule, coders, documents, round)
     tables.update(agreement_tables)
     captions = {
         "codes_overall": "Per code: codings (all coders), distinct segments, transcripts and "
@@ -193,6 +204,7 @@ def build_report(
         "perspective_concordance": "Per code at shared moments: jaccard = both / (both + one "
                                    "side only); positive agreement = 2 both / (2 both + one "
                                    "side only).",
+        **agreement_captions,
     }
     figures: dict[str, go.Figure] = {
         "Code frequencies by perspective and outcome group": fg.frequency_figure(both, codebook),
@@ -244,7 +256,7 @@ def _table_html(name: str, table: pd.DataFrame, caption: str = "") -> str:
             shown[column] = [format_video_time(v) if pd.notna(v) else "" for v in shown[column]]
     body = shown.to_html(escape=True, index=False, na_rep="", border=0,
                          float_format=lambda v: f"{v:.3f}")
-    cap = f"<p>{_e(caption)}</p>" if caption else ""
+    cap = f"<p>{'<br>'.join(_e(line) for line in caption.splitlines())}</p>" if caption else ""
     return (f'<h3 id="t-{_anchor(name)}">{_e(name)}</h3>{cap}'
             f'<div class="scroll">{body}</div>')
 
@@ -286,8 +298,9 @@ def report_html(report: ThemeReport) -> str:
                        for k, v in report.overview.items())
     tables = "".join(_table_html(name, t, report.captions.get(name, ""))
                      for name, t in report.tables.items() if not name.startswith("agreement"))
-    agreement = "".join(_table_html(name, t) for name, t in report.tables.items()
-                        if name.startswith("agreement"))
+    agreement = "".join(_table_html(name, t, report.captions.get(name, ""))
+                        for name, t in report.tables.items()
+                        if name.startswith("agreement") and name != "agreement_provenance")
     toc = "".join(f'<li><a href="#t-{_anchor(n)}">{_e(n)}</a></li>' for n in report.tables)
     figure_toc = "".join(f'<li><a href="#f-{_anchor(t)}">{_e(t)}</a></li>'
                          for t in report.figures)
@@ -378,10 +391,15 @@ def write_report(
     agreement: bool = True,
     coders: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
+    round: str | None = None,
 ) -> ThemeReport:
-    """Build the report, write the HTML to ``out`` and, with ``tables_dir``, the tables."""
+    """Build the report, write the HTML to ``out`` and, with ``tables_dir``, the tables.
+
+    ``coders``, ``documents`` and ``round`` choose the agreement round (see
+    :func:`build_report`).
+    """
     report = build_report(project, tolerance=tolerance, window=window, agreement=agreement,
-                          coders=coders, documents=documents)
+                          coders=coders, documents=documents, round=round)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(report_html(report), encoding="utf-8")

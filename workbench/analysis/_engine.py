@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -130,6 +130,97 @@ def compress(
     return Patterns(np.asarray(rows, np.int64), counts, n_categories), inverse
 
 
+class DecisionKeys:
+    """Every code's 0/1 ratings as one integer pattern key per unit (presence decisions).
+
+    ``array`` has shape (n_units, n_coders, n_codes); ``covered`` (n_units, n_coders)
+    marks the ratings that exist (``None``: all). A unit's key for code ``k`` is
+    ``sum_j (r_j + 1) * 3**j`` (``r_j`` = 1/0 where covered, -1 elsewhere), the key
+    :func:`compress` uses, so :meth:`patterns` gives the same patterns in the same order
+    as ``compress(ratings_k, 2, weights)``. Keys are built block by block of units in a
+    small integer type and stored code-major (each code's keys are one contiguous
+    vector); no (units x coders) int64 copy is made per code. With more than 18 coders the
+    keys would overflow, and each code is compressed on its own instead.
+    """
+
+    def __init__(self, array: npt.NDArray[np.bool_], covered: npt.NDArray[np.bool_] | None,
+                 weights: FloatArray, block: int = 1 << 16) -> None:
+        n, c, n_codes = array.shape
+        self.n_coders = c
+        self.weights = weights
+        self.plain = bool(np.all(weights == 1.0))
+        self.space = 3**c
+        self.keys: npt.NDArray[np.integer] | None = None
+        self._fallback: list[tuple[Patterns, IntArray]] = []
+        self._base: tuple[IntArray, IntArray] | None = None
+        if c > 18:
+            for k in range(n_codes):
+                ratings = array[:, :, k].astype(np.int64)
+                if covered is not None:
+                    ratings[~covered] = -1
+                self._fallback.append(compress(ratings, 2, weights))
+            return
+        dtype = np.int16 if self.space < 2**15 else np.int32
+        keys: npt.NDArray[Any] = np.empty((n_codes, n), dtype)
+        powers: npt.NDArray[Any] = (3 ** np.arange(c)).astype(dtype)
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            part = array[start:stop]
+            if covered is not None:
+                part = part & covered[start:stop, :, None]
+                base = (covered[start:stop].astype(dtype) * powers).sum(axis=1, dtype=dtype)
+            else:
+                base = np.full(stop - start, (3**c - 1) // 2, dtype)
+            key: npt.NDArray[Any] = np.broadcast_to(base[:, None],
+                                                    (stop - start, n_codes)).copy()
+            flags = np.ascontiguousarray(part).view(np.uint8)
+            for j in range(c):
+                np.add(key, flags[:, j, :] * powers[j], out=key, casting="unsafe")
+            keys[:, start:stop] = key.T
+        self.keys = keys
+        self._powers = 3 ** np.arange(c, dtype=np.int64)
+
+    def patterns(self, k: int) -> tuple[Patterns, IntArray]:
+        """Code ``k``'s patterns and a lookup ``key -> pattern index`` (-1: absent).
+
+        In the fallback mode (many coders) the second item is the per-unit inverse.
+        """
+        if self.keys is None:
+            return self._fallback[k]
+        keys = self.keys[k]
+        seen = np.bincount(keys, minlength=self.space)
+        uniq = np.flatnonzero(seen)
+        counts: FloatArray = (
+            seen[uniq].astype(np.float64) if self.plain else
+            np.bincount(keys, weights=self.weights, minlength=self.space)[uniq].astype(
+                np.float64))
+        rows = (uniq[:, None] // self._powers[None, :]) % 3 - 1
+        lookup = np.full(self.space, -1, np.int64)
+        lookup[uniq] = np.arange(len(uniq))
+        return Patterns(np.asarray(rows, np.int64), counts, 2), lookup
+
+    def inverse(self, k: int, lookup: IntArray) -> IntArray:
+        """Each unit's pattern index for code ``k`` (``lookup`` from :meth:`patterns`)."""
+        if self.keys is None:
+            return lookup
+        return lookup[self.keys[k]]
+
+    def cluster_sums(self, k: int, kernel: Kernel, patterns: Patterns, lookup: IntArray,
+                     clusters: IntArray, n_clusters: int) -> FloatArray:
+        """Kernel statistics summed within clusters for code ``k``, shape (n_clusters, q)."""
+        if self.keys is None or n_clusters * self.space > CHUNK:
+            return cluster_sums(kernel, patterns, self.inverse(k, lookup), self.weights,
+                                clusters, n_clusters)
+        if self._base is None or self._base[0] is not clusters:
+            self._base = (clusters, clusters * self.space)
+        keyed = self._base[1] + self.keys[k]
+        tally = np.bincount(keyed, weights=None if self.plain else self.weights,
+                            minlength=n_clusters * self.space)
+        uniq = np.flatnonzero(lookup >= 0)
+        per_cluster = tally.reshape(n_clusters, self.space)[:, uniq].astype(np.float64)
+        return np.asarray(per_cluster @ kernel.stats(patterns.rows), np.float64)
+
+
 def value_counts(rows: IntArray, n_categories: int) -> FloatArray:
     """Number of coders choosing each category in each row: shape (U, q)."""
     u = rows.shape[0]
@@ -193,11 +284,15 @@ def resample(
     (patterns, or clusters such as segments) and ``counts`` (shape (U,)) how many
     resampling units share each. Drawing ``n = sum(counts)`` units with replacement
     and tallying them by row is exactly a ``Multinomial(n, counts / n)`` draw, so each
-    replicate is one multinomial row: no per-unit index arrays are built.
+    replicate is one multinomial row: no per-unit index arrays are built. When every
+    row counts once (clusters), the ``C`` draws are made directly and tallied
+    (:func:`_resample_plain`), which is faster than a multinomial over ``C`` cells.
     """
     n = round(float(counts.sum()))
     if n == 0 or stats.shape[0] == 0:
         return np.full(n_boot, np.nan)
+    if np.all(counts == 1.0):
+        return _resample_plain(kernel, stats, n_boot, rng)
     probs = counts / counts.sum()
     step = max(1, CHUNK // max(stats.shape[0], 1))
     values = np.empty(n_boot)
@@ -206,6 +301,35 @@ def resample(
         draws = rng.multinomial(n, probs, size=size).astype(np.float64)
         values[start : start + size] = kernel.finish(draws @ stats).value
     return values
+
+
+def _resample_plain(kernel: Kernel, stats: FloatArray, n_boot: int,
+                    rng: np.random.Generator) -> FloatArray:
+    """Bootstrap of ``C`` resampling units that each count once (clusters such as documents).
+
+    Replicate ``b`` draws ``C`` indices uniformly with replacement (row ``b`` of
+    :func:`plain_tally`) and tallies them.
+    """
+    size_c = stats.shape[0]
+    step = max(1, CHUNK // size_c)
+    values = np.empty(n_boot)
+    for start in range(0, n_boot, step):
+        size = min(step, n_boot - start)
+        tally = plain_tally(size_c, size, rng)
+        values[start : start + size] = kernel.finish(tally @ stats).value
+    return values
+
+
+def plain_tally(n_clusters: int, n_boot: int, rng: np.random.Generator) -> FloatArray:
+    """How often each of ``n_clusters`` clusters is drawn in each replicate, (n_boot, C).
+
+    Row ``b`` tallies ``rng.integers(0, C, C, dtype=np.int32)``, the ``b``-th call of a
+    plain cluster bootstrap (one block call draws the same numbers as row-by-row calls).
+    """
+    index = rng.integers(0, n_clusters, size=(n_boot, n_clusters), dtype=np.int32)
+    flat = index.astype(np.int64) + (np.arange(n_boot, dtype=np.int64) * n_clusters)[:, None]
+    tally = np.bincount(flat.ravel(), minlength=n_boot * n_clusters)
+    return tally.reshape(n_boot, n_clusters).astype(np.float64)
 
 
 def cluster_stats(
@@ -224,6 +348,30 @@ def cluster_stats(
         summed[:, j] = np.bincount(clusters, weights=unit_weights * per_pattern[inverse, j],
                                    minlength=n_clusters)
     return dedupe(summed)
+
+
+def cluster_sums(
+    kernel: Kernel, patterns: Patterns, inverse: IntArray, unit_weights: FloatArray,
+    clusters: IntArray, n_clusters: int,
+) -> FloatArray:
+    """Statistics summed within each cluster (no deduplication), shape (n_clusters, k).
+
+    ``clusters`` gives each unit's cluster (``0..n_clusters-1``). The units of a cluster
+    are tallied by pattern first (one ``bincount`` of ``cluster * U + pattern``), so the
+    cost is one pass over the units plus a (C, U) x (U, k) product; with many clusters and
+    patterns it falls back to one ``bincount`` per statistic.
+    """
+    per_pattern = kernel.stats(patterns.rows)
+    u = per_pattern.shape[0]
+    if n_clusters * u <= CHUNK:
+        tally = np.bincount(clusters * u + inverse, weights=unit_weights,
+                            minlength=n_clusters * u).reshape(n_clusters, u)
+        return np.asarray(tally @ per_pattern, np.float64)
+    summed = np.zeros((n_clusters, per_pattern.shape[1]))
+    for j in range(per_pattern.shape[1]):
+        summed[:, j] = np.bincount(clusters, weights=unit_weights * per_pattern[inverse, j],
+                                   minlength=n_clusters)
+    return summed
 
 
 def dedupe(stats: FloatArray) -> tuple[FloatArray, FloatArray]:

@@ -39,22 +39,25 @@ import pandas as pd
 
 from workbench.analysis._engine import (
     REASONS,
+    DecisionKeys,
     Estimate,
     Kernel,
     Patterns,
-    cluster_stats,
-    compress,
     dedupe,
+    plain_tally,
     point_estimate,
 )
 from workbench.analysis._kernels import Alpha, MeanOf, MultiRater, PercentAgreement, TwoCoders
 from workbench.analysis.coefficients import DEFINITIONS
 from workbench.analysis.intervals import (
-    BOOTSTRAP_METHOD,
+    DEFAULT_RESAMPLE,
     check_bootstrap_options,
+    check_resample,
     interval_from_stats,
+    interval_from_values,
     krippendorff_label,
     landis_koch_label,
+    resample_method,
 )
 from workbench.analysis.presence import InProgressRule, Presence, UnitKind, build_presence
 from workbench.errors import AgreementInputError
@@ -74,6 +77,7 @@ TABLE_COEFFICIENTS: tuple[str, ...] = (
     "percent_agreement", "krippendorff_alpha", "cohen_kappa_mean", "fleiss_kappa",
     "gwet_ac1", "brennan_prediger",
 )
+Resample = Literal["segment", "document", "dyad"]
 MatrixCoefficient = Literal["cohen_kappa", "krippendorff_alpha", "percent_agreement"]
 _IDENTITY = np.eye(2)
 #: Which units each table coefficient uses when some decisions are missing.
@@ -129,6 +133,7 @@ def presence_agreement_table(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
 ) -> pd.DataFrame:
     """Agreement per code (or per theme) from ready presence decisions.
 
@@ -148,6 +153,11 @@ def presence_agreement_table(
         Bootstrap replicates; 0 skips the interval (columns are ``nan``).
     confidence, seed
         Interval coverage and random seed (same seed, same interval).
+    resample : {"document", "segment", "dyad"}
+        What one bootstrap draw takes (default ``"document"``: whole documents, since the
+        segments of one transcript are not independent; see
+        :mod:`~workbench.analysis.intervals`). ``"document"``/``"dyad"`` need that column
+        in the segments.
 
     Returns
     -------
@@ -159,30 +169,34 @@ def presence_agreement_table(
         (Krippendorff), ``kappa_label`` (Landis & Koch, of ``cohen_kappa_mean``) and
         ``undefined_reason``.
     """
-    _check_table_options(ci_for, n_boot, confidence, seed)
+    _check_table_options(ci_for, n_boot, confidence, seed, resample)
     labels, array = _grouped(presence, by, themes)
     kernels = _kernels(len(presence.coders))
     pair_kernels = _pair_kernels(presence.coders) if pairwise_kappa else {}
+    clusters = _clusters(presence, resample) if n_boot else None
+    shared = _shared_draws(clusters, resample, n_boot, seed)
     rows = []
+    keys = DecisionKeys(array, presence.covered, presence.weights)
+    applied_all = _applied(array, presence.weights)
+    units_columns = _units_columns(presence, pairwise_kappa)
+    n_units, total_weight = presence.n_units, float(presence.weights.sum())
     for k, label in enumerate(labels):
-        codes_k = presence.ratings(array[:, :, k])
-        patterns, inverse = compress(codes_k, 2, presence.weights)
+        patterns, lookup = keys.patterns(k)
         row: dict[str, Any] = {by: label}
         if by == "code" and themes is not None:
             row["theme"] = themes.get(label)
-        applied = float((array[:, :, k] * presence.weights[:, None]).sum())
-        row.update(n_units=presence.n_units, n_coders=len(presence.coders),
-                   n_applied=round(applied),
-                   prevalence=_ratio(applied, presence.weights.sum() * len(presence.coders)))
-        row.update(_units_columns(presence, pairwise_kappa))
+        applied = float(applied_all[k])
+        row.update(n_units=n_units, n_coders=len(presence.coders), n_applied=round(applied),
+                   prevalence=_ratio(applied, total_weight * len(presence.coders)))
+        row.update(units_columns)
         row.update(_estimates(kernels, pair_kernels, patterns))
-        low, high = _interval(kernels[ci_for], patterns, inverse, presence, row[ci_for],
-                              ci_for, n_boot, confidence, seed)
+        low, high = _interval(kernels[ci_for], keys, k, patterns, lookup, row[ci_for],
+                              ci_for, n_boot, confidence, seed, clusters, resample, shared)
         row.update(ci_low=low, ci_high=high)
         rows.append(row)
     table = pd.DataFrame(rows)
     _finish_columns(table)
-    table.attrs.update(_attrs(presence, ci_for, n_boot, confidence, seed, by=by))
+    table.attrs.update(_attrs(presence, ci_for, n_boot, confidence, seed, resample, by=by))
     return table
 
 
@@ -205,6 +219,7 @@ def code_agreement_table(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
 ) -> pd.DataFrame:
     """Agreement per code: one row per code (see :func:`presence_agreement_table`).
 
@@ -218,7 +233,7 @@ def code_agreement_table(
                               in_progress=in_progress)
     return presence_agreement_table(presence, themes=themes, pairwise_kappa=pairwise_kappa,
                                     ci_for=ci_for, n_boot=n_boot, confidence=confidence,
-                                    seed=seed)
+                                    seed=seed, resample=resample)
 
 
 def theme_agreement_table(
@@ -240,6 +255,7 @@ def theme_agreement_table(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
 ) -> pd.DataFrame:
     """Agreement per theme: a coder "applied" a theme to a unit if any of its codes.
 
@@ -252,7 +268,8 @@ def theme_agreement_table(
                               in_progress=in_progress)
     return presence_agreement_table(presence, by="theme", themes=themes,
                                     pairwise_kappa=pairwise_kappa, ci_for=ci_for,
-                                    n_boot=n_boot, confidence=confidence, seed=seed)
+                                    n_boot=n_boot, confidence=confidence, seed=seed,
+                                    resample=resample)
 
 
 def overall_agreement(
@@ -272,19 +289,21 @@ def overall_agreement(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    resample: Resample = DEFAULT_RESAMPLE,
 ) -> pd.DataFrame:
     """Overall agreement: one row, all (unit, code) presence decisions pooled.
 
     Each (unit, code) pair is one unit of analysis rated present/absent by every coder;
-    ``n_decisions`` counts them. The interval resamples segments with all their
-    decisions (a cluster bootstrap), since a segment's decisions are not independent.
+    ``n_decisions`` counts them. The interval resamples whole clusters with all their
+    decisions: documents by default, or segments/dyads (``resample``), never single
+    decisions, since the decisions of one segment are not independent.
     """
-    _check_table_options(ci_for, n_boot, confidence, seed)
+    _check_table_options(ci_for, n_boot, confidence, seed, resample)
     presence = build_presence(segments, codings, coders, codes, unit=unit, filters=filters,
                               roles=roles, include_uncoded=include_uncoded,
                               overlap_rule=overlap_rule, coverage=coverage,
                               in_progress=in_progress)
-    pooled, per_code = _pooled(presence)
+    pooled, keys, per_code = _pooled(presence)
     kernels = _kernels(len(presence.coders))
     row: dict[str, Any] = {"scope": "overall", "n_units": presence.n_units,
                            "n_coders": len(presence.coders),
@@ -297,20 +316,23 @@ def overall_agreement(
     low = high = float("nan")
     if n_boot:
         kernel = kernels[ci_for]
-        per_cluster = np.zeros((len(presence.weights), kernel.stats(pooled.rows[:1]).shape[1]))
-        for patterns, inverse in per_code:
-            per_cluster += _unit_stats(kernel, patterns, inverse, presence)
-        stats, counts = dedupe(_sum_by_cluster(per_cluster, presence.clusters))
+        ids, n = presence.resampling_clusters(resample)
+        per_cluster = np.zeros((n, kernel.stats(pooled.rows[:1]).shape[1]))
+        for k, (patterns, lookup) in enumerate(per_code):
+            per_cluster += keys.cluster_sums(k, kernel, patterns, lookup, ids, n)
+        stats, counts = _drop_empty(per_cluster, ids, n, resample)
         ci = interval_from_stats(kernel, stats, counts, row[ci_for], coefficient=ci_for,
                                  n_boot=n_boot, confidence=confidence, seed=seed)
         low, high = ci.low, ci.high
     row.update(ci_low=low, ci_high=high)
     table = pd.DataFrame([row])
     _finish_columns(table)
-    table.attrs.update(_attrs(presence, ci_for, n_boot, confidence, seed, by="overall"))
+    table.attrs.update(_attrs(presence, ci_for, n_boot, confidence, seed, resample,
+                              by="overall"))
+    what = resample_method(resample, "decision").removeprefix("percentile bootstrap, ")
     table.attrs["overall"] = (
         "all (unit, code) presence/absence decisions pooled: each pair of a unit and a code "
-        "is one unit of analysis; the interval resamples segments"
+        f"is one unit of analysis; the interval ({what}) never resamples single decisions"
     )
     return table
 
@@ -344,7 +366,7 @@ def coder_agreement_matrix(
                               roles=roles, include_uncoded=include_uncoded,
                               overlap_rule=overlap_rule, coverage=coverage,
                               in_progress=in_progress)
-    pooled, _ = _pooled(presence)
+    pooled, _, _ = _pooled(presence)
     kernels: dict[str, Kernel] = {"cohen_kappa": TwoCoders(_IDENTITY, 0, 1),
                                   "krippendorff_alpha": Alpha(2, 1.0 - _IDENTITY),
                                   "percent_agreement": PercentAgreement(_IDENTITY)}
@@ -403,44 +425,94 @@ def _estimates(kernels: Mapping[str, Kernel], pair_kernels: Mapping[str, Kernel]
     return out
 
 
-def _interval(kernel: Kernel, patterns: Patterns, inverse: np.ndarray, presence: Presence,
-              estimate: float, ci_for: str, n_boot: int, confidence: float,
-              seed: int | None) -> tuple[float, float]:
+def _clusters(presence: Presence, resample: str) -> tuple[np.ndarray, int] | None:
+    """Bootstrap clusters of the units, or ``None`` when single segments are resampled."""
+    if resample == "segment" and presence.unit == "segment":
+        return None
+    return presence.resampling_clusters(resample)
+
+
+def _drop_empty(stats: np.ndarray, ids: np.ndarray, n: int, resample: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster statistics of the clusters that hold units, and their multiplicities.
+
+    Segment clusters are deduplicated (many segments share a row); documents and dyads
+    are few, so each stays one draw (a plain cluster bootstrap a reader can redo).
+    """
+    used = np.bincount(ids, minlength=n) > 0
+    stats = stats[used]
+    if resample == "segment":
+        return dedupe(stats)
+    return stats, np.ones(len(stats))
+
+
+def _shared_draws(clusters: tuple[np.ndarray, int] | None, resample: str, n_boot: int,
+                  seed: int | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cluster tally of every replicate, drawn once for all codes of a table.
+
+    Each code's interval would start a generator from the same seed and draw the same
+    clusters, so the draws (:func:`~workbench.analysis._engine.plain_tally`) are made once:
+    ``(used, tally)`` with the clusters that hold units and the (n_boot, C) tally.
+    """
+    if clusters is None or resample == "segment" or not n_boot:
+        return None
+    ids, n = clusters
+    used = np.bincount(ids, minlength=n) > 0
+    n_used = int(used.sum())
+    if n_used == 0 or n_boot * n_used > (1 << 25):
+        return None
+    return used, plain_tally(n_used, n_boot, np.random.default_rng(seed))
+
+
+def _interval(kernel: Kernel, keys: DecisionKeys, k: int, patterns: Patterns,
+              lookup: np.ndarray, estimate: float, ci_for: str, n_boot: int,
+              confidence: float, seed: int | None, clusters: tuple[np.ndarray, int] | None,
+              resample: str, shared: tuple[np.ndarray, np.ndarray] | None
+              ) -> tuple[float, float]:
     if not n_boot:
         return float("nan"), float("nan")
-    if presence.unit == "segment":
+    if clusters is None:
         stats, counts = kernel.stats(patterns.rows), patterns.counts
     else:
-        stats, counts = cluster_stats(kernel, patterns, inverse, presence.weights,
-                                      presence.clusters)
+        ids, n = clusters
+        summed = keys.cluster_sums(k, kernel, patterns, lookup, ids, n)
+        if shared is not None:
+            used, tally = shared
+            values = kernel.finish(tally @ summed[used]).value
+            ci = interval_from_values(values, estimate, coefficient=ci_for, n_boot=n_boot,
+                                      confidence=confidence, seed=seed)
+            return ci.low, ci.high
+        stats, counts = _drop_empty(summed, ids, n, resample)
     ci = interval_from_stats(kernel, stats, counts, estimate, coefficient=ci_for,
                              n_boot=n_boot, confidence=confidence, seed=seed)
     return ci.low, ci.high
 
 
-def _pooled(presence: Presence) -> tuple[Patterns, list[tuple[Patterns, np.ndarray]]]:
-    per_code = [compress(presence.ratings(presence.array[:, :, k]), 2, presence.weights)
-                for k in range(len(presence.codes))]
+def _pooled(presence: Presence) -> tuple[Patterns, DecisionKeys,
+                                         list[tuple[Patterns, np.ndarray]]]:
+    keys = DecisionKeys(presence.array, presence.covered, presence.weights)
+    per_code = [keys.patterns(k) for k in range(len(presence.codes))]
     rows = np.concatenate([p.rows for p, _ in per_code])
     counts = np.concatenate([p.counts for p, _ in per_code])
-    return Patterns(rows, counts, 2), per_code
+    return Patterns(rows, counts, 2), keys, per_code
 
 
-def _unit_stats(kernel: Kernel, patterns: Patterns, inverse: np.ndarray,
-                presence: Presence) -> np.ndarray:
-    """Per-unit statistics (weighted by characters), shape (n_units, k)."""
-    return kernel.stats(patterns.rows)[inverse] * presence.weights[:, None]
+def _applied(array: np.ndarray, weights: np.ndarray, block: int = 1 << 16) -> np.ndarray:
+    """Per code, units x coders with the code (weighted), shape (n_codes,), by blocks."""
+    total = np.zeros(array.shape[2])
+    plain = bool(np.all(weights == 1.0))
+    for start in range(0, array.shape[0], block):
+        part = array[start:start + block]
+        if plain:
+            total += np.count_nonzero(part, axis=(0, 1))
+        else:
+            total += weights[start:start + block] @ part.sum(axis=1)
+    return total
 
 
 def _ratio(num: float, den: float) -> float:
     """``num / den``, or ``nan`` when there is nothing to divide by (no units)."""
     return float(num) / float(den) if den else float("nan")
-
-
-def _sum_by_cluster(stats: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    n = int(clusters.max()) + 1 if len(clusters) else 0
-    return np.column_stack([np.bincount(clusters, weights=stats[:, j], minlength=n)
-                            for j in range(stats.shape[1])])
 
 
 def _finish_columns(table: pd.DataFrame) -> None:
@@ -451,7 +523,7 @@ def _finish_columns(table: pd.DataFrame) -> None:
 
 
 def _attrs(presence: Presence, ci_for: str, n_boot: int, confidence: float,
-           seed: int | None, *, by: str) -> dict[str, Any]:
+           seed: int | None, resample: str, *, by: str) -> dict[str, Any]:
     attrs = presence.describe()
     attrs.update(
         rows=by,
@@ -462,18 +534,20 @@ def _attrs(presence: Presence, ci_for: str, n_boot: int, confidence: float,
         alpha_label="Krippendorff: >= .800 reliable, >= .667 tentative, else unreliable",
         ci=None if not n_boot else {
             "coefficient": ci_for, "n_boot": n_boot, "confidence": confidence, "seed": seed,
-            "method": BOOTSTRAP_METHOD if presence.unit == "segment"
-            else "percentile bootstrap, resampling segments (clusters of characters)",
+            "resample": resample,
+            "method": resample_method(resample, "decision" if by == "overall"
+                                      else presence.unit),
         },
     )
     return attrs
 
 
 def _check_table_options(ci_for: str, n_boot: int, confidence: float,
-                         seed: int | None) -> None:
+                         seed: int | None, resample: str = DEFAULT_RESAMPLE) -> None:
     if ci_for not in TABLE_COEFFICIENTS:
         raise AgreementInputError(
             f"ci_for must be one of {list(TABLE_COEFFICIENTS)}; got {ci_for!r}."
         )
+    check_resample(resample)
     if n_boot != 0:
         check_bootstrap_options(n_boot, confidence, seed)

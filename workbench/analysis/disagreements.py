@@ -2,7 +2,13 @@
 
 :func:`disagreement_table` lists, for one code or for every code, the segments on which
 the coders did not all make the same decision (some applied the code, some did not).
-Units are segments; a span coding anywhere in a segment counts as applying the code there.
+Units are segments; a coding counts for a segment by the overlap rule.
+
+**Coverage.** With ``coverage=`` (as for
+:func:`~workbench.analysis.presence.build_presence`) only the coders who covered a segment
+are compared there: a coder's "not applied" on a document she did not cover (not started,
+or in progress and left out) is missing, not a disagreement. A segment is disputed when
+at least two coders covered it and some but not all of them applied the code.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.analysis.presence import build_presence
+from workbench.analysis.presence import InProgressRule, build_presence
 from workbench.errors import AgreementInputError
 from workbench.model import OverlapRule
 
@@ -38,6 +44,8 @@ def disagreement_table(
     filters: Mapping[str, Any] | None = None,
     roles: Sequence[str] | None = None,
     overlap_rule: OverlapRule | str | float | None = None,
+    coverage: pd.DataFrame | None = None,
+    in_progress: InProgressRule = "exclude",
 ) -> pd.DataFrame:
     """Segments where the coders differ, one row per (segment, disputed code).
 
@@ -55,14 +63,19 @@ def disagreement_table(
     filters, roles, overlap_rule
         Segment selection and when a range coding counts for a segment, as for
         ``build_presence``.
+    coverage, in_progress
+        Which coders covered which segments (see the module docstring); default: every
+        coder covered every segment.
 
     Returns
     -------
     DataFrame
         ``segment_id``, ``document``, ``speaker``, ``text``, ``code`` (and ``theme``),
-        ``applied_by`` and ``not_applied_by`` (coders, comma-joined in the order given),
-        then one ``codes_by_<coder>`` column per coder listing all that coder's codes on
-        the segment (among ``codes``, sorted, comma-joined). Rows follow the order of
+        ``applied_by`` and ``not_applied_by`` (coders who covered the segment,
+        comma-joined in the order given), ``not_covered_by`` (the others), then one
+        ``codes_by_<coder>`` column per coder listing all that coder's codes on the
+        segment (among ``codes``, sorted, comma-joined; missing where the coder did not
+        cover it). Rows follow the order of
         ``segments``, then of ``codes``. ``attrs`` holds the unit, coders and counts.
     """
     if code is not None and code not in codes:
@@ -70,10 +83,13 @@ def disagreement_table(
             f"The code {code!r} is not among the codes compared {list(codes)}; add it to codes."
         )
     presence = build_presence(segments, codings, coders, codes, filters=filters, roles=roles,
-                              overlap_rule=overlap_rule)
-    array = presence.array
+                              overlap_rule=overlap_rule, coverage=coverage,
+                              in_progress=in_progress)
+    covered = presence.covered_mask
+    array = presence.array & covered[:, :, None]
     counts = array.sum(axis=1)
-    disputed = (counts > 0) & (counts < array.shape[1])
+    n_covered = covered.sum(axis=1)[:, None]
+    disputed = (n_covered >= 2) & (counts > 0) & (counts < n_covered)
     if code is not None:
         only = list(presence.codes).index(code)
         keep = np.zeros_like(disputed)
@@ -90,19 +106,22 @@ def disagreement_table(
         table["theme"] = [themes.get(c) for c in table["code"]]
     names = np.array(presence.codes, dtype=object)
     order = np.argsort(names)
-    applied_by, not_applied_by = [], []
+    applied_by, not_applied_by, not_covered_by = [], [], []
     for u, k in zip(unit_idx, code_idx, strict=True):
-        flags = array[u, :, k]
-        applied_by.append(", ".join(c for c, f in zip(presence.coders, flags, strict=True) if f))
-        not_applied_by.append(
-            ", ".join(c for c, f in zip(presence.coders, flags, strict=True) if not f)
-        )
+        flags = zip(presence.coders, array[u, :, k], covered[u], strict=True)
+        rows = list(flags)
+        applied_by.append(", ".join(c for c, f, cov in rows if f and cov))
+        not_applied_by.append(", ".join(c for c, f, cov in rows if cov and not f))
+        not_covered_by.append(", ".join(c for c, _, cov in rows if not cov))
     table["applied_by"] = applied_by
     table["not_applied_by"] = not_applied_by
+    table["not_covered_by"] = not_covered_by
+    sorted_names = names[order]
     for c, coder in enumerate(presence.coders):
         mine = array[unit_idx, c, :][:, order]
-        sorted_names = names[order]
-        table[coder_column(coder)] = [", ".join(sorted_names[row]) for row in mine]
+        table[coder_column(coder)] = [", ".join(sorted_names[row]) if cov else None
+                                      for row, cov in zip(mine, covered[unit_idx, c],
+                                                          strict=True)]
     table.attrs.update(
         unit="segment",
         coders=list(presence.coders),
@@ -116,5 +135,7 @@ def disagreement_table(
         codebook_version=presence.codebook_version,
         n_pending_recode_excluded=presence.n_pending_recode,
         overlap_rule=presence.overlap_rule,
+        coverage=presence.coverage_rule,
+        dropped_coders=list(presence.dropped_coders),
     )
     return table

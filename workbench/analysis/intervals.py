@@ -1,10 +1,27 @@
 """Bootstrap confidence intervals and interpretation labels for agreement coefficients.
 
-The interval is a percentile bootstrap over **units**: each replicate draws ``n_units``
-units with replacement and recomputes the coefficient. Because every coefficient depends
-on the data only through sums over units of statistics of each unit's rating row, a
-replicate is computed from how often each *distinct* row was drawn, and that tally is a
-single multinomial draw (same distribution as resampling units one by one). So 1,000
+The interval is a percentile bootstrap: each replicate draws resampling units with
+replacement and recomputes the coefficient. The resampling unit is the rating unit (a
+segment) or a **cluster** of units (a document, or a dyad: all its segments at once).
+
+**Which to resample** (``resample="segment" | "document" | "dyad"``; the tables default to
+``"document"``). The ordinary bootstrap assumes the resampled units are independent. The
+segments of one transcript are not: the same coders read them in one sitting, one
+client's way of talking makes a code easy or hard to see for the whole transcript, and
+agreement differs from transcript to transcript. Resampling segments one by one then
+treats 500 dependent segments as 500 independent pieces of evidence and makes the
+interval too narrow. Resampling whole documents (the cluster, or case, bootstrap) keeps
+the dependence inside each draw, and is the standard remedy (Davison & Hinkley 1997,
+*Bootstrap Methods and their Application*, sec. 3.8; Field & Welsh 2007, "Bootstrapping
+clustered data", *JRSS B* 69(3), 369-390); it needs a fair number of documents (with
+fewer than about 10 the interval is itself unstable). ``"dyad"`` resamples dyads (all
+sessions and perspectives of a client-therapist pair), for when transcripts of one dyad
+are dependent too. ``"segment"`` is kept for comparison with tools that resample units.
+
+**Speed.** Every coefficient depends on the data only through sums over units of
+statistics of each unit's rating row, so a replicate is computed from how often each
+*distinct* row (or each cluster's summed statistics) was drawn, and that tally is a single
+multinomial draw (same distribution as drawing units or clusters one by one). So 1,000
 replicates cost about as much as 1,000 tiny matrix products, whatever the number of
 units. The random stream is a seeded :class:`numpy.random.Generator`: the same seed gives
 the same interval.
@@ -17,32 +34,68 @@ belong to the lower band, e.g. .20 is slight and .2001 fair). ``nan`` is "undefi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 
 from workbench.analysis._engine import (
     FloatArray,
     Kernel,
+    cluster_sums,
+    compress,
     point_estimate,
     resample,
 )
 from workbench.analysis._requests import Coefficient, Level, Weighting, prepare
+from workbench.analysis.reliability_data import as_reliability_data
 from workbench.errors import AgreementInputError
 
 __all__ = [
     "BOOTSTRAP_METHOD",
+    "DEFAULT_RESAMPLE",
+    "RESAMPLE_CHOICES",
     "ConfidenceInterval",
     "bootstrap_ci",
     "interpret",
     "krippendorff_label",
     "landis_koch_label",
+    "resample_method",
 ]
 
 BOOTSTRAP_METHOD = "percentile bootstrap, resampling units with replacement"
+#: What a table interval can resample (:func:`resample_method` says it in words).
+RESAMPLE_CHOICES: tuple[str, ...] = ("segment", "document", "dyad")
+#: The tables' default: whole documents (units within a transcript are dependent).
+DEFAULT_RESAMPLE: Final = "document"
+
+
+def resample_method(resample: str, unit: str = "segment") -> str:
+    """The interval method in words, saying what one resampling draw takes.
+
+    ``unit`` is the rating unit ("segment", "character", or "decision" for the pooled
+    overall row, whose rating units are (segment, code) decisions).
+    """
+    check_resample(resample)
+    what = {"segment": "segments", "document": "documents", "dyad": "dyads"}[resample]
+    inner = {"character": "characters", "decision": "(segment, code) decisions"}.get(unit)
+    if resample != "segment":
+        inner = f"segments and their {inner}" if inner else "segments"
+    carry = f" (each with all its {inner})" if inner else ""
+    return f"percentile bootstrap, resampling {what} with replacement{carry}"
+
+
+def check_resample(resample: object) -> None:
+    """Raise :class:`AgreementInputError` unless ``resample`` is one of the choices."""
+    if resample not in RESAMPLE_CHOICES:
+        raise AgreementInputError(
+            f"resample must be one of {list(RESAMPLE_CHOICES)} (what one bootstrap draw "
+            f"takes: a segment, a whole document or a whole dyad); got {resample!r}."
+        )
 
 
 @dataclass(frozen=True)
@@ -90,8 +143,9 @@ def bootstrap_ci(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int | None = 0,
+    clusters: Sequence[Hashable] | None = None,
 ) -> ConfidenceInterval:
-    """Percentile bootstrap interval of a coefficient, resampling units.
+    """Percentile bootstrap interval of a coefficient, resampling units or clusters.
 
     Parameters
     ----------
@@ -107,6 +161,10 @@ def bootstrap_ci(
         Coverage, strictly between 0.5 and 1.
     seed : int or None
         Seed for :func:`numpy.random.default_rng`; the same seed gives the same interval.
+    clusters : sequence, optional
+        One label per unit (e.g. its document): each replicate then draws whole clusters
+        with replacement (the cluster bootstrap; see the module docstring for why).
+        Default: units are resampled one by one.
 
     Returns
     -------
@@ -134,10 +192,26 @@ def bootstrap_ci(
         return ConfidenceInterval(coefficient, math.nan, math.nan, math.nan, confidence,
                                   n_boot, n_boot, seed)
     estimate = float(point_estimate(prep.kernel, patterns).value[0])
-    stats = prep.kernel.stats(patterns.rows)
-    return interval_from_stats(prep.kernel, stats, patterns.counts, estimate,
-                               coefficient=coefficient, n_boot=n_boot,
-                               confidence=confidence, seed=seed)
+    if clusters is None:
+        stats = prep.kernel.stats(patterns.rows)
+        counts = patterns.counts
+        method = BOOTSTRAP_METHOD
+    else:
+        rd = as_reliability_data(data)
+        labels = list(clusters)
+        if len(labels) != rd.n_units:
+            raise AgreementInputError(
+                f"clusters= needs one label per unit ({rd.n_units}); got {len(labels)}."
+            )
+        ids, uniq = pd.factorize(pd.Series(labels, dtype=object), use_na_sentinel=False)
+        _, inverse = compress(rd.codes, rd.n_categories)
+        stats = cluster_sums(prep.kernel, patterns, inverse, np.ones(len(ids)),
+                             ids.astype(np.int64), len(uniq))
+        counts = np.ones(len(uniq))
+        method = "percentile bootstrap, resampling clusters of units with replacement"
+    ci = interval_from_stats(prep.kernel, stats, counts, estimate, coefficient=coefficient,
+                             n_boot=n_boot, confidence=confidence, seed=seed)
+    return dataclasses.replace(ci, method=method)
 
 
 def interval_from_stats(
@@ -158,6 +232,20 @@ def interval_from_stats(
     """
     rng = np.random.default_rng(seed)
     values = resample(kernel, stats, counts, n_boot, rng)
+    return interval_from_values(values, estimate, coefficient=coefficient, n_boot=n_boot,
+                                confidence=confidence, seed=seed)
+
+
+def interval_from_values(
+    values: FloatArray,
+    estimate: float,
+    *,
+    coefficient: str,
+    n_boot: int,
+    confidence: float,
+    seed: int | None,
+) -> ConfidenceInterval:
+    """Percentile interval from bootstrap values (``nan`` = undefined replicate)."""
     defined = values[~np.isnan(values)]
     tail = (1.0 - confidence) / 2.0
     if defined.size:

@@ -143,13 +143,39 @@ class Presence:
         return {"pairable": round(float(w[mask.sum(axis=1) >= 2].sum())),
                 "complete": round(float(w[mask.all(axis=1)].sum())), "pairs": pairs}
 
+    def resampling_clusters(self, resample: str) -> tuple[np.ndarray, int]:
+        """Each unit's bootstrap cluster (``0..n-1``) and the number of clusters ``n``.
+
+        ``"segment"``: the unit's segment; ``"document"``/``"dyad"``: the segment's value
+        in that column of :attr:`segments`.
+        """
+        if resample == "segment":
+            return self.clusters, len(self.segments)
+        column = resample
+        if column not in self.segments.columns:
+            raise AgreementInputError(
+                f"resample={resample!r} needs a {column!r} column in segments (each "
+                f"segment's {column}); pass segments with it (project.segments() has it), "
+                "or resample='segment'."
+            )
+        values = self.segments[column]
+        if values.isna().any():
+            raise AgreementInputError(
+                f"resample={resample!r}: some segments have no {column}; fill the "
+                f"{column} column or choose resample='document' or 'segment'."
+            )
+        ids, uniq = pd.factorize(values)
+        return np.asarray(ids, np.int64)[self.clusters], len(uniq)
+
     @classmethod
     def from_array(
-        cls, array: Any, coders: Sequence[str], codes: Sequence[str]
+        cls, array: Any, coders: Sequence[str], codes: Sequence[str],
+        documents: Sequence[Any] | None = None,
     ) -> Presence:
         """Segment-level decisions from a boolean array of shape (n_units, n_coders, n_codes).
 
         For synthetic data and benchmarks; project data goes through :func:`build_presence`.
+        ``documents`` (one label per unit) lets intervals resample documents.
         """
         arr = np.asarray(array)
         if arr.ndim != 3 or arr.dtype.kind not in "biu":
@@ -169,6 +195,12 @@ class Presence:
             raise AgreementInputError("Presence data has no units; pass at least one segment.")
         n = arr.shape[0]
         frame = pd.DataFrame({"segment_id": np.arange(n)})
+        if documents is not None:
+            if len(documents) != n:
+                raise AgreementInputError(
+                    f"documents= needs one label per unit ({n}); got {len(documents)}."
+                )
+            frame["document"] = list(documents)
         return cls(arr.astype(bool), np.ones(n), np.arange(n, dtype=np.int64), frame,
                    names[0], names[1])
 
@@ -193,7 +225,15 @@ class Presence:
             "coverage": self.coverage_rule,
             "dropped_coders": list(self.dropped_coders),
             "units_used": self.units_used(),
+            "documents": self.documents(),
         }
+
+    def documents(self) -> list[Any] | None:
+        """Documents that hold at least one unit, in segment order (``None``: not known)."""
+        if "document" not in self.segments.columns:
+            return None
+        used = np.bincount(self.clusters, minlength=len(self.segments)) > 0
+        return list(pd.unique(self.segments["document"].to_numpy()[used]))
 
 
 def build_presence(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -60,17 +61,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "table") -> Path:
-    """Write one table as ``.csv`` or ``.xlsx`` (by the suffix), cells as values."""
+def write_table(frame: pd.DataFrame, path: str | Path, *, sheet: str = "table",
+                about: Sequence[str] | None = None) -> Path:
+    """Write one table as ``.csv`` or ``.xlsx`` (by the suffix), cells as values.
+
+    ``about`` (lines saying what the numbers are) goes above the CSV header as ``# ...``
+    comment lines (a spreadsheet shows them as text rows above the table;
+    ``pandas.read_csv(path, comment="#")`` skips them), or into an ``about`` sheet after the
+    table's sheet.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         path.parent.mkdir(parents=True, exist_ok=True)
         write_csv(frame, path)  # formula-like cells neutralised, as every CSV we write
+        if about:
+            lines = "".join(f"# {' '.join(str(line).split())}\r\n" for line in about)
+            path.write_bytes(lines.encode("utf-8") + path.read_bytes())
         return path
     if suffix != ".xlsx":
         raise ValueError(f"write a table as .csv or .xlsx, not {path.name!r}.")
-    return _write_workbook({sheet: frame}, path)
+    sheets = {sheet: frame}
+    if about:
+        sheets["about"] = pd.DataFrame({"about": list(about)})
+    return _write_workbook(sheets, path)
 
 
 def export_xlsx(project: Project, path: str | Path) -> Path:

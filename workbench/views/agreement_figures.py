@@ -6,7 +6,11 @@
 * :func:`coder_heatmap` — the coder x coder matrix of
   :func:`~workbench.analysis.agreement_tables.coder_agreement_matrix`.
 
-Labels and hover texts are HTML-escaped, since plotly reads a small set of HTML tags.
+Both carry the table's provenance (:func:`~workbench.analysis.provenance.provenance_lines`:
+unit, overlap rule, coders, documents, units used, uncoded units, missing data, interval
+method and seed) as an annotation under the plot, so a saved or pasted figure still says
+what its numbers are. Labels and hover texts are HTML-escaped, since plotly reads a small
+set of HTML tags.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from workbench.analysis.provenance import provenance_lines
 from workbench.model import Codebook
 from workbench.views.figures import UNKNOWN_COLOUR, code_colours
 
@@ -25,6 +30,18 @@ __all__ = ["ALPHA_THRESHOLDS", "alpha_chart", "coder_heatmap"]
 
 #: Krippendorff's reference values: tentative conclusions from .667, reliable from .800.
 ALPHA_THRESHOLDS: tuple[float, float] = (0.667, 0.800)
+
+
+def _annotate(fig: go.Figure, attrs: dict[str, object]) -> None:
+    """The provenance lines as a small-print annotation below the plot area."""
+    if not attrs:
+        return
+    lines = provenance_lines(attrs)[1:]  # the first line is the title's content
+    fig.add_annotation(text="<br>".join(html.escape(line) for line in lines),
+                       xref="paper", yref="paper", x=0.0, y=-0.18, xanchor="left",
+                       yanchor="top", showarrow=False, align="left",
+                       font={"size": 10, "color": "#555"})
+    fig.update_layout(margin={"b": 90 + 15 * len(lines)}, height=460 + 15 * len(lines))
 
 
 def _number(value: object) -> float:
@@ -68,6 +85,7 @@ def alpha_chart(table: pd.DataFrame, codebook: Codebook, *, column: str = "kripp
     fig.update_layout(title=html.escape(title), xaxis_title="code",
                       yaxis_title=html.escape(column.replace("_", " ")),
                       yaxis={"range": [-1.05, 1.05]}, template="plotly_white")
+    _annotate(fig, dict(table.attrs))
     return fig
 
 
@@ -84,4 +102,5 @@ def coder_heatmap(matrix: pd.DataFrame, *, title: str | None = None) -> go.Figur
     ))
     fig.update_layout(title=html.escape(title or f"Coder x coder {coefficient.replace('_', ' ')}"),
                       template="plotly_white", yaxis={"autorange": "reversed"})
+    _annotate(fig, dict(matrix.attrs))
     return fig

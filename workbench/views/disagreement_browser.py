@@ -118,11 +118,17 @@ class DisagreementBrowser:
             text = f"<b>{_esc(seg['speaker'])}:</b> {_esc(seg['text'])}"
             parts.append(f"<p style='background:#fff3cd'>{text}</p>" if seg["current"]
                          else f"<p style='color:#777'>{text}</p>")
+        uncovered = row.get("not_covered_by")
         parts.append(f"<p>applied by: {_esc(row.get('applied_by'))}; "
-                     f"not applied by: {_esc(row.get('not_applied_by'))}</p><ul>")
+                     f"not applied by: {_esc(row.get('not_applied_by'))}"
+                     + (f"; not covered by: {_esc(uncovered)}" if uncovered else "")
+                     + "</p><ul>")
         for coder in self.coders:
-            parts.append(f"<li><b>{_esc(coder)}</b>: {_esc(row.get(coder_column(coder))) or '&ndash;'}"
-                         "</li>")
+            codes = row.get(coder_column(coder))
+            shown = ("<em>did not cover this document</em>" if codes is None
+                     or (isinstance(codes, float) and codes != codes)
+                     else _esc(codes) or "&ndash;")
+            parts.append(f"<li><b>{_esc(coder)}</b>: {shown}</li>")
         parts.append("</ul>")
         return "".join(parts)
 
