@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 
 from workbench.analysis import dual_perspective as dp
 from workbench.analysis import summaries as sm
-from workbench.errors import WorkbenchError
+from workbench.errors import NotFoundError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
 from workbench.model import Codebook, OverlapRule, format_video_time
 from workbench.project import Project
@@ -102,6 +102,16 @@ def _agreement(project: Project, codings: pd.DataFrame, rule: OverlapRule,
     """
     from workbench import agreement as ag
 
+    # what the user chose must exist (a wrong name is an error, not a report without
+    # agreement); only a selection the coefficients cannot use becomes the note below
+    if round is not None:
+        project.round(round)
+    for kind, chosen, known in (("coder", coders, project.coders()),
+                                ("document", documents, project.documents())):
+        unknown = sorted(set(chosen or ()) - set(known))
+        if unknown:
+            raise NotFoundError(f"no {kind}(s) {', '.join(unknown)} in the project; "
+                                f"the project has: {', '.join(known)}.")
     if coders is None and round is None:
         coders = sorted(codings["coder"].unique()) if len(codings) else []
     options: dict[str, Any] = {"coders": None if coders is None else list(coders),
