@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import struct
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -75,20 +74,19 @@ def _sheet(path: Path, extra: int) -> Path:
     return path
 
 
-def test_sheet_with_50000_columns_is_refused_quickly(tmp_path: Path) -> None:
+# how fast both are is measured in benchmarks/bench_limits.py, beside csv.reader
+def test_sheet_with_50000_columns_is_refused(tmp_path: Path) -> None:
     path = _sheet(tmp_path / "wide.csv", 50_000)
-    began = time.perf_counter()
     with pytest.raises(AttributeSheetError, match=r"wide\.csv, row 1: the sheet has 50,004 "
                                                   r"columns, more than the 1,000 allowed"):
         read_attribute_sheet(path)
-    assert time.perf_counter() - began < 1.0
 
 
-def test_sheet_at_the_column_limit_reads_quickly(tmp_path: Path) -> None:
+def test_sheet_at_the_column_limit_is_read(tmp_path: Path) -> None:
     path = _sheet(tmp_path / "wide.csv", MAX_COLUMNS - 4)
-    began = time.perf_counter()
     assert len(read_attribute_sheet(path)["a.vtt"].extra) == MAX_COLUMNS - 4
-    assert time.perf_counter() - began < 1.0
+    with pytest.raises(AttributeSheetError, match="more than the 1,000 allowed"):
+        read_attribute_sheet(_sheet(tmp_path / "over.csv", MAX_COLUMNS - 3))
 
 
 def test_readme_states_the_limits() -> None:

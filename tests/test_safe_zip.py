@@ -6,7 +6,6 @@ import http.server
 import stat
 import struct
 import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,14 +147,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 """
 
 
-def test_billion_laughs_is_refused_quickly(tmp_path: Path, project: Project) -> None:
-    started = time.perf_counter()
+def test_billion_laughs_is_refused(tmp_path: Path, project: Project) -> None:
+    # how fast: benchmarks/bench_limits.py
     with pytest.raises(ImportFormatError, match="declares entities"):
         parse_untrusted_xml(BILLION_LAUGHS, "bomb.qde")
     path = _zip(tmp_path / "laughs.qdpx", {"project.qde": BILLION_LAUGHS})
     with pytest.raises(ImportFormatError, match="declares entities"):
         import_qdpx(project, path)
-    assert time.perf_counter() - started < 5
 
 
 def test_external_entity_reads_no_file(tmp_path: Path) -> None:

@@ -37,6 +37,44 @@ BOOK_2004 = [(225, 70, 0, "c"), (370, 30, 0, "c"), (220, 80, 1, "c"), (355, 20, 
              (300, 50, 1, "k")]
 
 
+# Krippendorff (2019), Content Analysis, 4th ed., section 12.6, Figure 12.11 (p. 340):
+# three observers unitize a continuum of 60 characters into values 1-7 (one semantic
+# domain: mutually exclusive codes). Published results: u-alpha (nominal) = .510,
+# |u-alpha (binary) = .413, cu-alpha = .724. Positions here are 1-based and inclusive,
+# as in the figure; two touching units of one observer stay two units.
+BOOK_2019 = {
+    "alex": [(1, 7, "1"), (8, 13, "2"), (31, 32, "5"), (33, 37, "6"), (38, 44, "6"),
+             (45, 60, "7")],
+    "paul": [(1, 7, "1"), (8, 13, "3"), (14, 21, "5"), (33, 44, "6")],
+    "suzan": [(1, 7, "1"), (8, 13, "4"), (14, 21, "5"), (33, 37, "6"), (38, 41, "6"),
+              (42, 44, "6")],
+}
+
+
+def test_krippendorff_2019_family_worked_example():
+    codings = pd.DataFrame([{"document": "d", "start": s - 1, "end": e, "coder": coder,
+                             "code": value}
+                            for coder, units in BOOK_2019.items() for s, e, value in units])
+    everything = row(unitizing_alpha(codings, {"d": 60}), ALL_CODES)
+    # to the book's three decimals (it prints .413 for 0.41360: truncated, not rounded)
+    assert everything["nominal_u_alpha"] == pytest.approx(0.510, abs=1e-3)
+    assert everything["binary_u_alpha"] == pytest.approx(0.413, abs=1e-3)
+    assert everything["cu_alpha"] == pytest.approx(0.724, abs=1e-3)
+    # without the unitized expected coincidences cu-alpha would be 0.700: the test tells
+    assert abs(everything["cu_alpha"] - 0.700) > 0.02
+    # the same by the independent per-character loop of this file
+    want_cu, _ = reference_cu(codings, {"d": 60}, list("1234567"), list(BOOK_2019), None)
+    assert everything["cu_alpha"] == pytest.approx(want_cu, abs=1e-12)
+
+
+def test_nominal_u_alpha_needs_mutually_exclusive_codes():
+    codings = frame([(0, 6, 0, "a"), (2, 4, 0, "b"), (0, 6, 1, "a"), (2, 4, 1, "b")])
+    everything = row(unitizing_alpha(codings, {"d": 10}), ALL_CODES)
+    assert math.isnan(everything["nominal_u_alpha"])
+    assert "mutually exclusive" in everything["reason"]
+    assert everything["binary_u_alpha"] == pytest.approx(1.0)
+
+
 def test_krippendorff_2004_worked_example():
     table = unitizing_alpha(frame(BOOK_2004, shift=150), {"d": 300})
     # book: alpha_U(c) = .7286 (D_o = .0144, D_e = .0532), alpha_U(k) = 1, overall .8591
@@ -244,38 +282,49 @@ def reference_alpha_u_parts(codings, lengths, code, coders, coverage):
 
 
 def reference_cu(codings, lengths, codes, coders, coverage):
-    """Valued coincidence matrix by a loop over characters, then cu-alpha and Cu-alpha."""
+    """Valued coincidence matrix by a loop over characters, each unit's mass in it, then
+    cu-alpha and Cu-alpha with the unitized expected coincidences (Krippendorff 2019,
+    section 12.6: a unit is one indivisible element, S_c = sum of its squared masses)."""
     cov = covered_masks(lengths, coders, coverage)
     index = {k: i for i, k in enumerate(codes)}
     u = np.zeros((len(codes), len(codes)))
+    squares = np.zeros(len(codes))
     for doc, n in lengths.items():
         m_x = sum(cov[c][doc].astype(int) for c in coders)
         units = {c: {k: clip(merged_units(codings, c, k, doc), cov[c][doc]) for k in codes}
                  for c in coders}
+        mass = {(c, k, unit): 0.0 for c in coders for k in codes for unit in units[c][k]}
         for x in range(n):
             if m_x[x] < 2:
                 continue
-            held = {c: [k for k in codes if any(s <= x < e for s, e in units[c][k])]
+            held = {c: [(k, unit) for k in codes for unit in units[c][k]
+                        if unit[0] <= x < unit[1]]
                     for c in coders if cov[c][doc][x]}
             for i in held:
                 for j in held:
                     if i != j:
-                        for a in held[i]:
-                            for b in held[j]:
+                        for a, unit_a in held[i]:
+                            for b, _ in held[j]:
                                 u[index[a], index[b]] += 1.0 / (m_x[x] - 1)
+                                mass[(i, a, unit_a)] += 1.0 / (m_x[x] - 1)
+        for (_, k, _), value in mass.items():
+            squares[index[k]] += value * value
 
-    def nominal(matrix):
+    def nominal(matrix, sq):
         total = matrix.sum()
-        if total == 0:
+        if total == 0 or total * total - sq.sum() <= 0:
             return math.nan
-        d_e = total - (matrix.sum(axis=1) ** 2).sum() / total
+        margin = matrix.sum(axis=1)
+        expected = total * (margin * margin - sq) / (total * total - sq.sum())
+        d_e = total - expected.sum()
         return math.nan if d_e <= 1e-12 * total else 1 - (total - np.trace(matrix)) / d_e
 
     per_code = {}
     for k, i in index.items():
         r, t = u[i].sum(), u.sum()
-        per_code[k] = nominal(np.array([[u[i, i], r - u[i, i]], [r - u[i, i], t - 2 * r + u[i, i]]]))
-    return nominal(u), per_code
+        two = np.array([[u[i, i], r - u[i, i]], [r - u[i, i], t - 2 * r + u[i, i]]])
+        per_code[k] = nominal(two, np.array([squares[i], squares.sum() - squares[i]]))
+    return nominal(u, squares), per_code
 
 
 def same(a, b):
@@ -382,10 +431,13 @@ def test_cu_alpha_hand_computed():
     table = unitizing_alpha(codings, {"d": 10})
     # valued coincidences (m - 1 = 1, both orders): a-a 4+4 = 8, b-b 2+2 = 4,
     # a-b 2 (ana b x ben a on [4,6)) and b-a 2: matrix [[8, 2], [2, 4]], n = 16,
-    # margins 10, 6; D_o = 4; D_e = 16 - (100 + 36)/16 = 7.5; cu_alpha = 1 - 4/7.5
-    assert row(table, ALL_CODES)["cu_alpha"] == pytest.approx(1 - 4 / 7.5)
-    # Cu for a: 2x2 of a vs other codes is the same matrix here
-    assert row(table, "a")["Cu_alpha"] == pytest.approx(1 - 4 / 7.5)
+    # margins 10, 6; D_o = 4. Each unit is one element: its mass in the matrix is
+    # ana a 4, ana b 2 + 2 = 4, ben a 4 + 2 = 6, ben b 2, so S_a = 16 + 36, S_b = 16 + 4;
+    # e_aa = 16 (100 - 52) / (256 - 72), e_bb = 16 (36 - 20) / (256 - 72)
+    d_e = 16 - 16 * (48 + 16) / 184
+    assert row(table, ALL_CODES)["cu_alpha"] == pytest.approx(1 - 4 / d_e)
+    # Cu for a: 2x2 of a vs other codes is the same matrix (and the same S) here
+    assert row(table, "a")["Cu_alpha"] == pytest.approx(1 - 4 / d_e)
     # binary for "any code": both coded [0,8), gaps [8,10): perfect
     assert row(table, ALL_CODES)["binary_u_alpha"] == pytest.approx(1.0)
 

@@ -508,8 +508,8 @@ def unitizing_agreement(
 ) -> pd.DataFrame:
     """Krippendorff's unitizing alphas of ``project``'s range codings, per code and over all
     codes (:func:`~workbench.analysis.unitizing.unitizing_alpha`): alpha_U (1995/2004),
-    |u-alpha (binary), cu-alpha and Cu-alpha (2016). The continuum is the text of the turns
-    of ``roles`` (default participants); who, what and coverage as in
+    |u-alpha (binary), u-alpha over all codes (nominal), cu-alpha and Cu-alpha (2016).
+    The continuum is the text of the turns of ``roles`` (default participants); who, what and coverage as in
     :func:`unitizing_inputs`. ``attrs["coverage"]`` says how coverage was applied."""
     inputs = unitizing_inputs(project, coders=coders, documents=documents, codes=codes,
                               round=round, in_progress=in_progress, roles=roles)

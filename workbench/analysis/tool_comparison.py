@@ -37,7 +37,10 @@ means both begin and end within 10 % of that span of each other).
 "Inter-Coder Agreement Analysis", downloads.atlasti.com/docs/ICA_a8_win_en.pdf, chapter
 "Krippendorff's family of alpha coefficients"; Krippendorff, Mathet, Bouvry & Widlöcher
 2016): alpha-binary (coded with any code against uncoded text, on the whole continuum),
-cu-alpha (which code, on text both coded) and Cu-alpha per code, over all coders at once,
+cu-alpha (which code, on text both coded; it reproduces the worked example of
+Krippendorff's *Content Analysis*, 4th ed., Figure 12.11) and, per code, a Cu-alpha that
+is our reading (the code against the other codes on text both coded: ATLAS.ti's own
+Cu-alpha compares semantic domains, which the workbench does not have), over all coders at once,
 from :func:`workbench.analysis.unitizing.unitizing_alpha` (see there for the formulas and
 the treatment of codes that overlap, which ATLAS.ti's semantic domains forbid). The codes
 compared are taken as one semantic domain; alpha-binary is also given per code (that code

@@ -33,30 +33,41 @@ Two families are computed, side by side, in :func:`unitizing_alpha`:
     coverage it is computed on the stretches **every** listed coder covered
     (``common_characters``).
 
-``binary_u_alpha``, ``cu_alpha``, ``Cu_alpha`` -- the 2016 family (ATLAS.ti)
+``binary_u_alpha``, ``nominal_u_alpha``, ``cu_alpha``, ``Cu_alpha`` -- the 2016 family
     Krippendorff, Mathet, Bouvry & Widlöcher (2016), "On the reliability of unitizing
-    textual continua: Further developments", *Quality & Quantity* 50, 2347-2364. Values
+    textual continua: Further developments", *Quality & Quantity* 50, 2347-2364, and
+    *Content Analysis* (4th ed., 2019), section 12.6; ATLAS.ti reports them. Values
     are compared through a coincidence matrix of the lengths of the intersections of the
     sections of every pair of coders::
 
         u_ck = 1/(m-1) * sum_{i != j} sum_{g of i valued c} sum_{h of j valued k} |g ∩ h|
 
-    and expected coincidences that treat a valued unit as one indivisible element of its
-    length l (l^2 self-pairs) and a gap as l separate characters (l self-pairs)::
+    and expected coincidences that treat a valued unit as one indivisible element (its
+    mass in the matrix squared is its self-pairs) and a gap as separate characters::
 
-        e_ck = u.. * (u_c. u_.k - [c = k] S_c) / (u..^2 - sum_c S_c)
+        e_cc = u.. * (u_c.^2 - S_c) / (u..^2 - sum_c S_c)
 
-    with S_c = sum of l^2 over units valued c, and S_gap = total gap length.
-    ``binary_u_alpha`` (the paper's |u-alpha; ATLAS.ti's "alpha-binary") compares "coded
-    with *k*" against everything else on the whole continuum; on the "(all codes)" row,
-    "coded with any code" against "coded with none". ``cu_alpha`` (|cu-alpha) keeps only
-    the coincidences of valued units with valued units (gaps left out): do coders agree on
-    *which* code where both coded something? ``Cu_alpha`` (|Cu-alpha, per code) collapses
-    that matrix to *k* against the other codes. For these two we use the expected
-    coincidences of the gap-free matrix's margins, e_ck = u_c. u_.k / u.. (the paper's
-    exact small-sample correction for them is not reproduced here). A coder who puts two
-    codes on one stretch contributes both values there (the paper assumes a coder's codes
-    never overlap, as ATLAS.ti's semantic domains enforce).
+    with S_c = the sum over the units valued c of the square of their mass in the matrix
+    at hand (on the whole continuum a unit's mass is its pairable length; in the gap-free
+    matrix of cu-alpha it is the length of its coincidences with other coders' units),
+    and S_gap = the total gap mass. ``binary_u_alpha`` (the paper's |u-alpha;
+    ATLAS.ti's "alpha-binary") compares "coded with *k*" against everything else on the
+    whole continuum; on the "(all codes)" row, "coded with any code" against "coded with
+    none". ``nominal_u_alpha`` ("(all codes)" row; the book's u-alpha) compares which
+    code, or none, on the whole continuum; it needs mutually exclusive codes (one semantic
+    domain) and is ``nan`` with a reason when a coder put two codes on one stretch.
+    ``cu_alpha`` keeps only the coincidences of valued units with valued units (gaps left
+    out): do coders agree on *which* code where both coded something? The tests
+    reproduce the book's worked example (2019, Figure 12.11, three observers on 60
+    characters: u-alpha .510, |u-alpha .413, cu-alpha .724) and check every value
+    against a per-character loop. ``Cu_alpha`` (per code) collapses cu-alpha's matrix to
+    *k* against the other codes, with the same expected coincidences; it is our per-code
+    reading and is **not** the book's per-value (k)u-alpha (which conditions on the
+    stretches where a coder used *k*) nor ATLAS.ti's global Cu-alpha across semantic
+    domains (the workbench has no semantic domains; its themes are not mutually
+    exclusive). A coder who puts two codes on one stretch contributes both values there
+    (the paper assumes a coder's codes never overlap, as ATLAS.ti's semantic domains
+    enforce).
 
 **Coverage.** With ``coverage`` (rows ``coder``, ``document``, ``start``, ``end``: the
 character ranges a coder covered) a coder's continuum exists only where she covered it; her
@@ -98,7 +109,8 @@ __all__ = ["ALL_CODES", "UNITIZING_COLUMNS", "Continuum", "build_continuum",
 ALL_CODES = "(all codes)"
 #: Columns of :func:`unitizing_alpha`.
 UNITIZING_COLUMNS = ("code", "n_units", "u_alpha", "u_alpha_D_o", "u_alpha_D_e",
-                     "binary_u_alpha", "cu_alpha", "Cu_alpha", "pairable_characters",
+                     "binary_u_alpha", "nominal_u_alpha", "cu_alpha", "Cu_alpha",
+                     "pairable_characters",
                      "common_characters", "reason")
 _CODING_COLUMNS = ("document", "start", "end", "code", "coder")
 _COVERAGE_COLUMNS = ("coder", "document", "start", "end")
@@ -418,6 +430,7 @@ class _Coincidences:
     any_mass: float          # pairable length of "any code" units
     any_sq: float            # their S
     pairable: int            # characters covered by at least two coders
+    valued_sq: np.ndarray    # K: sum over units of code k of (their mass in ``valued``)^2
 
 
 def _overlapping_pairs(a_s: np.ndarray, a_e: np.ndarray, b_s: np.ndarray, b_e: np.ndarray
@@ -466,7 +479,8 @@ def _coincidences(cont: Continuum) -> _Coincidences:
         [cont.borders] + [_flat(*cont.covered[c]) for c in range(m)])).astype(_I)
     if len(points) < 2:
         zeros = np.zeros(n_codes)
-        return _Coincidences(0.0, np.zeros((n_codes, n_codes)), zeros, zeros, 0.0, 0.0, 0.0, 0)
+        return _Coincidences(0.0, np.zeros((n_codes, n_codes)), zeros, zeros, 0.0, 0.0, 0.0, 0,
+                             zeros)
     seg_s, seg_len = points[:-1], np.diff(points).astype(np.float64)
     cover = np.zeros(len(seg_s), np.int64)
     for c in range(m):
@@ -517,6 +531,8 @@ def _coincidences(cont: Continuum) -> _Coincidences:
             any_units.append((empty, empty))
 
     valued = np.zeros(n_codes * n_codes)
+    # each unit's mass in the valued matrix (its coincidences with other coders' units)
+    unit_valued = [np.zeros(len(per_coder[c][0])) for c in range(m)]
     any_kk = 0.0
     for i in range(m):
         for j in range(i + 1, m):
@@ -528,13 +544,20 @@ def _coincidences(cont: Continuum) -> _Coincidences:
                                   minlength=n_codes * n_codes)
             valued += np.bincount(b_k[ib] * n_codes + a_k[ia], weights=w,
                                   minlength=n_codes * n_codes)
+            unit_valued[i] += np.bincount(ia, weights=w, minlength=len(a_s))
+            unit_valued[j] += np.bincount(ib, weights=w, minlength=len(b_s))
             u_s, u_e = any_units[i]
             v_s, v_e = any_units[j]
             ia, ib = _overlapping_pairs(u_s, u_e, v_s, v_e)
             any_kk += 2.0 * float(weighted(np.maximum(u_s[ia], v_s[ib]),
                                            np.minimum(u_e[ia], v_e[ib])).sum())
+    valued_sq = np.zeros(n_codes)
+    for c in range(m):
+        if len(unit_valued[c]):
+            valued_sq += np.bincount(per_coder[c][2], weights=unit_valued[c] ** 2,
+                                     minlength=n_codes)
     return _Coincidences(n_total, valued.reshape(n_codes, n_codes), unit_mass, unit_sq,
-                         any_kk, any_mass, any_sq, int(pair_len.sum()))
+                         any_kk, any_mass, any_sq, int(pair_len.sum()), valued_sq)
 
 
 def _binary_alpha(n: float, kk: float, mass: float, sq: float) -> tuple[float, str]:
@@ -557,15 +580,46 @@ def _binary_alpha(n: float, kk: float, mass: float, sq: float) -> tuple[float, s
     return 1.0 - (n - kk - gg) / d_e, ""
 
 
-def _nominal_from_matrix(matrix: np.ndarray) -> tuple[float, str]:
+def _alpha_of_units(matrix: np.ndarray, self_pairs: np.ndarray, empty: str
+                    ) -> tuple[float, str]:
+    """Nominal alpha of a coincidence matrix whose values come in indivisible units.
+
+    ``self_pairs[c]`` is S_c, the sum over the units valued c of the square of their mass
+    in ``matrix`` (a gap counted as separate characters adds its length). The expected
+    coincidences are Krippendorff's for unitized continua (2016; *Content Analysis*, 4th
+    ed., 2019, section 12.6): e_cc = n (n_c^2 - S_c) / (n^2 - sum S)."""
     total = float(matrix.sum())
     if total <= 0:
-        return float("nan"), "no stretch that two coders both coded"
+        return float("nan"), empty
     margin = matrix.sum(axis=1)
-    d_e = total - float((margin * margin).sum()) / total
+    denom = total * total - float(self_pairs.sum())
+    if denom <= 0:
+        return float("nan"), "too little coded text to compute chance agreement"
+    expected_diag = total * (margin * margin - self_pairs) / denom
+    d_e = total - float(expected_diag.sum())
     if d_e <= 1e-12 * total:
-        return float("nan"), "no variation: every doubly coded stretch has the same code"
+        return float("nan"), "no variation: chance agreement is perfect"
     return 1.0 - (total - float(np.trace(matrix))) / d_e, ""
+
+
+def _nominal_u_alpha(coin: _Coincidences) -> tuple[float, str]:
+    """The 2016 u-alpha over all codes: which code, or none, on the whole continuum
+    (the valued coincidences plus rows and columns for the gaps)."""
+    n_codes = len(coin.unit_mass)
+    if coin.n <= 0:
+        return float("nan"), "fewer than two coders cover a common stretch"
+    if float(coin.unit_mass.sum()) > coin.any_mass * (1 + 1e-12) + 1e-9:
+        return float("nan"), ("a coder put two codes on one stretch: this coefficient needs "
+                              "mutually exclusive codes (read binary_u_alpha per code)")
+    full = np.zeros((n_codes + 1, n_codes + 1))
+    full[:n_codes, :n_codes] = coin.valued
+    with_gap = coin.unit_mass - coin.valued.sum(axis=1)
+    full[:n_codes, n_codes] = with_gap
+    full[n_codes, :n_codes] = with_gap
+    gap_mass = coin.n - float(coin.unit_mass.sum())
+    full[n_codes, n_codes] = gap_mass - float(with_gap.sum())
+    return _alpha_of_units(full, np.append(coin.unit_sq, gap_mass),
+                           "no stretch that two coders both covered")
 
 
 # --------------------------------------------------------------------------- the table
@@ -586,7 +640,8 @@ def unitizing_alpha(
     last row pools D_o and D_e over codes) with its ``u_alpha_D_o`` and ``u_alpha_D_e``
     (observed and expected disagreement; the last row their sums), ``binary_u_alpha``
     (|u-alpha: the code against everything else; last row: any code against none =
-    ATLAS.ti's alpha-binary),
+    ATLAS.ti's alpha-binary), ``nominal_u_alpha`` (last row only: which code or none,
+    mutually exclusive codes),
     ``cu_alpha`` (last row only), ``Cu_alpha`` (code rows only), ``pairable_characters``
     (characters at least two coders cover), ``common_characters`` (characters every coder
     covers: alpha_U's continuum) and ``reason`` (why a value is ``nan``). ``attrs`` name
@@ -646,18 +701,21 @@ def unitizing_alpha(
             if n_codes < 2:
                 cap, why = float("nan"), "a single code: nothing to tell it apart from"
             else:
-                cap, why = _nominal_from_matrix(two)
+                own = float(coin.valued_sq[k])
+                cap, why = _alpha_of_units(two, np.array([own, coin.valued_sq.sum() - own]),
+                                           "no stretch that two coders both coded")
             if why:
                 reasons.append(f"Cu_alpha: {why}")
         n_all += n_units
         rows.append({"code": code, "n_units": n_units, "u_alpha": u, "u_alpha_D_o": d_o,
                      "u_alpha_D_e": d_e, "binary_u_alpha": b,
+                     "nominal_u_alpha": float("nan"),
                      "cu_alpha": float("nan"), "Cu_alpha": cap,
                      "pairable_characters": coin.pairable if coin else 0,
                      "common_characters": common, "reason": "; ".join(reasons)})
     reasons = []
     if m < 2:
-        u = b = cu = float("nan")
+        u = b = cu = nom = float("nan")
         reasons.append("fewer than two coders")
     else:
         assert coin is not None
@@ -672,14 +730,18 @@ def unitizing_alpha(
         b, why = _binary_alpha(coin.n, coin.any_kk, coin.any_mass, coin.any_sq)
         if why:
             reasons.append(f"binary_u_alpha: {why}")
-        cu, why = _nominal_from_matrix(valued)
+        cu, why = _alpha_of_units(valued, coin.valued_sq,
+                                  "no stretch that two coders both coded")
         if why:
             reasons.append(f"cu_alpha: {why}")
+        nom, why = _nominal_u_alpha(coin)
+        if why:
+            reasons.append(f"nominal_u_alpha: {why}")
     rows.append({"code": ALL_CODES, "n_units": n_all, "u_alpha": u,
                  "u_alpha_D_o": sum_do if m >= 2 and pooled_ok else float("nan"),
                  "u_alpha_D_e": sum_de if m >= 2 and pooled_ok else float("nan"),
                  "binary_u_alpha": b,
-                 "cu_alpha": cu, "Cu_alpha": float("nan"),
+                 "nominal_u_alpha": nom, "cu_alpha": cu, "Cu_alpha": float("nan"),
                  "pairable_characters": coin.pairable if coin else 0,
                  "common_characters": common, "reason": "; ".join(reasons)})
     table = pd.DataFrame(rows, columns=list(UNITIZING_COLUMNS))
