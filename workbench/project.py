@@ -160,7 +160,8 @@ class Project:
         own transaction; if one fails to store, the import stops and raises, and the
         documents before it are stored completely. ``store_in`` chooses where documents are
         stored while the next ones are segmented (see :class:`workbench.importing.importer.Importer`;
-        the default picks a child process for large imports).
+        the default picks a child process for large imports). Inside :meth:`atomic` the
+        documents are stored in the calling thread as part of that one transaction.
         """
         from workbench.parsing.readers import read_transcript
 
