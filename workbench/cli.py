@@ -525,6 +525,8 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
     error line, and the project is as it was)."""
     from workbench.interop import import_qdpx, read_qdc
 
+    if not files:
+        return
     lines: list[str] = []
     with project.atomic():
         for path in files:
