@@ -34,7 +34,9 @@
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Every error (a
 :class:`~workbench.errors.WorkbenchError`, a file the system cannot read, a database that
 refuses, a bad argument) prints one line ``workbench: error: ...`` on stderr and exits with
-status 2; reader warnings (``warning: FILE: ...``) and progress bars go to stderr.
+status 2; reader warnings (``warning: FILE: ...``) and progress bars go to stderr. The
+REFI-QDA files (.qdpx, .qde, .qdc) of one ``import`` are stored in one transaction, before
+any transcripts: a failure leaves the project as it was and prints only the error line.
 """
 
 from __future__ import annotations
@@ -518,20 +520,28 @@ def _print_warnings(reports: Sequence[ImportReport], caught: Sequence[str]) -> N
 
 def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
                  attributes: Mapping[str, CaseAttributes] | None) -> None:
+    """Import the REFI-QDA files of one command all or nothing: one transaction for all of
+    them, and their summaries printed only once it is committed (a failure prints just the
+    error line, and the project is as it was)."""
     from workbench.interop import import_qdpx, read_qdc
 
-    for path in files:
-        if path.suffix.lower() == ".qdc":
-            codebook, notes = read_qdc(path)
-            version = project.load_codebook(codebook)
-            print(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
-            for note in notes:
-                print(f"  warning: {note}")
-        else:
-            report = import_qdpx(project, path, unit=args.unit,
-                                 attributes=attributes, progress=not args.no_progress,
-                                 detect_speakers=args.detect_speakers)
-            print(report.summary())
+    if not files:
+        return
+    lines: list[str] = []
+    with project.atomic():
+        for path in files:
+            if path.suffix.lower() == ".qdc":
+                codebook, notes = read_qdc(path)
+                version = project.load_codebook(codebook)
+                lines.append(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
+                lines += [f"  warning: {note}" for note in notes]
+            else:
+                report = import_qdpx(project, path, unit=args.unit,
+                                     attributes=attributes, progress=not args.no_progress,
+                                     detect_speakers=args.detect_speakers)
+                lines.append(report.summary())
+    for line in lines:
+        print(line)
 
 
 def _export(project: Project, what: str, out: Path, positions: str = "codepoint") -> None:
@@ -583,7 +593,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("workbench: interrupted; the last completed step is saved.", file=sys.stderr)
+            print("workbench: interrupted; the steps completed before are saved, the one that "
+                  "was running is not (a REFI-QDA import is saved whole or not at all).",
+                  file=sys.stderr)
             return 130
 
 

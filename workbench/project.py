@@ -7,7 +7,9 @@ segmentation and storage layers and returns dataclasses or tidy DataFrames.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -113,6 +115,32 @@ class Project:
     def __repr__(self) -> str:
         return f"<Project {self.location}>"
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run many project operations as one transaction: all of them are saved, or none.
+
+        Every method called on this project in the same thread inside the block joins one
+        database transaction (see :meth:`Store.atomic
+        <workbench.storage.engine.Store.atomic>`): it commits when the block ends and is
+        rolled back on any exception (including ``KeyboardInterrupt``), leaving the
+        project exactly as it was. Imports inside store their documents in the calling
+        thread. Warnings raised inside are held back and issued after the commit; after a
+        rollback they are dropped, since what they describe was not saved. On SQLite the
+        block holds the write lock throughout, so other writers wait for it (up to the busy
+        timeout, then :class:`~workbench.errors.ConflictError`): keep it short. A nested
+        block is a SAVEPOINT.
+        """
+        try:
+            with warnings.catch_warnings(record=True) as held, self.store.atomic():
+                yield
+        finally:
+            # Ids cached inside may belong to rows that were rolled back.
+            self._code_ids = None
+            self._coder_ids = None
+        for w in held:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   source=w.source)
+
     # -- import ----------------------------------------------------------------------
     def import_transcripts(
         self,
@@ -132,7 +160,8 @@ class Project:
         own transaction; if one fails to store, the import stops and raises, and the
         documents before it are stored completely. ``store_in`` chooses where documents are
         stored while the next ones are segmented (see :class:`workbench.importing.importer.Importer`;
-        the default picks a child process for large imports).
+        the default picks a child process for large imports). Inside :meth:`atomic` the
+        documents are stored in the calling thread as part of that one transaction.
         """
         from workbench.parsing.readers import read_transcript
 

@@ -1,6 +1,10 @@
 """Import a REFI-QDA project (``.qdpx``) into a workbench project.
 
-Steps, each stored by the :class:`~workbench.project.Project` API in its own transaction:
+All or nothing: the file is read and checked first, then the steps below run through the
+:class:`~workbench.project.Project` API inside one transaction (:meth:`Project.atomic
+<workbench.project.Project.atomic>`), so any failure (a database error, a document that
+cannot be stored, ``KeyboardInterrupt``) leaves the project exactly as it was, and no report
+is returned. Steps:
 
 1. every text source becomes a document (see :mod:`refi_text`): a source from another tool
    is stored verbatim, exactly its text (no speaker labels taken or added, one turn per
@@ -108,10 +112,12 @@ def import_qdpx(
     ``detect_speakers=True`` reads it as a transcript instead (``Name:`` labels become
     speakers and leave the text; see :func:`~workbench.interop.refi_speakers.preview_speakers`
     for what that would do). The archive is checked before anything is read (see
-    :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
+    :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable. Everything is stored
+    in one transaction: an exception leaves the project as it was.
     """
     read = read_qdpx(path, max_total_bytes=max_total_bytes, detect_speakers=detect_speakers)
-    return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+    with project.atomic():  # all or nothing: any failure leaves the project as it was
+        return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
 
 
 def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
