@@ -14,7 +14,10 @@
     workbench codebook recode PROJECT CODING_UUID CODE
     workbench codebook move PROJECT KEY [--theme T] [--parent P]
     workbench codebook retire|restore PROJECT KEY
-    workbench coder add PROJECT NAME...
+    workbench coder add PROJECT NAME... [--reviewer]
+    workbench coder role PROJECT NAME coder|reviewer   (only a reviewer sees others' codings)
+    workbench coder list PROJECT
+    workbench blind PROJECT on|off|status   (a blind round: panels locked, no reviewer view)
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
     workbench export qdpx|qdc|xlsx|csv PROJECT OUT  (REFI-QDA project or codebook, tables)
@@ -51,6 +54,7 @@ from typing import NoReturn
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
+from workbench.coder_identity import inert
 from workbench.errors import AgreementInputError, CoverageError, UsageError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
 from workbench.model import CaseAttributes, Code, ImportReport
@@ -178,6 +182,18 @@ def _parser() -> argparse.ArgumentParser:
     q = csub.add_parser("add", help="register coders")
     q.add_argument("project")
     q.add_argument("names", nargs="+")
+    q.add_argument("--reviewer", action="store_true",
+                   help="register them with the reviewer role")
+    q = csub.add_parser("role", help="make a coder a reviewer, or a plain coder again")
+    q.add_argument("project")
+    q.add_argument("name")
+    q.add_argument("role", choices=["coder", "reviewer"])
+    q = csub.add_parser("list", help="coders and their roles")
+    q.add_argument("project")
+
+    p = sub.add_parser("blind", help="start, end or show a blind coding round")
+    p.add_argument("project")
+    p.add_argument("state", choices=["on", "off", "status"])
 
     p = sub.add_parser("info", help="what the project holds")
     p.add_argument("project")
@@ -391,15 +407,12 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "codebook":
             print(_codebook_command(project, args))
         elif args.command == "coder":
-            blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
-            if blank:
-                raise UsageError(
-                    f"coder name {blank[0]} is blank; give each coder a name, e.g. "
-                    "`workbench coder add PROJECT maria tom`."
-                )
-            for name in args.names:
-                project.add_coder(name)
-            print("coders: " + ", ".join(project.coders()))
+            print(_coder_command(project, args))
+        elif args.command == "blind":
+            if args.state != "status":
+                project.set_blind_coding(args.state == "on")
+            print("blind round: " + ("on (panels locked to their coder, no reviewer view)"
+                                     if project.blind_coding else "off"))
         elif args.command == "info":
             print(_info(project))
         elif args.command == "coverage":
@@ -425,6 +438,27 @@ def run(args: argparse.Namespace) -> int:
             write_csv(frame, args.out)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
+
+
+def _coder_command(project: Project, args: argparse.Namespace) -> str:
+    if args.action == "role":
+        changed = project.set_coder_role(args.name, args.role)
+        return f"{inert(args.name)}: {args.role}" + ("" if changed else " (unchanged)")
+    if args.action == "add":
+        blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
+        if blank:
+            raise UsageError(
+                f"coder name {blank[0]} is blank; give each coder a name, e.g. "
+                "`workbench coder add PROJECT maria tom`."
+            )
+        for name in args.names:
+            project.add_coder(name)
+            if args.reviewer:  # a registered coder given --reviewer becomes one
+                project.set_coder_role(name.strip(), "reviewer")
+    roles = project.coder_roles()
+    return "coders: " + ", ".join(
+        inert(name) + (" (reviewer)" if roles[name] == "reviewer" else "")
+        for name in sorted(roles))
 
 
 def _codebook_command(project: Project, args: argparse.Namespace) -> str:

@@ -187,6 +187,8 @@ coders = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("created_at", TS, nullable=False),
+    # "coder" or "reviewer" (CODER_ROLES): only a reviewer sees and edits others' codings
+    Column("role", String(20), nullable=False, server_default="coder"),
 )
 
 codings = Table(
@@ -271,6 +273,7 @@ coder_positions = Table(
 
 #: Statuses of a coder's coverage of a document.
 COVERAGE_STATUSES = ("not_started", "in_progress", "done")
+CODER_ROLES = ("coder", "reviewer")
 
 coder_coverage = Table(
     "coder_coverage",
@@ -311,6 +314,8 @@ audit = Table(
     Column("entity", String(50), nullable=False),
     Column("entity_key", String(200), nullable=False),
     Column("detail", Text, nullable=False, default="{}"),
+    # whose coding the action touched, when it was not the actor's own (else NULL/actor)
+    Column("owner", String(100)),
 )
 
 Index("ix_segments_document_role", segments.c.document_id, segments.c.role)
