@@ -43,6 +43,7 @@ from workbench.model import (
     MergeReport,
     OverlapRule,
     ParsedTranscript,
+    RefiIdentity,
     Segment,
     SegmentUnit,
 )
@@ -68,6 +69,7 @@ from workbench.storage.documents_store import (
     segment_by_id,
 )
 from workbench.storage.engine import Store, open_store
+from workbench.storage.refi_store import read_identities, write_identities
 from workbench.storage.schema import COVERAGE_STATUSES, segments
 from workbench.storage.settings_store import read_setting, write_setting
 
@@ -305,6 +307,20 @@ class Project:
     def coders(self) -> list[str]:
         """Registered coder names, sorted."""
         return sorted(self._coders())
+
+    # -- REFI-QDA identities -----------------------------------------------------------
+    def refi_identities(self) -> dict[tuple[str, str], RefiIdentity]:
+        """What REFI-QDA imports kept per object, by ``(kind, key)`` (see
+        :class:`~workbench.model.RefiIdentity`); exports reuse the GUIDs and descriptions."""
+        with self.store.reading() as conn:
+            return read_identities(conn)
+
+    def record_refi_identities(self, items: Iterable[RefiIdentity], *,
+                               replace: bool = False) -> int:
+        """Store REFI-QDA identities (one transaction); an identity already stored for the
+        same ``(kind, key)`` is kept unless ``replace``. Returns how many were written."""
+        with self.store.transaction() as conn:
+            return write_identities(conn, items, replace=replace)
 
     def _coders(self, refresh: bool = False) -> dict[str, int]:
         if self._coder_ids is None or refresh:
