@@ -4,6 +4,7 @@
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
                                         (FILE: transcripts, REFI-QDA .qdpx or .qdc)
                      [--detect-speakers | --preview-speakers]   (.qdpx text from other tools)
+                     [--keep-code-names]   (.qdpx/.qdc: no parent::child -> parent, child)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
     workbench codebook export PROJECT OUT.yaml|OUT.qdc   (loading OUT.yaml again: a no-op)
     workbench codebook create PROJECT KEY --name N --theme T --definition D [--parent P]
@@ -111,6 +112,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="unit of coding (default: sentence; for .qdpx: as exported)")
     p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--keep-code-names", action="store_true",
+                   help=".qdpx/.qdc: keep code names such as ATLAS.ti's 'parent::child' or "
+                        "Taguette's 'parent\\child' as they are (by default they become a "
+                        "child code under its parent)")
     speakers = p.add_mutually_exclusive_group()
     speakers.add_argument("--detect-speakers", action="store_true",
                           help=".qdpx: read text from other tools as transcripts ('Name:' at "
@@ -436,7 +441,7 @@ def _codebook_command(project: Project, args: argparse.Namespace) -> str:
         if args.out.suffix.lower() == ".qdc":
             from workbench.interop import export_qdc
 
-            export_qdc(codebook, args.out)
+            export_qdc(codebook, args.out, identities=project.refi_identities())
         else:
             from workbench.parsing.codebook_yaml import write_codebook_file
 
@@ -518,19 +523,23 @@ def _print_warnings(reports: Sequence[ImportReport], caught: Sequence[str]) -> N
 
 def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
                  attributes: Mapping[str, CaseAttributes] | None) -> None:
-    from workbench.interop import import_qdpx, read_qdc
+    from workbench.interop import import_qdc, import_qdpx
 
     for path in files:
         if path.suffix.lower() == ".qdc":
-            codebook, notes = read_qdc(path)
-            version = project.load_codebook(codebook)
-            print(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
-            for note in notes:
+            read = import_qdc(project, path, split_hierarchy=not args.keep_code_names)
+            print(f"{path}: codebook version {read.version} ({len(read.codebook.codes)} codes)")
+            for line in read.split:
+                print(f"  split: {line}")
+            for line in read.sets:
+                print(f"  set: {line}")
+            for note in read.warnings:
                 print(f"  warning: {note}")
         else:
             report = import_qdpx(project, path, unit=args.unit,
                                  attributes=attributes, progress=not args.no_progress,
-                                 detect_speakers=args.detect_speakers)
+                                 detect_speakers=args.detect_speakers,
+                                 split_hierarchy=not args.keep_code_names)
             print(report.summary())
 
 
@@ -544,7 +553,7 @@ def _export(project: Project, what: str, out: Path, positions: str = "codepoint"
               f"{'UTF-16 code units' if positions == 'utf16' else 'code points'})")
     elif what == "qdc":
         codebook = project.codebook
-        export_qdc(codebook, out)
+        export_qdc(codebook, out, identities=project.refi_identities())
         print(f"wrote {len(codebook.codes)} codes to {out}")
     elif what == "csv":
         written = export_csv_tables(project, out)

@@ -163,12 +163,22 @@ class Project:
 
     # -- codebook --------------------------------------------------------------------
     def load_codebook(
-        self, source: str | Path | Codebook, *, retire_missing: bool = False
+        self, source: str | Path | Codebook, *, retire_missing: bool = False,
+        split_hierarchy: bool = True,
     ) -> int:
-        """Load a codebook (YAML path or :class:`Codebook`); returns its version id.
+        """Load a codebook (YAML path, REFI-QDA ``.qdc`` path or :class:`Codebook`); returns
+        its version id.
 
-        Loading an unchanged codebook returns the current version and records nothing.
+        Loading an unchanged codebook returns the current version and records nothing. A
+        ``.qdc`` goes through :func:`workbench.interop.import_qdc`, which also keeps its
+        GUIDs, descriptions and sets for export; ``split_hierarchy=False`` keeps its
+        ``parent::child`` code names as they are.
         """
+        if not isinstance(source, Codebook) and Path(source).suffix.lower() == ".qdc":
+            from workbench.interop.refi_import import import_qdc
+
+            return import_qdc(self, source, split_hierarchy=split_hierarchy,
+                              retire_missing=retire_missing).version
         codebook = source if isinstance(source, Codebook) else load_codebook_file(source)
         label = "" if isinstance(source, Codebook) else str(source)
         with self.store.transaction() as conn:

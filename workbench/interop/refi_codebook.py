@@ -605,11 +605,14 @@ class QdcImport:
     identities: list[RefiIdentity]
     split: list[str]
     sets: list[str]
+    version: int = 0
+    """The codebook version :func:`~workbench.interop.import_qdc` loaded (0: not loaded)."""
 
     def summary(self) -> str:
         """A few lines for people: counts, splits, sets and warnings."""
         lines = [f"{self.codebook.name}: {len(self.codebook.codes)} codes, "
-                 f"{len(self.codebook.themes)} themes"]
+                 f"{len(self.codebook.themes)} themes"
+                 + (f"; codebook version {self.version}" if self.version else "")]
         lines += [f"  split: {item}" for item in self.split]
         lines += [f"  set: {item}" for item in self.sets]
         lines += [f"  warning: {item}" for item in self.warnings]

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.interop._refi import make_guid
-from workbench.interop.refi_codebook import keep_sets
+from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
 from workbench.model import CaseAttributes, Codebook, ImportReport, RefiIdentity, SegmentUnit
@@ -56,7 +56,7 @@ from workbench.project import Project
 RangeItem = tuple[str, int, int, str, str, str]
 """``(document, start, end, code, coder, memo)``, as :meth:`Project.apply_ranges` takes."""
 
-__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdpx"]
+__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx"]
 
 SYSTEM_USER_GUID = make_guid("user", "system")
 """The GUID of the workbench's own user in exported files (never imported as a coder)."""
@@ -130,6 +130,24 @@ def import_qdpx(
     read = read_qdpx(path, max_total_bytes=max_total_bytes, detect_speakers=detect_speakers,
                      split_hierarchy=split_hierarchy)
     return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+
+
+def import_qdc(project: Project, path: str | Path, *, split_hierarchy: bool = True,
+               retire_missing: bool = False) -> QdcImport:
+    """Load a REFI-QDA ``.qdc`` as the project's codebook (as
+    :meth:`Project.load_codebook` loads a YAML file) and keep the GUIDs, descriptions and
+    sets of its codes for export (see :mod:`refi_codebook`). ``split_hierarchy=False``
+    keeps ``parent::child`` names as they are. The result's ``version`` is the codebook
+    version; its ``summary()`` lists the splits, sets and warnings."""
+    read = read_qdc_file(path, split_hierarchy=split_hierarchy)
+    read.version = project.load_codebook(read.codebook, retire_missing=retire_missing)
+    keys = set(read.codebook.keys)
+    themes = {t.key for t in read.codebook.themes}
+    project.record_refi_identities(
+        i for i in read.identities
+        if i.kind == "set" or (i.kind == "code" and i.key in keys)
+        or (i.kind == "theme" and i.key in themes))
+    return read
 
 
 def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
