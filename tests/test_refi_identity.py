@@ -289,3 +289,14 @@ def test_cli_codebook_export_keeps_the_identity(tmp_path: Path) -> None:
     assert main(["codebook", "export", project, str(tmp_path / "out.qdc")]) == 0
     root = etree.fromstring((tmp_path / "out.qdc").read_bytes(), safe_parser())
     assert _tree(root.find("q:Codes", CB), CB) == EXPECTED_TREE
+
+
+def test_a_renamed_code_keeps_its_guid_and_set(tmp_path: Path) -> None:
+    with create_project(tmp_path / "p.sqlite") as project:
+        _import_foreign(project, tmp_path)
+        project.rename_code("joy", new_key="joy_feeling")
+        root = _root(export_qdpx(project, tmp_path / "renamed.qdpx"))
+    tree = {row[1]: row for row in _tree(root.find("q:CodeBook/q:Codes", NS), NS)}
+    assert tree["Joy"][2] == JOY and tree["Joy"][4] is None
+    members = [m.get("targetGUID") for m in root.findall("q:Sets/q:Set/q:MemberCode", NS)]
+    assert members == [PARENT, JOY]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from workbench.model import RefiIdentity
 from workbench.storage.schema import refi_identities
 
-__all__ = ["read_identities", "write_identities"]
+__all__ = ["read_identities", "rename_code_identity", "write_identities"]
 
 
 def read_identities(conn: Connection) -> dict[tuple[str, str], RefiIdentity]:
@@ -43,3 +43,17 @@ def write_identities(conn: Connection, items: Iterable[RefiIdentity], *,
     if rows:
         conn.execute(insert(t), list(rows.values()))
     return len(rows)
+
+
+def rename_code_identity(conn: Connection, old: str, new: str) -> None:
+    """Follow a code's new key: its identity row and its place in the sets' members."""
+    t = refi_identities
+    conn.execute(update(t).where(t.c.kind == "code", t.c.local_key == old)
+                 .values(local_key=new))
+    for row in conn.execute(select(t.c.local_key, t.c.detail).where(t.c.kind == "set")).all():
+        detail = json.loads(row.detail or "{}")
+        members = detail.get("codes", [])
+        if old in members:
+            detail["codes"] = [new if key == old else key for key in members]
+            conn.execute(update(t).where(t.c.kind == "set", t.c.local_key == row.local_key)
+                         .values(detail=json.dumps(detail, sort_keys=True)))
