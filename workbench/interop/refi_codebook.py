@@ -24,6 +24,9 @@ from the :class:`~workbench.model.RefiIdentity` rows the import stored (pass the
 
 The key of such a code is not written into the file: importing the export again derives
 it from the name (the same names give the same keys), and the GUID ties it to its identity.
+A ``Description`` ending in the workbench footer is taken as the workbench's own in any
+file (one that another tool passed on too), so its key and fields come back and only a
+GUID other than the derived one is kept.
 
 Import of other tools' codes (lenient):
 

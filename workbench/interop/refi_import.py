@@ -19,11 +19,6 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    ``split_hierarchy=False`` (each split is listed in the report's ``split``);
 3. every user becomes a coder, with or without codings (but the system user of the
    workbench's own files);
-   the GUIDs of new documents, codes and users, and the descriptions of new codes and
-   themes, are stored as :class:`~workbench.model.RefiIdentity` rows so that
-   :func:`~workbench.interop.export_qdpx` writes them back unchanged; each ``Set`` is
-   listed in the report's ``sets`` with its members and kept as a named set (exported
-   again as a ``Set``);
 4. each coding of a text selection becomes one coding of the selected range of the
    document, whole, however many sentences and turns it covers (those covering more than
    one segment are counted in ``across_segments``); on a verbatim source it keeps exactly
@@ -33,7 +28,12 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    identical coding is skipped, and codings already in the project are left as they are,
    so importing the same file twice changes nothing;
 5. notes attached to a source, a code or nothing become document, code and project memos of
-   their authors (counted in ``memos``).
+   their authors (counted in ``memos``);
+6. the GUIDs of the documents, users and new codes and themes, and the descriptions of the
+   new codes and themes, are stored as :class:`~workbench.model.RefiIdentity` rows (an
+   identity already stored is kept) so that :func:`~workbench.interop.export_qdpx` writes
+   them back unchanged; each ``Set`` is listed in the report's ``sets`` with its members
+   and kept as a named set (exported again as a ``Set``).
 """
 
 from __future__ import annotations
