@@ -4,6 +4,7 @@
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
                                         (FILE: transcripts, REFI-QDA .qdpx or .qdc)
                      [--detect-speakers | --preview-speakers]   (.qdpx text from other tools)
+                     [--keep-code-names]   (.qdpx/.qdc: no parent::child -> parent, child)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
     workbench codebook export PROJECT OUT.yaml|OUT.qdc   (loading OUT.yaml again: a no-op)
     workbench codebook create PROJECT KEY --name N --theme T --definition D [--parent P]
@@ -117,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="unit of coding (default: sentence; for .qdpx: as exported)")
     p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--keep-code-names", action="store_true",
+                   help=".qdpx/.qdc: keep code names such as ATLAS.ti's 'parent::child' or "
+                        "Taguette's 'parent\\child' as they are (by default they become a "
+                        "child code under its parent)")
     speakers = p.add_mutually_exclusive_group()
     speakers.add_argument("--detect-speakers", action="store_true",
                           help=".qdpx: read text from other tools as transcripts ('Name:' at "
@@ -472,7 +477,7 @@ def _codebook_command(project: Project, args: argparse.Namespace) -> str:
         if args.out.suffix.lower() == ".qdc":
             from workbench.interop import export_qdc
 
-            export_qdc(codebook, args.out)
+            export_qdc(codebook, args.out, identities=project.refi_identities())
         else:
             from workbench.parsing.codebook_yaml import write_codebook_file
 
@@ -557,7 +562,7 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
     """Import the REFI-QDA files of one command all or nothing: one transaction for all of
     them, and their summaries printed only once it is committed (a failure prints just the
     error line, and the project is as it was)."""
-    from workbench.interop import import_qdpx, read_qdc
+    from workbench.interop import import_qdc, import_qdpx
 
     if not files:
         return
@@ -565,14 +570,17 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
     with project.atomic():
         for path in files:
             if path.suffix.lower() == ".qdc":
-                codebook, notes = read_qdc(path)
-                version = project.load_codebook(codebook)
-                lines.append(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
-                lines += [f"  warning: {note}" for note in notes]
+                read = import_qdc(project, path, split_hierarchy=not args.keep_code_names)
+                lines.append(f"{path}: codebook version {read.version} "
+                             f"({len(read.codebook.codes)} codes)")
+                lines += [f"  split: {line}" for line in read.split]
+                lines += [f"  set: {line}" for line in read.sets]
+                lines += [f"  warning: {note}" for note in read.warnings]
             else:
                 report = import_qdpx(project, path, unit=args.unit,
                                      attributes=attributes, progress=not args.no_progress,
-                                     detect_speakers=args.detect_speakers)
+                                     detect_speakers=args.detect_speakers,
+                                     split_hierarchy=not args.keep_code_names)
                 lines.append(report.summary())
     for line in lines:
         print(line)
@@ -588,7 +596,7 @@ def _export(project: Project, what: str, out: Path, positions: str = "codepoint"
               f"{'UTF-16 code units' if positions == 'utf16' else 'code points'})")
     elif what == "qdc":
         codebook = project.codebook
-        export_qdc(codebook, out)
+        export_qdc(codebook, out, identities=project.refi_identities())
         print(f"wrote {len(codebook.codes)} codes to {out}")
     elif what == "csv":
         written = export_csv_tables(project, out)

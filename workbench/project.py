@@ -47,6 +47,7 @@ from workbench.model import (
     MergeReport,
     OverlapRule,
     ParsedTranscript,
+    RefiIdentity,
     Segment,
     SegmentUnit,
 )
@@ -72,6 +73,7 @@ from workbench.storage.documents_store import (
     segment_by_id,
 )
 from workbench.storage.engine import Store, open_store
+from workbench.storage.refi_store import read_identities, write_identities
 from workbench.storage.schema import CODER_ROLES, COVERAGE_STATUSES, segments
 from workbench.storage.settings_store import read_setting, write_setting
 
@@ -192,12 +194,22 @@ class Project:
 
     # -- codebook --------------------------------------------------------------------
     def load_codebook(
-        self, source: str | Path | Codebook, *, retire_missing: bool = False
+        self, source: str | Path | Codebook, *, retire_missing: bool = False,
+        split_hierarchy: bool = True,
     ) -> int:
-        """Load a codebook (YAML path or :class:`Codebook`); returns its version id.
+        """Load a codebook (YAML path, REFI-QDA ``.qdc`` path or :class:`Codebook`); returns
+        its version id.
 
-        Loading an unchanged codebook returns the current version and records nothing.
+        Loading an unchanged codebook returns the current version and records nothing. A
+        ``.qdc`` goes through :func:`workbench.interop.import_qdc`, which also keeps its
+        GUIDs, descriptions and sets for export; ``split_hierarchy=False`` keeps its
+        ``parent::child`` code names as they are.
         """
+        if not isinstance(source, Codebook) and Path(source).suffix.lower() == ".qdc":
+            from workbench.interop.refi_import import import_qdc
+
+            return import_qdc(self, source, split_hierarchy=split_hierarchy,
+                              retire_missing=retire_missing).version
         codebook = source if isinstance(source, Codebook) else load_codebook_file(source)
         label = "" if isinstance(source, Codebook) else str(source)
         with self.store.transaction() as conn:
@@ -384,6 +396,20 @@ class Project:
     def coders(self) -> list[str]:
         """Registered coder names, sorted."""
         return sorted(self._coders())
+
+    # -- REFI-QDA identities -----------------------------------------------------------
+    def refi_identities(self) -> dict[tuple[str, str], RefiIdentity]:
+        """What REFI-QDA imports kept per object, by ``(kind, key)`` (see
+        :class:`~workbench.model.RefiIdentity`); exports reuse the GUIDs and descriptions."""
+        with self.store.reading() as conn:
+            return read_identities(conn)
+
+    def record_refi_identities(self, items: Iterable[RefiIdentity], *,
+                               replace: bool = False) -> int:
+        """Store REFI-QDA identities (one transaction); an identity already stored for the
+        same ``(kind, key)`` is kept unless ``replace``. Returns how many were written."""
+        with self.store.transaction() as conn:
+            return write_identities(conn, items, replace=replace)
 
     def _coders(self, refresh: bool = False) -> dict[str, int]:
         if self._coder_ids is None or refresh:
