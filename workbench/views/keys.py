@@ -5,7 +5,13 @@ while it has the focus, the keys listed in :data:`KEYS` are sent to Python as a 
 message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
 with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
 JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
-operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding. Tests call
+operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding.
+
+The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
+same ``wb-coding-panel``) is typed into, not the box: there only ``Enter`` (in a one-line
+field; ``Ctrl+Enter`` in a text box, where Enter starts a new line) and ``Escape`` are
+forwarded, as the same message, and the box takes the focus back, so the keys after them
+act on the panel again. Every other key typed in the form stays in its field. Tests call
 :meth:`KeyCatcher.handle_message` with the same content the browser sends.
 """
 
@@ -23,8 +29,8 @@ __all__ = ["KEYS", "KeyCatcher"]
 log = logging.getLogger(__name__)
 
 KEYS: tuple[str, ...] = (
-    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", *"uUzZnNrRmMqQsS",
-    "Escape",
+    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
+    *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
@@ -54,8 +60,35 @@ function render({ model, el }) {
     setTimeout(() => box.classList.remove("wb-keys-pressed"), 120);
   };
   box.addEventListener("keydown", onKey);
+  // Enter / Escape typed in this panel's codebook form confirm / cancel it
+  const onFormKey = (event) => {
+    if (event.key !== "Enter" && event.key !== "Escape") {
+      return;
+    }
+    const target = event.target;
+    if (!(target instanceof Element)) {
+      return;
+    }
+    const form = target.closest(".wb-codebook-form");
+    const panel = el.closest(".wb-coding-panel");
+    if (!form || !panel || form.closest(".wb-coding-panel") !== panel) {
+      return;
+    }
+    const multiline = target.tagName === "TEXTAREA";
+    if (event.key === "Enter" && (event.altKey || (multiline && !event.ctrlKey
+                                                   && !event.metaKey))) {
+      return;  // a new line in a text box
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    // a field's last keystroke syncs on its input event, before this message
+    model.send({ type: "key", key: event.key });
+    box.focus();
+  };
+  document.addEventListener("keydown", onFormKey, true);
   el.appendChild(box);
   return () => {
+    document.removeEventListener("keydown", onFormKey, true);
     box.removeEventListener("keydown", onKey);
     model.off("change:hint", show);
   };
