@@ -974,6 +974,9 @@ def split_targets(text: str, codebook: Codebook, *, source: str, theme: str,
     lines and leading ``-``/``*`` are ignored. At least two codes are needed."""
     existing = {c.key.casefold(): c for c in codebook.codes if c.key != source}
     existing.update({c.name.casefold(): c for c in codebook.codes if c.key != source})
+    choices = [c.key for c in codebook.codes if c.key != source] + [
+        c.name for c in codebook.codes if c.key != source]
+    split_name = next((c.name for c in codebook.codes if c.key == source), source)
     shade = colour or next((c.colour for c in codebook.codes if c.key == source), "#777777")
     out: list[Code | str] = []
     for raw in text.splitlines():
@@ -982,10 +985,13 @@ def split_targets(text: str, codebook: Codebook, *, source: str, theme: str,
             continue
         name, colon, definition = (part.strip() for part in line.partition(":"))
         known = existing.get(name.casefold())
+        if name.casefold() in {source.casefold(), split_name.casefold()}:
+            raise CodebookError(f"{name!r} is the code being split; name the codes it "
+                                "becomes.")
         if not colon:
             if known is None:
                 raise CodebookError(
-                    f"{name!r} is not a code of the codebook{suggest(name, list(existing))}; "
+                    f"{name!r} is not a code of the codebook{suggest(name, choices)}; "
                     "write a new code as 'Name: definition'.")
             out.append(known.key)
         elif known is not None:
