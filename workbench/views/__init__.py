@@ -7,7 +7,7 @@
 * :mod:`workbench.views.coding_session` — :class:`CodingSession`: document, filters,
   current segment, moves; every move stored with ``Project.set_position``.
 * :mod:`workbench.views.coding_controller` — :class:`CodingController`: a session plus
-  coding, memos, undo, keys, the codebook form (create, rename, merge), the walk through
+  coding, memos, undo, keys, the codebook form (create, rename, merge, split, move, retire, restore), the walk through
   the recode queue and error recording, every change stored through
   :class:`workbench.Project` at once. Imports no ipywidgets, so tests drive it directly.
 * :mod:`workbench.views.coding_html` — HTML fragments for the panel, every text escaped.
