@@ -304,3 +304,43 @@ def test_the_panel_widget_drives_split_move_retire_restore(demo_project: Project
     assert key("Enter") and current in panel.code_buttons
     assert current in demo_project.codebook.keys and where(c) == place
     assert "codebook form" not in panel.key_catcher.hint
+
+
+def test_enter_typed_in_the_form_carries_the_values_shown(demo_project: Project) -> None:
+    """The browser sends Enter from a form field with the values the fields show, which may
+    not have reached their widgets yet: the panel takes them before it acts."""
+    panel = CodingPanel(CodingController(demo_project, "ana"))
+    c = panel.controller
+    place = at_coding(c, "rupture")
+    panel.render()
+    catcher = panel.key_catcher
+    assert catcher.handle_message({"type": "key", "key": "p"})
+    assert panel.form_into.value == "" and "wb-field-into" in panel.form_into._dom_classes
+    typed = {"into": "Away: Withdraws.\nAgainst: Protests.", "code": "Rupture",
+             "theme": "Relational barriers", "recode": False, "name": "ignored: hidden"}
+    assert catcher.handle_message({"type": "key", "key": "Enter", "form": typed})
+    assert panel.error_html.value == "" and c.form is None
+    assert {"away", "against"} <= set(demo_project.codebook.keys)
+    assert "rupture" not in demo_project.codebook.keys
+    assert c.view_state().mode == "coding" and where(c) == place  # recode: False was taken
+    # Escape typed in the form closes it (the values it carries change nothing)
+    assert catcher.handle_message({"type": "key", "key": "v"}) and c.form is not None
+    assert catcher.handle_message({"type": "key", "key": "Escape", "form": {"theme": "x"}})
+    assert c.form is None and "cancelled" in panel.message_label.value
+
+
+def test_key_catcher_sends_form_keys_to_the_form_callbacks() -> None:
+    from workbench.views.keys import KeyCatcher
+
+    catcher = KeyCatcher()
+    keys: list[str] = []
+    forms: list[tuple[str, dict[str, object]]] = []
+    catcher.on_key(keys.append)
+    assert catcher.handle_message({"type": "key", "key": "Enter", "form": {"a": "b"}})
+    assert keys == ["Enter"]  # no form callback yet: an ordinary key
+    catcher.on_form_key(lambda key, values: forms.append((key, values)))
+    assert catcher.handle_message({"type": "key", "key": "Enter",
+                                   "form": {"into": "x", "apply": True, "bad": [1]}})
+    assert catcher.handle_message({"type": "key", "key": "1", "form": {"into": "y"}})
+    assert forms == [("Enter", {"into": "x", "apply": True})] and keys == ["Enter", "1"]
+    assert "wb-codebook-form" in catcher._esm and "wb-field-" in catcher._esm

@@ -150,6 +150,8 @@ class CodingPanel(widgets.VBox):
             "parent": self.form_parent, "name": self.form_name, "key": self.form_key,
             "definition": self.form_definition, "apply": self.form_apply,
             "into": self.form_into, "recode": self.form_recode}
+        for name, field in self._form_fields.items():
+            field.add_class(f"wb-field-{name}")  # the key box reads them on Enter
         self._form_shown: CodebookForm | None = None
         self.recode_html = widgets.HTML()
         self.recode_buttons = widgets.HBox()
@@ -294,6 +296,7 @@ class CodingPanel(widgets.VBox):
         for name, field in self._form_fields.items():
             field.observe(self._form_field_changed(name), names="value")
         self.key_catcher.on_key(self.press)
+        self.key_catcher.on_form_key(self.press_in_form)
 
     def _form_field_changed(self, name: str) -> Callable[[dict[str, Any]], None]:
         """Forward a form field's value to the controller as it is typed (no re-render:
@@ -304,6 +307,30 @@ class CodingPanel(widgets.VBox):
             self.controller.set_form_value(name, change["new"])
             self.form_note.value = form_note_html(self.controller.form_note())
         return changed
+
+    def press_in_form(self, key: str, values: dict[str, object]) -> None:
+        """``Enter``/``Escape`` typed in the codebook form, with the values its fields show
+        in the browser (which may not have reached their widgets yet): the fields take
+        them (and forward them to the controller), then the key acts."""
+        def act() -> object:
+            if key == "Enter" and self.controller.form is not None:
+                self._take_form_values(values)
+            return self.controller.handle_key(key)
+        self.run(act)
+
+    def _take_form_values(self, values: dict[str, object]) -> None:
+        for name, value in values.items():
+            field = self._form_fields.get(name)
+            if field is None or field.layout.display == "none":
+                continue
+            if isinstance(field, widgets.Dropdown):
+                by_label = {label: k for label, k in field.options}
+                if value in by_label:
+                    field.value = by_label[str(value)]
+            elif isinstance(field, widgets.Checkbox):
+                field.value = bool(value)
+            else:
+                field.value = str(value)
 
     def _memo_code_chosen(self, code: str | None) -> None:
         if code:

@@ -10,8 +10,12 @@ operation, arrows move between cells, ``Escape`` leaves the cell) do not fire wh
 The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
 same ``wb-coding-panel``) is typed into, not the box: there only ``Enter`` (in a one-line
 field; ``Ctrl+Enter`` in a text box, where Enter starts a new line) and ``Escape`` are
-forwarded, as the same message, and the box takes the focus back, so the keys after them
-act on the panel again. Every other key typed in the form stays in its field. Tests call
+forwarded, and the box takes the focus back, so the keys after them act on the panel
+again. Every other key typed in the form stays in its field. Such a message also carries
+``"form"``: the values the form's fields (elements with a class ``wb-field-NAME``) show at
+that moment, because ipywidgets holds a field's last keystrokes back while an earlier
+update is on its way to the kernel, and the key would overtake them; they go to the
+callbacks registered with :meth:`KeyCatcher.on_form_key`. Tests call
 :meth:`KeyCatcher.handle_message` with the same content the browser sends.
 """
 
@@ -81,8 +85,16 @@ function render({ model, el }) {
     }
     event.preventDefault();
     event.stopPropagation();
-    // a field's last keystroke syncs on its input event, before this message
-    model.send({ type: "key", key: event.key });
+    // the fields as shown now: their own updates may still be held back by ipywidgets
+    const values = {};
+    for (const field of form.querySelectorAll("[class*='wb-field-']")) {
+      const name = Array.from(field.classList).find((c) => c.startsWith("wb-field-"));
+      const control = field.querySelector("input, textarea, select");
+      if (name && control) {
+        values[name.slice(9)] = control.type === "checkbox" ? control.checked : control.value;
+      }
+    }
+    model.send({ type: "key", key: event.key, form: values });
     box.focus();
   };
   document.addEventListener("keydown", onFormKey, true);
@@ -135,11 +147,19 @@ class KeyCatcher(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._callbacks: list[Callable[[str], object]] = []
+        self._form_callbacks: list[Callable[[str, dict[str, object]], object]] = []
         self.on_msg(self._on_custom_msg)
 
     def on_key(self, callback: Callable[[str], object]) -> None:
         """Call ``callback(key)`` for each forwarded key press."""
         self._callbacks.append(callback)
+
+    def on_form_key(self, callback: Callable[[str, dict[str, object]], object]) -> None:
+        """Call ``callback(key, values)`` for ``Enter``/``Escape`` typed in the codebook
+        form, with the values its fields show (field name -> text, or bool for a
+        checkbox; a dropdown gives the label shown). Without such a callback these keys go
+        to the :meth:`on_key` callbacks."""
+        self._form_callbacks.append(callback)
 
     def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
         self.handle_message(content)
@@ -153,6 +173,13 @@ class KeyCatcher(anywidget.AnyWidget):
         if not isinstance(key, str) or key not in KEYS:
             log.debug("KeyCatcher ignored key %r", key)
             return False
+        form = content.get("form")
+        if isinstance(form, dict) and key in ("Enter", "Escape") and self._form_callbacks:
+            values: dict[str, object] = {str(k): v for k, v in form.items()
+                                         if isinstance(v, str | bool)}
+            for form_callback in self._form_callbacks:
+                form_callback(key, values)
+            return True
         for callback in self._callbacks:
             callback(key)
         return True
