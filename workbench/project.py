@@ -311,6 +311,20 @@ class Project:
         """Put a retired code back into the codebook."""
         return self._operate(lambda conn: ops.restore_code(conn, key, actor=self.actor))
 
+    def retired_codes(self) -> pd.DataFrame:
+        """Codes taken out of the codebook (retired, merged or split), most recently retired
+        first, one row each: ``code``, ``code_name``, ``theme``, ``theme_name``,
+        ``definition``, ``retired_version`` and ``n_codings`` (codings still on the code).
+        :meth:`restore_code` puts one back."""
+        with self.store.reading() as conn:
+            return queries.retired_codes_frame(conn)
+
+    def coding_counts(self) -> dict[str, int]:
+        """Code key -> number of codings of every coder (retired codes included; a code
+        without codings is left out)."""
+        with self.store.reading() as conn:
+            return queries.coding_counts(conn)
+
     def _operate(self, operation: Callable[[Connection], _T]) -> _T:
         try:
             with self.store.transaction() as conn:

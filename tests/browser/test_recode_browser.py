@@ -8,6 +8,10 @@ skipped one as the second. After every key it waits for the progress "N of M rec
 the panel and for the queue in the database to shrink. A screenshot is saved to
 ``test-artifacts/recode_queue.png``.
 
+A second test splits ``withdrawal`` from the panel by keyboard (``p``, the new codes typed
+into the form, ``Ctrl+Enter``), walks the queue the split starts, then retires (``d``,
+``Enter``) and restores (``b``, ``Enter``) a code, checking the database after each step.
+
 Needs ``/usr/bin/chromium`` (never ``playwright install``). Without it the test skips,
 except under ``CI=true``, where it fails.
 """
@@ -19,6 +23,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,18 +45,17 @@ class Lab:
     project: Path
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    """JupyterLab on 127.0.0.1 serving a copy of the coding notebook over a project whose
-    ``rupture`` was split; stopped afterwards."""
+def _serve(tmp_path: Path, *, split: bool) -> Iterator[Lab]:
     helpers.require_browser()
     path = tmp_path / "project.sqlite"
     project = make_demo_project(path)
-    project.split_code("rupture", into=[
-        Code("rupture_away", "Moving away", "barriers", "The client withdraws.", "#7F0000"),
-        Code("rupture_against", "Moving against", "barriers", "The client protests.",
-             "#990000"),
-    ])
+    if split:
+        project.split_code("rupture", into=[
+            Code("rupture_away", "Moving away", "barriers", "The client withdraws.",
+                 "#7F0000"),
+            Code("rupture_against", "Moving against", "barriers", "The client protests.",
+                 "#990000"),
+        ])
     project.close()
     work = tmp_path / "notebooks"
     work.mkdir()
@@ -59,6 +63,33 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     env = {"WORKBENCH_PROJECT": str(path), "WORKBENCH_CODER": "ana"}
     with helpers.jupyterlab(work, tmp_path / "lab", env) as server:
         yield Lab(server, path)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab on 127.0.0.1 serving a copy of the coding notebook over a project whose
+    ``rupture`` was split; stopped afterwards."""
+    yield from _serve(tmp_path, split=True)
+
+
+@pytest.fixture
+def unsplit_lab(tmp_path: Path) -> Iterator[Lab]:
+    """The same over the plain demo project."""
+    yield from _serve(tmp_path, split=False)
+
+
+def _open_panel(page: Any, lab: Lab) -> Any:
+    """Open the notebook, run all cells and return the coding panel's locator."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
+    expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    panel = page.locator(".wb-coding-panel")
+    expect(panel).to_be_visible(timeout=90_000)
+    expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)
+    return panel
 
 
 def _queue(project: Path) -> list[str]:
@@ -139,3 +170,80 @@ def test_walk_the_recode_queue_by_keyboard(lab: Lab) -> None:
             expect(panel.locator(".wb-error")).to_have_count(0)
             page.screenshot(path=str(ARTIFACTS / "recode_queue.png"))
     assert _codes(lab.project, queued) == ["rupture_against"] + ["rupture_away"] * (total - 1)
+
+
+def test_split_then_retire_and_restore_by_keyboard(unsplit_lab: Lab) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    project = open_project(unsplit_lab.project)
+    try:
+        frame = project.codings(coder="ana", with_attributes=False)
+        anas = list(frame.loc[frame["code"] == "withdrawal", "coding_uuid"])
+        others = {u: c for u, c in zip(frame["coding_uuid"], frame["code"], strict=True)
+                  if c != "withdrawal"}
+    finally:
+        project.close()
+    assert len(anas) >= 2
+    console: list[str] = []
+    with sync_playwright() as p:
+        browser = helpers.launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+        page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
+        with helpers.failure_report(browser, page, ARTIFACTS / "panel_ops_failure.png",
+                                    unsplit_lab.server.log_tail, console=console):
+            panel = _open_panel(page, unsplit_lab)
+            form = panel.locator(".wb-codebook-form")
+            panel.locator(".wb-keys").click()
+            page.keyboard.press("p")
+            expect(form).to_be_visible(timeout=20_000)
+            form.locator("select").first.select_option(label="Withdrawal")
+            into = form.locator("textarea[placeholder^='one code a line']")
+            into.click()
+            # letters and digits typed here stay in the field (no code is toggled)
+            page.keyboard.type("Going vague: Answers turn vague 1 2 q.")
+            page.keyboard.press("Enter")  # a new line in the text box
+            page.keyboard.type("Falling silent: Says nothing for 2 turns.")
+            page.keyboard.press("Control+Enter")
+            progress = panel.locator(".wb-recode-progress")
+            expect(progress).to_have_text(f"0 of {len(anas)} recoded", timeout=20_000)
+            expect(panel.get_by_text("codings queued for recoding", exact=False)) \
+                .to_be_visible(timeout=20_000)
+            expect(form).to_be_hidden()
+            choices = panel.locator(".wb-recode-choice")
+            expect(choices.nth(0)).to_contain_text("Answers turn vague 1 2 q.")
+            expect(choices.nth(1)).to_contain_text("Says nothing for 2 turns.")
+            for done in range(1, len(anas) + 1):
+                page.keyboard.press("2")  # the key box has the focus back
+                helpers.wait_for(lambda d=done: len(_queue(unsplit_lab.project)) == len(anas) - d,
+                                 30, f"ana's queue to shrink to {len(anas) - done}")
+            expect(panel.locator(".wb-recode")).to_have_count(0, timeout=20_000)
+            assert _codes(unsplit_lab.project, anas) == ["falling_silent"] * len(anas)
+            assert dict(zip(others, _codes(unsplit_lab.project, list(others)),
+                            strict=True)) == others  # typing coded nothing
+
+            page.keyboard.press("d")
+            note = panel.locator(".wb-form-note")
+            expect(note).to_contain_text("they are kept under the retired code",
+                                         timeout=20_000)
+            page.keyboard.press("Enter")
+            expect(panel.get_by_text(re.compile(r"^retired .* codings are kept"))) \
+                .to_be_visible(timeout=20_000)
+            retired = _retired(unsplit_lab.project)
+            assert retired[0] != "withdrawal" and "withdrawal" in retired
+            page.keyboard.press("b")
+            expect(note).to_contain_text("comes back into the codebook", timeout=20_000)
+            page.keyboard.press("Enter")
+            expect(panel.get_by_text(re.compile(r"^restored "))).to_be_visible(timeout=20_000)
+            assert _retired(unsplit_lab.project) == ["withdrawal"]
+            expect(panel.locator(".wb-error")).to_have_count(0)
+            page.screenshot(path=str(ARTIFACTS / "panel_ops.png"))
+
+
+def _retired(project: Path) -> list[str]:
+    opened = open_project(project)
+    try:
+        return [str(k) for k in opened.retired_codes()["code"]]
+    finally:
+        opened.close()

@@ -32,9 +32,11 @@ __all__ = [
     "CASE_COLUMNS",
     "SEGMENT_COLUMNS",
     "cases_frame",
+    "coding_counts",
     "codings_frame",
     "memos_frame",
     "recode_queue_frame",
+    "retired_codes_frame",
     "segments_frame",
     "time_marks_frame",
     "turns_frame",
@@ -327,6 +329,41 @@ def recode_queue_frame(conn: Connection) -> pd.DataFrame:
     frame["candidates"] = [json.loads(c) for c in frame["candidates"]]
     frame["candidate_definitions"] = [{k: definitions.get(k, "") for k in c}
                                       for c in frame["candidates"]]
+    return frame
+
+
+def coding_counts(conn: Connection) -> dict[str, int]:
+    """Code key -> number of codings (every coder; retired codes included; codes without
+    codings left out)."""
+    stmt = (select(codes.c.key, func.count(codings.c.id))
+            .join(codings, codings.c.code_id == codes.c.id).group_by(codes.c.key))
+    return {str(key): int(n) for key, n in conn.execute(stmt).all()}
+
+
+def retired_codes_frame(conn: Connection) -> pd.DataFrame:
+    """Codes taken out of the codebook (retired, merged or split), most recently retired
+    first: ``code``, ``code_name``, ``theme``, ``theme_name``, ``definition``,
+    ``retired_version`` and ``n_codings`` (the codings still on the retired code)."""
+    counts = (select(codings.c.code_id, func.count(codings.c.id).label("n"))
+              .group_by(codings.c.code_id).subquery())
+    stmt = (
+        select(
+            codes.c.key.label("code"),
+            codes.c.name.label("code_name"),
+            themes.c.key.label("theme"),
+            themes.c.name.label("theme_name"),
+            codes.c.definition,
+            codes.c.retired_version_id.label("retired_version"),
+            func.coalesce(counts.c.n, 0).label("n_codings"),
+        )
+        .join(themes, themes.c.id == codes.c.theme_id)
+        .outerjoin(counts, counts.c.code_id == codes.c.id)
+        .where(codes.c.retired_version_id.is_not(None))
+        .order_by(codes.c.retired_version_id.desc(), codes.c.key)
+    )
+    frame = pd.read_sql(stmt, conn)
+    frame["retired_version"] = frame["retired_version"].astype("int64")
+    frame["n_codings"] = frame["n_codings"].astype("int64")
     return frame
 
 

@@ -7,9 +7,9 @@
 * :mod:`workbench.views.coding_session` — :class:`CodingSession`: document, filters,
   current segment, moves; every move stored with ``Project.set_position``.
 * :mod:`workbench.views.coding_controller` — :class:`CodingController`: a session plus
-  coding, memos, undo, keys, the codebook form (create, rename, merge), the walk through
-  the recode queue and error recording, every change stored through
-  :class:`workbench.Project` at once. Imports no ipywidgets, so tests drive it directly.
+  coding, memos, undo, keys, the codebook form (create, rename, merge, split, move,
+  retire, restore), the walk through the recode queue and error recording, every change
+  stored through :class:`workbench.Project` at once. Imports no ipywidgets, so tests drive it directly.
 * :mod:`workbench.views.coding_html` — HTML fragments for the panel, every text escaped.
 * :mod:`workbench.views.keys` — :class:`KeyCatcher`, a tiny anywidget that forwards key
   presses to Python.

@@ -2,8 +2,9 @@
 
 :class:`CodingController` extends :class:`CodingSession` (document, filter, current
 segment, moves) with coding, memos, undo, keys and error recording, and with the codebook
-inside the coding flow: a small form to create, rename or merge codes (keys ``n``, ``r``,
-``m``) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
+inside the coding flow: a small form to create, rename, merge, split, move, retire or
+restore codes (keys ``n``, ``r``, ``m``, ``p``, ``v``, ``d``, ``b``; Enter confirms, Esc
+cancels) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
 coding panel shows (including this coder's codings of the document and an undo stack)
 and :meth:`CodingController.view_state` returns it as one frozen value. It calls
 :class:`workbench.Project` for every change, so each action is stored when it happens:
@@ -22,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,11 +36,12 @@ from workbench.errors import (
     UnknownCodeError,
     suggest,
 )
-from workbench.model import MergeReport
+from workbench.model import Code, Codebook, MergeReport
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument, RangeRef
 from workbench.views.coding_session import CodingSession
 from workbench.views.coding_state import (
+    FORM_KINDS,
     CodebookForm,
     ErrorInfo,
     FormKind,
@@ -54,13 +56,18 @@ from workbench.views.coding_state import (
     turn_records,
 )
 
-__all__ = ["KEY_HELP", "RECODE_HELP", "CodingController"]
+__all__ = ["FORM_HELP", "KEY_HELP", "RECODE_HELP", "CodingController", "split_targets"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNDO_LIMIT = 500
 KEY_HELP = ("keys: 1-9, 0 toggle codes · ← → move · u next uncoded · z undo · "
-            "n new code · r rename · m merge · q recode queue")
+            "n new code · r rename · m merge · p split · v move · d retire · b restore · "
+            "q recode queue")
+FORM_HELP = "form: Enter confirms (Ctrl+Enter in a text box) · Esc cancels"
+FORM_FIELDS = ("code", "name", "key", "theme", "definition", "target", "apply", "into",
+               "parent", "recode")
+"""The values a codebook form holds (see :meth:`CodingController.set_form_value`)."""
 RECODE_HELP = "keys: 1-9 recode as the code shown · s skip (leave for later) · Esc stop"
 
 
@@ -106,6 +113,7 @@ class CodingController(CodingSession):
         self.last_error: ErrorInfo | None = None
         self._undo: list[UndoAction] = []
         self._form: CodebookForm | None = None
+        self._draft: dict[str, object] = {}
         self._walk: _RecodeWalk | None = None
         self.last_merge: MergeReport | None = None
         super().__init__(project, coder, document, reviewer=reviewer, context=context)
@@ -183,7 +191,8 @@ class CodingController(CodingSession):
             undo_label=self._undo[-1].describe() if self._undo else "",
             message=self.message, error=self.last_error,
             codebook_version=self.codebook_version, form=self._form,
-            recode=self.recode_view(), locked=self.locked, may_review=self.may_review,
+            recode=self.recode_view(), form_note=self.form_note(), locked=self.locked,
+            may_review=self.may_review,
         )
 
     @property
@@ -509,60 +518,154 @@ class CodingController(CodingSession):
         return self._form
 
     def open_form(self, kind: FormKind) -> CodebookForm:
-        """Open the codebook form ``kind`` (``"create"``, ``"rename"``, ``"merge"``) on the
-        current code; the coding position is kept, and :meth:`submit_form` or
-        :meth:`close_form` returns to coding."""
-        if kind not in ("create", "rename", "merge"):
-            raise ValueError(f"the codebook form is 'create', 'rename' or 'merge', not {kind!r}.")
+        """Open the codebook form ``kind`` (one of :data:`~workbench.views.coding_state.\
+FORM_KINDS`) on the current code (``restore``: on the most recently retired code); the
+        coding position is kept, and :meth:`submit_form` or :meth:`close_form` returns to
+        coding. The values start as the form shows them (:attr:`form_values`)."""
+        if kind not in FORM_KINDS:
+            raise ValueError(f"the codebook form is one of {', '.join(FORM_KINDS)}, not "
+                             f"{kind!r}.")
         self.sync_codebook()
         codebook = self.codebook
-        code = self.current_code
-        if code is None and kind != "create":
-            raise NotFoundError("the codebook has no code yet; create one first (key n).")
-        if kind == "merge" and len(codebook.keys) < 2:
-            raise CodebookError("a merge needs two codes; the codebook has one.")
-        theme = codebook.code(code).theme if code else (
-            codebook.themes[0].key if codebook.themes else "")
+        retired: tuple[tuple[str, str], ...] = ()
+        if kind == "restore":
+            frame = self.project.retired_codes()
+            if frame.empty:
+                raise CodebookError("no code is retired: there is nothing to restore.")
+            retired = tuple((str(k), str(n)) for k, n in zip(frame["code"], frame["code_name"],
+                                                             strict=True))
+            code: str | None = retired[0][0]
+            theme, parent = str(frame["theme"].iloc[0]), ""
+        else:
+            code = self.current_code
+            if code is None and kind != "create":
+                raise NotFoundError("the codebook has no code yet; create one first (key n).")
+            if kind == "merge" and len(codebook.keys) < 2:
+                raise CodebookError("a merge needs two codes; the codebook has one.")
+            theme = codebook.code(code).theme if code else (
+                codebook.themes[0].key if codebook.themes else "")
+            parent = (codebook.code(code).parent or "") if code else ""
+        counts: tuple[tuple[str, int], ...] = ()
+        if kind in ("split", "retire", "restore"):
+            counts = tuple(sorted(self.project.coding_counts().items()))
         self._form = CodebookForm(
             kind=kind, code=code or "", theme=theme,
             codes=tuple((c.key, c.name) for c in codebook.codes),
-            themes=tuple((t.key, t.name) for t in codebook.themes))
+            themes=tuple((t.key, t.name) for t in codebook.themes),
+            parent=parent, retired=retired, counts=counts)
+        name = dict(retired).get(code or "", "") if kind == "restore" else (
+            codebook.code(code).name if code else "")
+        self._draft = {"code": code or "", "name": name if kind == "rename" else "",
+                       "key": "", "theme": theme, "definition": "", "target": "",
+                       "apply": True, "into": "", "parent": parent, "recode": True}
         self.message = {
             "create": "new code: give its name, theme and definition",
-            "rename": f"rename {codebook.code(code).name if code else ''}: give the new name",
-            "merge": (f"merge {codebook.code(code).name if code else ''} into: choose the "
-                      "target code"),
+            "rename": f"rename {name}: give the new name",
+            "merge": f"merge {name} into: choose the target code",
+            "split": (f"split {name}: give the codes it becomes, one a line: 'Name: "
+                      "definition' for a new code, or an existing code's name"),
+            "move": f"move {name}: choose another theme or a parent code",
+            "retire": f"retire {name}? Enter confirms, Esc cancels",
+            "restore": "restore a retired code: choose it, then Enter",
         }[kind]
         return self._form
+
+    @property
+    def form_values(self) -> dict[str, object]:
+        """The values of the open form as entered so far (see :data:`FORM_FIELDS`)."""
+        return dict(self._draft)
+
+    def set_form_value(self, field_name: str, value: object) -> None:
+        """Enter ``value`` into the open form's field ``field_name`` (the panel forwards
+        each field as it is typed); :meth:`submit_form` uses them."""
+        if self._form is None:
+            raise CodebookError("no codebook form is open; press n, r, m, p, v, d or b first.")
+        if field_name not in FORM_FIELDS:
+            raise ValueError(f"a codebook form has the fields {', '.join(FORM_FIELDS)}, not "
+                             f"{field_name!r}.")
+        self._draft[field_name] = value
+
+    def form_note(self) -> str:
+        """What the open form will do with the code chosen, for the panel to show (``""``
+        when there is nothing to add): a split or a retirement says what happens to the
+        code's codings, a restore how many come back."""
+        form = self._form
+        if form is None or form.kind not in ("split", "retire", "restore"):
+            return ""
+        key = str(self._draft.get("code") or form.code)
+        n = form.n_codings(key)
+        names = dict(form.retired) if form.kind == "restore" else dict(form.codes)
+        name = names.get(key, key)
+        if form.kind == "split":
+            return (f"{name} leaves the codebook; its {n} codings (every coder) wait in the "
+                    "recode queue until each is given one of the new codes (key q)."
+                    if n else f"{name} leaves the codebook; it has no codings to recode.")
+        if form.kind == "retire":
+            return (f"{name} has {n} codings (every coder): they are kept under the retired "
+                    "code and count as before; restore (key b) brings the code back."
+                    if n else f"{name} has no codings; restore (key b) brings it back.")
+        return f"{name} comes back into the codebook" + (
+            f" with its {n} codings." if n else " (it has no codings).")
 
     def close_form(self) -> None:
         """Close the codebook form without changing anything."""
         if self._form is not None:
             self.message = f"{self._form.title}: cancelled"
         self._form = None
+        self._draft = {}
 
-    def submit_form(self, *, code: str | None = None, name: str = "", key: str = "",
-                    theme: str = "", definition: str = "", target: str | None = None,
-                    apply: bool = True) -> object:
-        """Do what the open form asks with the values entered, then close it (on an error
-        the form stays open with nothing changed). ``create``: ``name``, ``theme``,
-        ``definition`` (``key`` is made from the name when empty; ``apply`` codes the
-        current segment with the new code at once); ``rename``: ``code`` gets ``name``
-        (and ``key`` when given); ``merge``: ``code`` into ``target``."""
+    def submit_form(self, *, code: str | None = None, name: str | None = None,
+                    key: str | None = None, theme: str | None = None,
+                    definition: str | None = None, target: str | None = None,
+                    apply: bool | None = None, into: str | None = None,
+                    parent: str | None = None, recode: bool | None = None) -> object:
+        """Do what the open form asks, then close it (on an error the form stays open with
+        nothing changed and the values kept). The values are those entered
+        (:meth:`set_form_value`), each replaced by the argument of the same name when given.
+        ``create``: ``name``, ``theme``, ``definition`` (``key`` is made from the name when
+        empty; ``apply`` codes the current segment with the new code at once); ``rename``:
+        ``code`` gets ``name`` (and ``key`` when given); ``merge``: ``code`` into
+        ``target``; ``split``: ``code`` into the codes ``into`` lists (see
+        :func:`split_targets`; new codes in ``theme``), and with ``recode`` the walk
+        through this coder's queued codings starts at once; ``move``: ``code`` under
+        ``parent`` (a code), else to ``theme``; ``retire``: ``code`` is retired (the form
+        is the confirmation); ``restore``: the retired ``code`` comes back."""
         form = self._form
         if form is None:
-            raise CodebookError("no codebook form is open; press n, r or m first.")
+            raise CodebookError("no codebook form is open; press n, r, m, p, v, d or b first.")
+        given = {"code": code, "name": name, "key": key, "theme": theme,
+                 "definition": definition, "target": target, "apply": apply, "into": into,
+                 "parent": parent, "recode": recode}
+        self._draft.update({k: v for k, v in given.items() if v is not None})
+        v = self._draft
+
+        def text(field_name: str) -> str:
+            return str(v.get(field_name) or "")
+
+        chosen = text("code") or form.code
         result: object
         if form.kind == "create":
-            result = self.create_code(name, theme=theme or form.theme,
-                                      definition=definition, key=key or None, apply=apply)
+            result = self.create_code(text("name"), theme=text("theme") or form.theme,
+                                      definition=text("definition"),
+                                      key=text("key") or None, apply=bool(v.get("apply")))
         elif form.kind == "rename":
-            result = self.rename_code(name, code=code or form.code, new_key=key or None)
-        else:
-            if not target:
+            result = self.rename_code(text("name"), code=chosen, new_key=text("key") or None)
+        elif form.kind == "merge":
+            if not text("target"):
                 raise CodebookError("choose the code to merge into.")
-            result = self.merge_codes(target, code=code or form.code)
+            result = self.merge_codes(text("target"), code=chosen)
+        elif form.kind == "split":
+            result = self.split_code(text("into"), code=chosen, theme=text("theme") or None,
+                                     recode=bool(v.get("recode")))
+        elif form.kind == "move":
+            result = self.move_code(code=chosen, theme=text("theme") or None,
+                                    parent=text("parent") or None)
+        elif form.kind == "retire":
+            result = self.retire_code(chosen, confirm=True)
+        else:
+            result = self.restore_code(chosen)
         self._form = None
+        self._draft = {}
         return result
 
     def create_code(self, name: str, *, theme: str, definition: str, key: str | None = None,
@@ -621,17 +724,122 @@ class CodingController(CodingSession):
                         f"{len(report.collapsed)} identical collapsed")
         return report
 
+    def split_code(self, into: str | Sequence[Code | str], *, code: str | None = None,
+                   theme: str | None = None, recode: bool = True) -> int:
+        """Split ``code`` (default: the current code) into new and/or existing codes: its
+        codings (every coder's) wait in the recode queue. ``into`` is a list of
+        :class:`~workbench.Code` values and keys, or text with one code a line (see
+        :func:`split_targets`; new codes go into ``theme``, default the code's theme).
+        With ``recode`` the walk through this coder's queued codings of it (everyone's in
+        the reviewer view) starts at once. Returns how many codings were queued."""
+        source = self.code_key(code) if code is not None else self.current_code
+        if source is None:
+            raise NotFoundError("the codebook has no code to split.")
+        old = self.codebook.code(source)
+        targets = (split_targets(into, self.codebook, source=source, theme=theme or old.theme)
+                   if isinstance(into, str) else list(into))
+        version = self.project.split_code(source, targets)
+        if self._form is not None and self._form.kind == "split":
+            self._form = None  # split already: an error starting the walk must not redo it
+            self._draft = {}
+        self.sync_codebook()
+        keys = [t.key if isinstance(t, Code) else t for t in targets]
+        names = ", ".join(self.codebook.code(k).name for k in keys)
+        queue = self.project.recode_queue()
+        queued = queue[queue["from_code"] == source]
+        mine = len(queued) if self.reviewer else int((queued["coder"] == self.coder).sum())
+        message = (f"split {old.name} into {names} (codebook version {version}): "
+                   f"{len(queued)} codings queued for recoding")
+        if recode and mine:
+            self.start_recode(code=source)
+            message += (f"; recode {mine} of them here now: 1-9 chooses the new code, s skips, "
+                        "Esc stops")
+        elif mine:
+            message += f"; press q to recode {mine} of them here"
+        self.message = message
+        return len(queued)
+
+    def move_code(self, *, code: str | None = None, theme: str | None = None,
+                  parent: str | None = None) -> int:
+        """Move ``code`` (default: the current code; its child codes follow) under the code
+        ``parent`` (and so into its theme), or without ``parent`` to the top level of
+        ``theme``. Returns the codebook version."""
+        key = self.code_key(code) if code is not None else self.current_code
+        if key is None:
+            raise NotFoundError("the codebook has no code to move.")
+        old = self.codebook.code(key)
+        if parent is not None:
+            parent = self.code_key(parent)
+        if parent is None and not theme:
+            raise CodebookError(f"choose a theme or a parent code to move {old.name} to.")
+        if (parent == old.parent) if parent is not None else (
+                old.parent is None and theme == old.theme):
+            raise CodebookError(f"{old.name} is already there; choose another theme or "
+                                "parent code.")
+        version = self.project.move_code(key, theme=None if parent else theme, parent=parent)
+        self.sync_codebook()
+        moved = self.codebook.code(key)
+        theme_name = next((t.name for t in self.codebook.themes if t.key == moved.theme),
+                          moved.theme)
+        where = (f"under {self.codebook.code(parent).name} (theme {theme_name})" if parent
+                 else f"to theme {theme_name}")
+        self.message = f"moved {old.name} {where} (codebook version {version})"
+        return version
+
+    def retire_code(self, code: str | None = None, *, confirm: bool = False) -> int:
+        """Take ``code`` (default: the current code) out of the codebook: its codings are
+        kept under the retired code and count as before, and :meth:`restore_code` brings
+        it back. A code with codings needs ``confirm=True`` (the panel's form is the
+        confirmation). Returns the codebook version."""
+        key = self.code_key(code) if code is not None else self.current_code
+        if key is None:
+            raise NotFoundError("the codebook has no code to retire.")
+        name = self.codebook.code(key).name
+        n = self.project.coding_counts().get(key, 0)
+        if n and not confirm:
+            raise CodebookError(
+                f"{name} has {n} codings (every coder); retiring it keeps them under the "
+                f"retired code. Confirm: retire_code({key!r}, confirm=True), or in the panel "
+                "press d, then Enter.")
+        version = self.project.retire_code(key)
+        self.sync_codebook()
+        self.message = (f"retired {name} (codebook version {version}): "
+                        + (f"its {n} codings are kept under the retired code and count as "
+                           "before" if n else "it had no codings")
+                        + "; press b to restore it")
+        return version
+
+    def restore_code(self, code: str) -> int:
+        """Put the retired ``code`` back into the codebook (with its codings); returns the
+        codebook version."""
+        frame = self.project.retired_codes()
+        row = frame[frame["code"] == code]
+        if row.empty:
+            retired = [str(k) for k in frame["code"]]
+            raise CodebookError(
+                f"{code!r} is not a retired code{suggest(code, retired)}; "
+                + (f"the retired codes are {', '.join(retired)}." if retired
+                   else "no code is retired."))
+        name, n = str(row["code_name"].iloc[0]), int(row["n_codings"].iloc[0])
+        version = self.project.restore_code(code)
+        self.sync_codebook()
+        self.message = (f"restored {name} (codebook version {version})"
+                        + (f": its {n} codings show again" if n else ""))
+        return version
+
     # -- the recode queue ----------------------------------------------------------------
-    def start_recode(self) -> RecodeView | None:
+    def start_recode(self, code: str | None = None) -> RecodeView | None:
         """Walk this coder's codings waiting in the recode queue (everyone's in the
-        reviewer view), passage by passage: :meth:`recode_as` one of the new codes (keys
-        1-9), :meth:`skip_recode` (``s``) or :meth:`stop_recode` (Esc). None (and a message)
-        when nothing waits."""
+        reviewer view), passage by passage; only those of the split code ``code`` when
+        given. :meth:`recode_as` one of the new codes (keys 1-9), :meth:`skip_recode`
+        (``s``) or :meth:`stop_recode` (Esc). None (and a message) when nothing waits."""
         self.sync_codebook()
         self._form = None
         queue = self.project.recode_queue()
         if not self.reviewer:
             queue = queue[queue["coder"] == self.coder]
+        if code is not None:
+            queue = queue[queue["from_code"] == code]
         if queue.empty:
             self._walk = None
             self.message = "the recode queue is empty: nothing waits for a new code"
@@ -756,10 +964,12 @@ class CodingController(CodingSession):
         """Act on a key from the keyboard widget; False when the key means nothing here.
 
         Coding: digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft``
-        move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m`` open
-        the codebook form (new code, rename, merge) and ``q`` walks the recode queue.
-        While the form is open ``Escape`` closes it. In the recode queue digits choose the
-        n-th new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
+        move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m``/``p``/
+        ``v``/``d``/``b`` open the codebook form (new code, rename, merge, split, move,
+        retire, restore) and ``q`` walks the recode queue. While the form is open only
+        ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it) act; other keys
+        mean nothing, so typing never codes. In the recode queue digits choose the n-th
+        new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
         """
         self.sync_codebook()
         if self._walk is not None:
@@ -767,6 +977,9 @@ class CodingController(CodingSession):
         if self._form is not None:
             if key == "Escape":
                 self.close_form()
+                return True
+            if key == "Enter":
+                self.submit_form()
                 return True
             return False
         if len(key) == 1 and key.isdigit():
@@ -785,6 +998,14 @@ class CodingController(CodingSession):
             self.open_form("rename")
         elif key in ("m", "M"):
             self.open_form("merge")
+        elif key in ("p", "P"):
+            self.open_form("split")
+        elif key in ("v", "V"):
+            self.open_form("move")
+        elif key in ("d", "D"):
+            self.open_form("retire")
+        elif key in ("b", "B"):
+            self.open_form("restore")
         elif key in ("q", "Q"):
             self.start_recode()
         else:
@@ -809,3 +1030,45 @@ def _key_from(name: str) -> str:
     if not key or not key[0].isalpha():
         key = f"code_{key}" if key else "code"
     return key
+
+
+def split_targets(text: str, codebook: Codebook, *, source: str, theme: str,
+                  colour: str | None = None) -> list[Code | str]:
+    """The codes a split form's text names, one a line: ``Name: definition`` is a new code
+    (its key made from the name, in ``theme``, coloured ``colour``, default the colour of
+    ``source``); a line with only a name or key is an existing code of ``codebook``. Blank
+    lines and leading ``-``/``*`` are ignored. At least two codes are needed."""
+    existing = {c.key.casefold(): c for c in codebook.codes if c.key != source}
+    existing.update({c.name.casefold(): c for c in codebook.codes if c.key != source})
+    choices = [c.key for c in codebook.codes if c.key != source] + [
+        c.name for c in codebook.codes if c.key != source]
+    split_name = next((c.name for c in codebook.codes if c.key == source), source)
+    shade = colour or next((c.colour for c in codebook.codes if c.key == source), "#777777")
+    out: list[Code | str] = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("-*").strip()
+        if not line:
+            continue
+        name, colon, definition = (part.strip() for part in line.partition(":"))
+        known = existing.get(name.casefold())
+        if name.casefold() in {source.casefold(), split_name.casefold()}:
+            raise CodebookError(f"{name!r} is the code being split; name the codes it "
+                                "becomes.")
+        if not colon:
+            if known is None:
+                raise CodebookError(
+                    f"{name!r} is not a code of the codebook{suggest(name, choices)}; "
+                    "write a new code as 'Name: definition'.")
+            out.append(known.key)
+        elif known is not None:
+            raise CodebookError(f"{name!r} is already a code: write only its name to split "
+                                "into it, or give the new code another name.")
+        elif not name or not definition:
+            raise CodebookError(f"line {line!r}: write a new code as 'Name: definition' (the "
+                                "definition says what the code means).")
+        else:
+            out.append(Code(_key_from(name), name, theme, definition, shade))
+    if len(out) < 2:
+        raise CodebookError("split into at least two codes, one a line: 'Name: definition' "
+                            "for a new code, or an existing code's name.")
+    return out

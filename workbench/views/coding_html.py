@@ -22,6 +22,7 @@ __all__ = [
     "context_html",
     "contrast_colour",
     "error_html",
+    "form_note_html",
     "header_html",
     "recode_html",
     "reviewer_html",
@@ -191,6 +192,14 @@ def codebook_html(codebook: Codebook, theme: str) -> str:
             f"<b>{_e(code.name)}</b> <code>{_e(code.key)}</code>{''.join(details)}</div>"
         )
     return "".join(rows)
+
+
+def form_note_html(note: str) -> str:
+    """What the open codebook form will do (e.g. to a retired code's codings), as a muted
+    line ("" when there is nothing to say)."""
+    if not note:
+        return ""
+    return f'<div class="wb-form-note" style="{_MUTED}">{_e(note)}</div>'
 
 
 def error_html(error: ErrorInfo | None) -> str:

@@ -18,13 +18,19 @@ import ipywidgets as widgets
 from workbench.coder_identity import CoderChoice, CoderPrompt, inert, resolve_coder
 from workbench.model import Codebook
 from workbench.project import Project
-from workbench.views.coding_controller import KEY_HELP, RECODE_HELP, CodingController
+from workbench.views.coding_controller import (
+    FORM_HELP,
+    KEY_HELP,
+    RECODE_HELP,
+    CodingController,
+)
 from workbench.views.coding_html import (
     case_html,
     codebook_html,
     context_html,
     contrast_colour,
     error_html,
+    form_note_html,
     header_html,
     recode_html,
     reviewer_html,
@@ -94,6 +100,18 @@ class CodingPanel(widgets.VBox):
         self.merge_button = widgets.Button(description="Merge", icon="compress",
                                            tooltip="Merge the current code into another (m)",
                                            layout=_auto())
+        self.split_button = widgets.Button(description="Split", icon="code-fork",
+                                           tooltip="Split the current code into new codes (p)",
+                                           layout=_auto())
+        self.move_button = widgets.Button(description="Move", icon="arrows",
+                                          tooltip="Move the current code to another theme or "
+                                                  "parent (v)", layout=_auto())
+        self.retire_button = widgets.Button(description="Retire", icon="archive",
+                                            tooltip="Take the current code out of the "
+                                                    "codebook (d)", layout=_auto())
+        self.restore_button = widgets.Button(description="Restore", icon="history",
+                                             tooltip="Put a retired code back (b)",
+                                             layout=_auto())
         self.recode_button = widgets.Button(description="Recode queue", icon="random",
                                             tooltip="Walk the codings of split codes (q)",
                                             layout=_auto())
@@ -108,15 +126,34 @@ class CodingPanel(widgets.VBox):
             description="Definition", layout=widgets.Layout(width="100%", height="48px"))
         self.form_apply = widgets.Checkbox(value=True, description="apply to this segment",
                                            indent=False)
+        self.form_parent = widgets.Dropdown(description="Under", layout=_auto())
+        self.form_into = widgets.Textarea(
+            description="Into", placeholder="one code a line: Name: definition (a new code), "
+                                            "or an existing code's name",
+            layout=widgets.Layout(width="100%", height="72px"))
+        self.form_recode = widgets.Checkbox(value=True, indent=False,
+                                            description="recode my codings of it now")
+        self.form_note = widgets.HTML()
         self.form_ok = widgets.Button(description="OK", icon="check", button_style="primary")
         self.form_cancel = widgets.Button(description="Cancel", tooltip="Close (Esc)")
         self.form_box = widgets.VBox([
             self.form_title,
-            widgets.HBox([self.form_code, self.form_target, self.form_theme]),
+            widgets.HBox([self.form_code, self.form_target, self.form_theme, self.form_parent]),
             widgets.HBox([self.form_name, self.form_key, self.form_apply]),
             self.form_definition,
+            self.form_into,
+            self.form_recode,
+            self.form_note,
             widgets.HBox([self.form_ok, self.form_cancel]),
         ], layout=widgets.Layout(display="none", border="1px solid #bbb", padding="4px"))
+        self.form_box.add_class("wb-codebook-form")  # Enter / Esc typed in it: see keys.py
+        self._form_fields: dict[str, widgets.ValueWidget] = {
+            "code": self.form_code, "target": self.form_target, "theme": self.form_theme,
+            "parent": self.form_parent, "name": self.form_name, "key": self.form_key,
+            "definition": self.form_definition, "apply": self.form_apply,
+            "into": self.form_into, "recode": self.form_recode}
+        for name, field in self._form_fields.items():
+            field.add_class(f"wb-field-{name}")  # the key box reads them on Enter
         self._form_shown: CodebookForm | None = None
         self.recode_html = widgets.HTML()
         self.recode_buttons = widgets.HBox()
@@ -162,7 +199,8 @@ class CodingPanel(widgets.VBox):
             ]
             self._bottom: list[widgets.Widget] = [
                 widgets.HBox([self.new_code_button, self.rename_button, self.merge_button,
-                              self.recode_button]),
+                              self.split_button, self.move_button, self.retire_button,
+                              self.restore_button, self.recode_button]),
                 self.form_box,
                 widgets.HBox([self.memo_code, self.memo_button]),
                 self.memo_text,
@@ -248,18 +286,53 @@ class CodingPanel(widgets.VBox):
         self._on_click(self.new_code_button, lambda: c.open_form("create"))
         self._on_click(self.rename_button, lambda: c.open_form("rename"))
         self._on_click(self.merge_button, lambda: c.open_form("merge"))
+        self._on_click(self.split_button, lambda: c.open_form("split"))
+        self._on_click(self.move_button, lambda: c.open_form("move"))
+        self._on_click(self.retire_button, lambda: c.open_form("retire"))
+        self._on_click(self.restore_button, lambda: c.open_form("restore"))
         self._on_click(self.recode_button, c.start_recode)
-        self._on_click(self.form_ok, self._submit_form)
         self._on_click(self.form_cancel, c.close_form)
         self._on_click(self.recode_skip, c.skip_recode)
         self._on_click(self.recode_stop, c.stop_recode)
+        self._on_click(self.form_ok, c.submit_form)
+        for name, field in self._form_fields.items():
+            field.observe(self._form_field_changed(name), names="value")
         self.key_catcher.on_key(self.press)
+        self.key_catcher.on_form_key(self.press_in_form)
 
-    def _submit_form(self) -> object:
-        return self.controller.submit_form(
-            code=self.form_code.value, name=self.form_name.value, key=self.form_key.value,
-            theme=self.form_theme.value or "", definition=self.form_definition.value,
-            target=self.form_target.value, apply=self.form_apply.value)
+    def _form_field_changed(self, name: str) -> Callable[[dict[str, Any]], None]:
+        """Forward a form field's value to the controller as it is typed (no re-render:
+        only the note under the form can change)."""
+        def changed(change: dict[str, Any]) -> None:
+            if self._rendering or self.controller.form is None:
+                return
+            self.controller.set_form_value(name, change["new"])
+            self.form_note.value = form_note_html(self.controller.form_note())
+        return changed
+
+    def press_in_form(self, key: str, values: dict[str, object]) -> None:
+        """``Enter``/``Escape`` typed in the codebook form, with the values its fields show
+        in the browser (which may not have reached their widgets yet): the fields take
+        them (and forward them to the controller), then the key acts."""
+        def act() -> object:
+            if key == "Enter" and self.controller.form is not None:
+                self._take_form_values(values)
+            return self.controller.handle_key(key)
+        self.run(act)
+
+    def _take_form_values(self, values: dict[str, object]) -> None:
+        for name, value in values.items():
+            field = self._form_fields.get(name)
+            if field is None or field.layout.display == "none":
+                continue
+            if isinstance(field, widgets.Dropdown):
+                by_label = {label: k for label, k in field.options}
+                if value in by_label:
+                    field.value = by_label[str(value)]
+            elif isinstance(field, widgets.Checkbox):
+                field.value = bool(value)
+            else:
+                field.value = str(value)
 
     def _memo_code_chosen(self, code: str | None) -> None:
         if code:
@@ -300,42 +373,57 @@ class CodingPanel(widgets.VBox):
                                         else "Nothing to undo")
             self.message_label.value = state.message
             self.error_html.value = error_html(state.error)
-            self._render_form(state.form)
+            self._render_form(state.form, state.form_note)
             self._render_recode(state.recode)
             self.key_catcher.hint = (f"⌨ recode queue: {RECODE_HELP}" if state.recode
+                                     else f"⌨ codebook form: {FORM_HELP}" if state.form
                                      else f"⌨ click here, then {KEY_HELP}")
         finally:
             self._rendering = False
 
-    def _render_form(self, form: CodebookForm | None) -> None:
+    def _render_form(self, form: CodebookForm | None, note: str) -> None:
         self.form_box.layout.display = "none" if form is None else "flex"
-        for button in (self.new_code_button, self.rename_button, self.merge_button):
+        for button in (self.new_code_button, self.rename_button, self.merge_button,
+                       self.split_button, self.move_button, self.retire_button,
+                       self.restore_button):
             button.disabled = form is not None
+        self.form_note.value = form_note_html(note)
         if form is None or form is self._form_shown:
             self._form_shown = form
             return
         self._form_shown = form
-        names = dict(form.codes)
+        values = self.controller.form_values
+        codes = [(n, k) for k, n in form.codes]
         self.form_title.value = f"<b>{form.title}</b>"
-        self.form_code.options = [(n, k) for k, n in form.codes]
-        self.form_code.value = form.code or None
+        self.form_code.options = ([(n, k) for k, n in form.retired] if form.kind == "restore"
+                                  else codes)
         self.form_target.options = [(n, k) for k, n in form.codes if k != form.code]
-        self.form_target.value = None
         self.form_theme.options = [(n, k) for k, n in form.themes]
-        self.form_theme.value = form.theme or None
-        self.form_name.value = names.get(form.code, "") if form.kind == "rename" else ""
-        self.form_key.value = ""
-        self.form_definition.value = ""
-        self.form_apply.value = True
+        self.form_parent.options = [("(none: top level of the theme)", ""),
+                                    *((n, k) for k, n in form.codes if k != form.code)]
+        for name, field in self._form_fields.items():
+            value = values.get(name)
+            if isinstance(field, widgets.Dropdown):
+                keys = {k for _label, k in field.options}
+                field.value = value if value in keys else None
+            elif isinstance(field, widgets.Checkbox):
+                field.value = bool(value)
+            else:
+                field.value = str(value or "")
         shown = {"create": (self.form_theme, self.form_name, self.form_key,
                             self.form_definition, self.form_apply),
                  "rename": (self.form_code, self.form_name, self.form_key),
-                 "merge": (self.form_code, self.form_target)}[form.kind]
-        for field in (self.form_code, self.form_target, self.form_theme, self.form_name,
-                      self.form_key, self.form_definition, self.form_apply):
+                 "merge": (self.form_code, self.form_target),
+                 "split": (self.form_code, self.form_theme, self.form_into, self.form_recode),
+                 "move": (self.form_code, self.form_theme, self.form_parent),
+                 "retire": (self.form_code,),
+                 "restore": (self.form_code,)}[form.kind]
+        for field in self._form_fields.values():
             field.layout.display = "" if field in shown else "none"
+        self.form_theme.description = "New codes in" if form.kind == "split" else "Theme"
         self.form_ok.description = {"create": "Create", "rename": "Rename",
-                                    "merge": "Merge"}[form.kind]
+                                    "merge": "Merge", "split": "Split", "move": "Move",
+                                    "retire": "Retire", "restore": "Restore"}[form.kind]
 
     def _render_recode(self, view: RecodeView | None) -> None:
         self.recode_box.layout.display = "none" if view is None else "flex"

@@ -18,6 +18,7 @@ import pandas as pd
 from workbench.model import Code, Codebook, Coding, format_video_time
 
 __all__ = [
+    "FORM_KINDS",
     "ActionKind",
     "CodeState",
     "CodebookForm",
@@ -40,7 +41,10 @@ __all__ = [
 ]
 
 ActionKind = Literal["apply", "remove", "memo"]
-FormKind = Literal["create", "rename", "merge"]
+FormKind = Literal["create", "rename", "merge", "split", "move", "retire", "restore"]
+FORM_KINDS: tuple[FormKind, ...] = ("create", "rename", "merge", "split", "move", "retire",
+                                    "restore")
+"""The codebook forms, in the order the panel's buttons show them."""
 
 
 @dataclass(frozen=True)
@@ -140,11 +144,16 @@ class CodebookForm:
     """The small codebook form the panel shows over the coding flow.
 
     ``kind`` is ``"create"`` (a new code: name, theme, definition), ``"rename"`` (a code's
-    name, optionally its key) or ``"merge"`` (the code into a target). ``code`` is the code
-    it starts on: the current code (the one last applied here, else the first applied,
-    else the first in the codebook); ``theme`` (the theme a new code starts in) is that
-    code's theme. ``codes`` and ``themes`` are the ``(key, name)`` choices, in codebook
-    order.
+    name, optionally its key), ``"merge"`` (the code into a target), ``"split"`` (the code
+    into new codes and/or existing ones, one a line), ``"move"`` (the code to another theme
+    or under another code), ``"retire"`` (take the code out of the codebook) or
+    ``"restore"`` (put a retired code back). ``code`` is the code it starts on: the current
+    code (the one last applied here, else the first applied, else the first in the
+    codebook), or for ``restore`` the most recently retired code; ``theme`` is that code's
+    theme and ``parent`` its parent code (``""``: none). ``codes`` and ``themes`` are the
+    ``(key, name)`` choices, in codebook order; ``retired`` the retired codes
+    (``(key, name)``, most recently retired first); ``counts`` the number of codings (every
+    coder) of each code that has some.
     """
 
     kind: FormKind
@@ -152,12 +161,23 @@ class CodebookForm:
     theme: str
     codes: tuple[tuple[str, str], ...]
     themes: tuple[tuple[str, str], ...]
+    parent: str = ""
+    retired: tuple[tuple[str, str], ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
 
     @property
     def title(self) -> str:
         """What the form does, e.g. ``rename a code``."""
         return {"create": "new code", "rename": "rename a code",
-                "merge": "merge a code into another"}[self.kind]
+                "merge": "merge a code into another",
+                "split": "split a code into new codes",
+                "move": "move a code to another theme or parent",
+                "retire": "retire a code (take it out of the codebook)",
+                "restore": "restore a retired code"}[self.kind]
+
+    def n_codings(self, code: str) -> int:
+        """How many codings (every coder) ``code`` had when the form opened."""
+        return dict(self.counts).get(code, 0)
 
 
 @dataclass(frozen=True)
@@ -218,7 +238,9 @@ class ViewState:
     split the current speaker turn around the segment. ``coded`` counts the segments in
     the filtered list that this coder has coded with at least one code. ``form`` is the
     open codebook form and ``recode`` the walk through the recode queue, if any
-    (see :attr:`mode`); ``codebook_version`` is the version the codes shown come from.
+    (see :attr:`mode`); ``form_note`` says what the open form will do with the values
+    entered so far (e.g. what happens to a code's codings when it is retired);
+    ``codebook_version`` is the version the codes shown come from.
     """
 
     coder: str
@@ -252,6 +274,7 @@ class ViewState:
     codebook_version: int | None = None
     form: CodebookForm | None = None
     recode: RecodeView | None = None
+    form_note: str = ""
     locked: bool = False
     """The coder cannot be switched (a locked panel or the project's blind round)."""
     may_review: bool = False

@@ -5,7 +5,17 @@ while it has the focus, the keys listed in :data:`KEYS` are sent to Python as a 
 message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
 with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
 JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
-operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding. Tests call
+operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding.
+
+The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
+same ``wb-coding-panel``) is typed into, not the box: there only ``Enter`` (in a one-line
+field; ``Ctrl+Enter`` in a text box, where Enter starts a new line) and ``Escape`` are
+forwarded, and the box takes the focus back, so the keys after them act on the panel
+again. Every other key typed in the form stays in its field. Such a message also carries
+``"form"``: the values the form's fields (elements with a class ``wb-field-NAME``) show at
+that moment, because ipywidgets holds a field's last keystrokes back while an earlier
+update is on its way to the kernel, and the key would overtake them; they go to the
+callbacks registered with :meth:`KeyCatcher.on_form_key`. Tests call
 :meth:`KeyCatcher.handle_message` with the same content the browser sends.
 """
 
@@ -23,8 +33,8 @@ __all__ = ["KEYS", "KeyCatcher"]
 log = logging.getLogger(__name__)
 
 KEYS: tuple[str, ...] = (
-    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", *"uUzZnNrRmMqQsS",
-    "Escape",
+    *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
+    *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
@@ -54,8 +64,43 @@ function render({ model, el }) {
     setTimeout(() => box.classList.remove("wb-keys-pressed"), 120);
   };
   box.addEventListener("keydown", onKey);
+  // Enter / Escape typed in this panel's codebook form confirm / cancel it
+  const onFormKey = (event) => {
+    if (event.key !== "Enter" && event.key !== "Escape") {
+      return;
+    }
+    const target = event.target;
+    if (!(target instanceof Element)) {
+      return;
+    }
+    const form = target.closest(".wb-codebook-form");
+    const panel = el.closest(".wb-coding-panel");
+    if (!form || !panel || form.closest(".wb-coding-panel") !== panel) {
+      return;
+    }
+    const multiline = target.tagName === "TEXTAREA";
+    if (event.key === "Enter" && (event.altKey || (multiline && !event.ctrlKey
+                                                   && !event.metaKey))) {
+      return;  // a new line in a text box
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    // the fields as shown now: their own updates may still be held back by ipywidgets
+    const values = {};
+    for (const field of form.querySelectorAll("[class*='wb-field-']")) {
+      const name = Array.from(field.classList).find((c) => c.startsWith("wb-field-"));
+      const control = field.querySelector("input, textarea, select");
+      if (name && control) {
+        values[name.slice(9)] = control.type === "checkbox" ? control.checked : control.value;
+      }
+    }
+    model.send({ type: "key", key: event.key, form: values });
+    box.focus();
+  };
+  document.addEventListener("keydown", onFormKey, true);
   el.appendChild(box);
   return () => {
+    document.removeEventListener("keydown", onFormKey, true);
     box.removeEventListener("keydown", onKey);
     model.off("change:hint", show);
   };
@@ -102,11 +147,19 @@ class KeyCatcher(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._callbacks: list[Callable[[str], object]] = []
+        self._form_callbacks: list[Callable[[str, dict[str, object]], object]] = []
         self.on_msg(self._on_custom_msg)
 
     def on_key(self, callback: Callable[[str], object]) -> None:
         """Call ``callback(key)`` for each forwarded key press."""
         self._callbacks.append(callback)
+
+    def on_form_key(self, callback: Callable[[str, dict[str, object]], object]) -> None:
+        """Call ``callback(key, values)`` for ``Enter``/``Escape`` typed in the codebook
+        form, with the values its fields show (field name -> text, or bool for a
+        checkbox; a dropdown gives the label shown). Without such a callback these keys go
+        to the :meth:`on_key` callbacks."""
+        self._form_callbacks.append(callback)
 
     def _on_custom_msg(self, _widget: object, content: object, _buffers: object) -> None:
         self.handle_message(content)
@@ -120,6 +173,13 @@ class KeyCatcher(anywidget.AnyWidget):
         if not isinstance(key, str) or key not in KEYS:
             log.debug("KeyCatcher ignored key %r", key)
             return False
+        form = content.get("form")
+        if isinstance(form, dict) and key in ("Enter", "Escape") and self._form_callbacks:
+            values: dict[str, object] = {str(k): v for k, v in form.items()
+                                         if isinstance(v, str | bool)}
+            for form_callback in self._form_callbacks:
+                form_callback(key, values)
+            return True
         for callback in self._callbacks:
             callback(key)
         return True
