@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "DuplicateImportError": "workbench.errors",
     "ImportFormatError": "workbench.errors",
     "NotFoundError": "workbench.errors",
+    "RetrievalError": "workbench.errors",
+    "SearchPatternError": "workbench.errors",
     "StaleError": "workbench.errors",
     "StorageError": "workbench.errors",
     "SummaryInputError": "workbench.errors",
@@ -81,6 +83,11 @@ _EXPORTS: dict[str, str] = {
     "Project": "workbench.project",
     "create_project": "workbench.project",
     "open_project": "workbench.project",
+    "CodeHitsReport": "workbench.retrieval",
+    "code_hits": "workbench.retrieval",
+    "retrieve": "workbench.retrieval",
+    "search_text": "workbench.retrieval",
+    "undo_code_hits": "workbench.retrieval",
     "ThemeReport": "workbench.report",
     "build_report": "workbench.report",
     "export_tables": "workbench.report",
@@ -107,6 +114,9 @@ _EXPORTS: dict[str, str] = {
     "TimelineExplorer": "workbench.views.timeline_explorer",
     "TimelineExplorerView": "workbench.views.timeline_explorer",
     "timeline_explorer": "workbench.views.timeline_explorer",
+    "RetrievalState": "workbench.views.retrieval_view",
+    "RetrievalView": "workbench.views.retrieval_view",
+    "retrieval_view": "workbench.views.retrieval_view",
     "format_clock": "workbench.views.review_tables",
     "moments_table": "workbench.views.review_tables",
 }
@@ -117,6 +127,7 @@ __all__ = [
     "AttributeSheetError",
     "CaseAttributes",
     "Code",
+    "CodeHitsReport",
     "Codebook",
     "CodebookError",
     "Coding",
@@ -135,6 +146,10 @@ __all__ = [
     "Project",
     "RawTurn",
     "RefiImportReport",
+    "RetrievalError",
+    "RetrievalState",
+    "RetrievalView",
+    "SearchPatternError",
     "Segment",
     "SpeakerPreview",
     "StaleError",
@@ -161,6 +176,7 @@ __all__ = [
     "build_report",
     "code_agreement",
     "code_case_matrix",
+    "code_hits",
     "coder_agreement_matrix",
     "coder_heatmap",
     "coding_panel",
@@ -196,12 +212,16 @@ __all__ = [
     "read_transcript",
     "recall_stops",
     "report_html",
+    "retrieval_view",
+    "retrieve",
+    "search_text",
     "sunburst_figure",
     "theme_agreement",
     "theme_explorer",
     "timeline_explorer",
     "timeline_figure",
     "tool_comparison",
+    "undo_code_hits",
     "unitizing_agreement",
     "write_report",
 ]
@@ -254,6 +274,8 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         DuplicateImportError,
         ImportFormatError,
         NotFoundError,
+        RetrievalError,
+        SearchPatternError,
         StaleError,
         StorageError,
         SummaryInputError,
@@ -309,6 +331,13 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         report_html,
         write_report,
     )
+    from workbench.retrieval import (
+        CodeHitsReport,
+        code_hits,
+        retrieve,
+        search_text,
+        undo_code_hits,
+    )
     from workbench.views.agreement_figures import alpha_chart, coder_heatmap
     from workbench.views.coding_controller import CodingController
     from workbench.views.coding_panel import (
@@ -324,6 +353,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         sunburst_figure,
         timeline_figure,
     )
+    from workbench.views.retrieval_view import RetrievalState, RetrievalView, retrieval_view
     from workbench.views.review_tables import format_clock, moments_table
     from workbench.views.theme_explorer import (
         ThemeExplorer,
