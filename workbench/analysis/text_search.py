@@ -201,7 +201,7 @@ def _regex_hits(texts: Mapping[str, str], turns: pd.DataFrame, compiled: Any, en
 def _lemma_hits(texts: Mapping[str, str], turns: pd.DataFrame, pattern: str,
                 limit: int | None, progress: bool) -> tuple[list[tuple[str, int, int]], bool]:
     wanted = lemma_of(pattern)
-    if not wanted:
+    if not any(ch.isalnum() for ch in pattern):
         raise SearchPatternError(f"the lemma search {pattern!r} holds no word; give a word "
                                  "such as 'feel'.")
     k = len(wanted)
