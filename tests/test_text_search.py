@@ -262,3 +262,19 @@ def test_jump_moves_a_coding_controller(tmp_path: Path) -> None:
         assert built.position("chloe", DOC) == 6
     finally:
         built.close()
+
+
+def test_search_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from workbench.cli import main
+
+    path = tmp_path / "cli.sqlite"
+    build(create_project(path)).close()
+    out = tmp_path / "hits.csv"
+    assert main(["search", str(path), "feel", "--lemma", "--csv", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "2 hits for lemma 'feel' in all turns of 1 document"
+    assert printed[1].endswith("I [felt] tense. I went quiet. She noticed.")
+    table = pd.read_csv(out)
+    assert table.text.tolist() == ["felt", "feeling"]
+    assert main(["search", str(path), "(x", "--regex"]) == 2
+    assert "does not compile" in capsys.readouterr().err

@@ -109,9 +109,13 @@ def lemma_of(word: str) -> list[str]:
     return [_lemma(table, t.text) for t in nlp.make_doc(word) if not t.is_space]
 
 
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def lemmatized(text: str) -> Lemmatized:
     """The words of ``text`` with their lemmas (cached by the text's SHA-256)."""
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = _key(text)
     found = _LEMMAS.get(key)
     if found is not None:
         _LEMMAS.move_to_end(key)
@@ -207,12 +211,15 @@ def _lemma_hits(texts: Mapping[str, str], turns: pd.DataFrame, pattern: str,
     k = len(wanted)
     hits: list[tuple[str, int, int]] = []
     documents = list(dict.fromkeys(turns["document"].tolist()))
+    todo = [doc for doc in documents if _key(texts[doc]) not in _LEMMAS]
     began = time.monotonic()
-    for i, doc in enumerate(documents, start=1):
-        words = lemmatized(texts[doc])
+    for i, doc in enumerate(todo, start=1):  # lemmatize what is not cached, saying so
+        lemmatized(texts[doc])
         if progress:
-            print(f"\rlemmas: {i}/{len(documents)} documents ({time.monotonic() - began:.1f} s)",
-                  end="" if i < len(documents) else "\n", file=sys.stderr, flush=True)
+            print(f"\rlemmatizing: {i}/{len(todo)} documents ({time.monotonic() - began:.1f} s)",
+                  end="" if i < len(todo) else "\n", file=sys.stderr, flush=True)
+    for doc in documents:
+        words = lemmatized(texts[doc])
         n = len(words.lemmas)
         if n < k:
             continue
