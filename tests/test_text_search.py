@@ -278,3 +278,25 @@ def test_search_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert table.text.tolist() == ["felt", "feeling"]
     assert main(["search", str(path), "(x", "--regex"]) == 2
     assert "does not compile" in capsys.readouterr().err
+
+
+def test_jump_from_the_view_moves_and_redraws_a_coding_panel(tmp_path: Path) -> None:
+    from workbench import coding_panel, retrieval_view
+
+    built = build(create_project(tmp_path / "p.sqlite"), second=True)
+    try:
+        panel = coding_panel(built, "chloe", OTHER)
+        view = retrieval_view(built, coder="chloe", panel=panel)
+        view.mode.value, view.pattern.value = "plain", "talked it through"
+        view.run_button.click()
+        view.checks.children[0].value = True
+        view.jump_button.click()
+        assert panel.controller.document == DOC
+        assert panel.controller.segment is not None and panel.controller.segment.index == 7
+        assert "talked it through" in panel.context_html.value
+        view.code.value = "repair"
+        view.code_button.click()
+        assert "1 new coding" in view.message.value
+        assert built.codings(coder="chloe").text.tolist() == ["talked it through"]
+    finally:
+        built.close()
