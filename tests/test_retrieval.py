@@ -285,3 +285,16 @@ def test_public_names() -> None:
     assert workbench.retrieve is retrieve
     from workbench.retrieval import Code as PublicCode
     assert PublicCode is Code and Or(Code("a"), Code("b")) == Code("a") | Code("b")
+
+
+def test_retrieval_and_search_load_no_view_or_spreadsheet_library() -> None:
+    import subprocess
+    import sys
+
+    heavy = ("ipywidgets", "plotly", "openpyxl", "anywidget")
+    code = ("import sys, workbench; workbench.retrieve; workbench.search_text; "
+            "import workbench.analysis.text_search; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == ""

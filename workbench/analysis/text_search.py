@@ -26,9 +26,11 @@ Modes:
   ``feeling``). Several words are a phrase: consecutive words (white space between them
   ignored, punctuation not) whose lemmas are the query's in order. The tokens and lemmas
   of a document are computed once per text (cached in memory by the text's SHA-256).
+  A lemma search is always case-insensitive and on whole words (``case_sensitive`` and
+  ``whole_word`` do not apply).
 
 Several patterns (a list) are searched each in turn and the hits pooled (``pattern``
-says which one found a hit). ``limit`` stops the search after that many hits
+says which one found a hit; a range two patterns found is listed once, under the first). ``limit`` stops the search after that many hits
 (``attrs["truncated"]`` then says so).
 """
 
