@@ -298,3 +298,16 @@ def test_retrieval_and_search_load_no_view_or_spreadsheet_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_retrieve_on_each_backend(backend_url: str) -> None:
+    built = build(create_project(backend_url))
+    try:
+        out = retrieve(built, (Code("anxiety") & Code("withdrawal")) - Code("rupture"),
+                       source=["ben"])
+        assert passages(out) == [("tense", ("anxiety",), ("ben",)),
+                                 ("I went quiet. She noticed.", ("withdrawal",), ("ben",))]
+        assert set(out.coding_uuids.sum()) == set(
+            built.codings(coder="ben").query("code != 'rupture'")["coding_uuid"])
+    finally:
+        built.close()

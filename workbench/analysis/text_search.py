@@ -30,8 +30,8 @@ Modes:
   ``whole_word`` do not apply).
 
 Several patterns (a list) are searched each in turn and the hits pooled (``pattern``
-says which one found a hit; a range two patterns found is listed once, under the first). ``limit`` stops the search after that many hits
-(``attrs["truncated"]`` then says so).
+says which one found a hit; a range two patterns found is listed once, under the first).
+``limit`` stops the search after that many hits (``attrs["truncated"]`` then says so).
 """
 
 from __future__ import annotations
