@@ -67,7 +67,7 @@ unit: $(STAMP) browser-deps
 
 notebooks: $(SAMPLE)
 	@mkdir -p build && cp $(SAMPLE) build/nbval-project.sqlite
-	WORKBENCH_PROJECT=$(abspath build/nbval-project.sqlite) $(BIN)/pytest --nbval \
+	WORKBENCH_PROJECT=$(abspath build/nbval-project.sqlite) WORKBENCH_CODER=leila $(BIN)/pytest --nbval \
 		--nbval-sanitize-with notebooks/nbval_sanitize.cfg notebooks -p no:cacheprovider
 
 test: lint typecheck unit notebooks

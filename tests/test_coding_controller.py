@@ -13,6 +13,7 @@ import pytest
 from workbench import (
     CodingController,
     NotFoundError,
+    NotPermittedError,
     Project,
     UnknownCodeError,
     UnknownCoderError,
@@ -328,6 +329,12 @@ def test_blind_by_default_reviewer_shows_everyone(demo_project: Project) -> None
     blind = c.view_state()
     assert blind.applied == ("anxiety",)
     assert blind.others == () and all(code.others == () for code in blind.codes)
+    assert not blind.may_review
+    with pytest.raises(NotPermittedError, match="ana is not a reviewer"):
+        c.set_reviewer(True)
+    assert c.view_state().others == ()
+    demo_project.set_coder_role("ana", "reviewer")
+    demo_project.set_coder_role("ben", "reviewer")
     c.set_reviewer(True)
     review = c.view_state()
     assert review.reviewer and review.others == (("ben", ("anxiety",)), ("chloe", ("anxiety",)))

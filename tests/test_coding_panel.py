@@ -198,6 +198,10 @@ def test_reviewer_toggle_shows_other_coders_visibly(tmp_path: Path) -> None:
     assert "Blind coding" in panel.reviewer_html.value
     assert "ben" not in panel.reviewer_html.value
     assert panel.code_buttons["anxiety"].description == "2 Anxiety"
+    assert panel.reviewer_toggle.disabled  # ana is not a reviewer
+    project.set_coder_role("ana", "reviewer")
+    panel.refresh_button.click()  # every action reads the role again
+    assert not panel.reviewer_toggle.disabled
     panel.reviewer_toggle.value = True
     assert "REVIEWER VIEW" in panel.reviewer_html.value
     assert "<b>ben</b>: Anxiety" in panel.reviewer_html.value
@@ -259,7 +263,7 @@ def xss_project(path: Path) -> Project:
                     "def <img src=x onerror=alert(5)>", "#ff0000", "in <b>", "out <i>",
                     "ex <script>"),),
     ))
-    project.add_coder("<b>ana</b>")
+    project.add_coder("<b>ana</b>", role="reviewer")
     project.add_coder("ben")
     return project
 

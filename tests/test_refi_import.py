@@ -97,9 +97,9 @@ def test_ornio_sample(tmp_path: Path, project: Project) -> None:
     assert report.codings == report.codings_new == 2
     skipped = "\n".join(report.skipped)
     for what in ("picture source 'photo.jpg'", "PDF source 'doc.pdf'", "audio source",
-                 "video source", "1 set(s)", "1 link(s)", "1 graph(s)", "whole case"):
+                 "video source", "1 link(s)", "1 graph(s)", "whole case"):
         assert what in skipped
-    assert len(report.skipped) == 8
+    assert len(report.skipped) == 7 and len(report.sets) == 1  # the set is reported, kept
     # its free-standing note is now a project memo, not skipped
     assert report.memos == 1 and "Research memo" not in skipped
     assert list(project.memos()["target_kind"]) == ["project"]
@@ -109,18 +109,19 @@ def test_ornio_sample(tmp_path: Path, project: Project) -> None:
 def test_atlasti23_blank_project(project: Project) -> None:
     report = import_qdpx(project, SAMPLES / "atlasti23_blank-atlas-project.qdpx")
     assert report.origin.startswith("ATLAS.ti for Windows 23")
-    assert project.documents() == [] and project.coders() == []
-    assert project.codebook_version() is None
-    assert report.skipped == (
-        f"{SAMPLES / 'atlasti23_blank-atlas-project.qdpx'}: user(s) without codings in this "
-        "file were not added as coders: ATLAS.ti, Enric Llagostera.",)
+    assert project.documents() == [] and project.codebook_version() is None
+    # users without codings are kept as coders (issue 16 pt 7d), with their GUIDs
+    assert project.coders() == ["ATLAS.ti", "Enric Llagostera"] and report.skipped == ()
+    assert project.refi_identities()[("user", "Enric Llagostera")].guid == (
+        "088B08AC-D5CD-4ADB-8B71-B4F3459C177F")
 
 
 def test_atlasti23_nested_codebook(project: Project) -> None:
     report = import_qdpx(project, SAMPLES / "atlasti23_target-atlas-project.qdpx")
     codebook = project.codebook
     assert codebook.name == "target-atlas-project"
-    assert [(t.key, t.name) for t in codebook.themes] == [("commits_theme", "Commits")]
+    # the codable parent stays one code (no theme made from it; issue 16 pt 7a)
+    assert [(t.key, t.name) for t in codebook.themes] == [("imported_codes", "Imported codes")]
     assert [(c.name, c.parent) for c in codebook.codes] == [
         ("Commits", None), ("2022-05-10T02:05:59Z 19e4dce", "commits"),
         ("2022-02-11T10:39:25Z cdbfd92", "commits")]
@@ -132,14 +133,18 @@ def test_skyloom_spec_project_without_source_files(project: Project) -> None:
     report = import_qdpx(project, SAMPLES / "skyloom_TestProject_atlasti-spec-example.qdpx")
     codebook = project.codebook
     assert len(codebook.codes) == 14 and [t.key for t in codebook.themes] == ["imported_codes"]
-    assert codebook.code("coke_diet_coke").name == "Coke::diet Coke"
-    assert codebook.code("coke_diet_coke").colour == "#966450"
+    # ATLAS.ti's "Coke::diet Coke" is the code "diet Coke" under "Coke" (issue 15 pt 5)
+    assert codebook.code("diet_coke").name == "diet Coke"
+    assert codebook.code("diet_coke").parent == "coke"
+    assert codebook.code("diet_coke").colour == "#966450"
+    assert len(report.split) == 2
     assert codebook.code("cornflakes").definition == "breakfast cereal made by Kellogg’s"
     assert project.documents() == []
     missing = [s for s in report.skipped if "is not in the archive" in s]
     assert len(missing) == 6
     assert any("'Simon.docx'" in s and "3 selection(s)" in s for s in missing)
-    assert any("16 set(s)" in s for s in report.skipped)
+    assert len(report.sets) == 16 and not any("set(s)" in s for s in report.skipped)
+    assert any("'Feelings': codes serene, rushed, happiness" in s for s in report.sets)
 
 
 def test_spec_atlasti_selection_lands_on_its_text(tmp_path: Path, project: Project) -> None:
@@ -151,9 +156,9 @@ def test_spec_atlasti_selection_lands_on_its_text(tmp_path: Path, project: Proje
     report = import_qdpx(project, path, unit="turn")
     assert project.documents() == ["1994 Diet Coke-Diet Coke Break.docx"]
     codings = project.codings(with_attributes=False)
-    assert list(codings["text"]) == [quote] and list(codings["code"]) == ["coke_diet_coke"]
+    assert list(codings["text"]) == [quote] and list(codings["code"]) == ["diet_coke"]
     assert list(codings["coder"]) == ["Friedrich Markgraf"]
-    assert report.coders == ("Friedrich Markgraf",)
+    assert report.coders == ("ATLAS.ti", "Friedrich Markgraf", "Sebastian Petrausch")
 
 
 def test_spec_codebook_qdc() -> None:
@@ -169,8 +174,14 @@ def test_spec_codebook_qdc() -> None:
 
 def test_invalid_taguette_codebook_imports_with_a_warning(project: Project) -> None:
     codebook, warnings = read_qdc(SAMPLES / "taguette_codebook_from_tests_INVALID.qdc")
-    assert [c.name for c in codebook.codes] == ["interesting", "people", "interesting\\places"]
-    assert codebook.keys == ("interesting", "people", "interesting_places")
+    # Taguette's "interesting\places" is the code "places" under "interesting"
+    assert [(c.name, c.parent) for c in codebook.codes] == [
+        ("interesting", None), ("places", "interesting"), ("people", None)]
+    assert codebook.keys == ("interesting", "places", "people")
+    assert any("'interesting\\\\places' became 'places'" in w for w in warnings)
+    kept, _ = read_qdc(SAMPLES / "taguette_codebook_from_tests_INVALID.qdc",
+                       split_hierarchy=False)
+    assert [c.name for c in kept.codes] == ["interesting", "people", "interesting\\places"]
     assert all(c.definition == "(no definition in the imported codebook)" for c in codebook.codes)
     assert any("does not conform" in w and "Sets" in w for w in warnings)
     assert any("skipped the empty <Sets/>" in w for w in warnings)

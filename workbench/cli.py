@@ -4,6 +4,7 @@
     workbench import PROJECT FILE... [--unit sentence|turn] [--attributes SHEET.csv]
                                         (FILE: transcripts, REFI-QDA .qdpx or .qdc)
                      [--detect-speakers | --preview-speakers]   (.qdpx text from other tools)
+                     [--keep-code-names]   (.qdpx/.qdc: no parent::child -> parent, child)
     workbench codebook load PROJECT CODEBOOK.yaml [--retire-missing]
     workbench codebook export PROJECT OUT.yaml|OUT.qdc   (loading OUT.yaml again: a no-op)
     workbench codebook create PROJECT KEY --name N --theme T --definition D [--parent P]
@@ -14,7 +15,10 @@
     workbench codebook recode PROJECT CODING_UUID CODE
     workbench codebook move PROJECT KEY [--theme T] [--parent P]
     workbench codebook retire|restore PROJECT KEY
-    workbench coder add PROJECT NAME...
+    workbench coder add PROJECT NAME... [--reviewer]
+    workbench coder role PROJECT NAME coder|reviewer   (only a reviewer sees others' codings)
+    workbench coder list PROJECT
+    workbench blind PROJECT on|off|status   (a blind round: panels locked, no reviewer view)
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
     workbench export qdpx|qdc|xlsx|csv PROJECT OUT  (REFI-QDA project or codebook, tables)
@@ -34,7 +38,9 @@
 PROJECT is a SQLite file path or a ``postgresql+psycopg://`` URL. Every error (a
 :class:`~workbench.errors.WorkbenchError`, a file the system cannot read, a database that
 refuses, a bad argument) prints one line ``workbench: error: ...`` on stderr and exits with
-status 2; reader warnings (``warning: FILE: ...``) and progress bars go to stderr.
+status 2; reader warnings (``warning: FILE: ...``) and progress bars go to stderr. The
+REFI-QDA files (.qdpx, .qde, .qdc) of one ``import`` are stored in one transaction, before
+any transcripts: a failure leaves the project as it was and prints only the error line.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from typing import NoReturn
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
 
+from workbench.coder_identity import inert
 from workbench.errors import AgreementInputError, CoverageError, UsageError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
 from workbench.model import CaseAttributes, Code, ImportReport
@@ -111,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="unit of coding (default: sentence; for .qdpx: as exported)")
     p.add_argument("--attributes", type=Path, help="CSV sheet: file name -> case attributes")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--keep-code-names", action="store_true",
+                   help=".qdpx/.qdc: keep code names such as ATLAS.ti's 'parent::child' or "
+                        "Taguette's 'parent\\child' as they are (by default they become a "
+                        "child code under its parent)")
     speakers = p.add_mutually_exclusive_group()
     speakers.add_argument("--detect-speakers", action="store_true",
                           help=".qdpx: read text from other tools as transcripts ('Name:' at "
@@ -176,6 +187,18 @@ def _parser() -> argparse.ArgumentParser:
     q = csub.add_parser("add", help="register coders")
     q.add_argument("project")
     q.add_argument("names", nargs="+")
+    q.add_argument("--reviewer", action="store_true",
+                   help="register them with the reviewer role")
+    q = csub.add_parser("role", help="make a coder a reviewer, or a plain coder again")
+    q.add_argument("project")
+    q.add_argument("name")
+    q.add_argument("role", choices=["coder", "reviewer"])
+    q = csub.add_parser("list", help="coders and their roles")
+    q.add_argument("project")
+
+    p = sub.add_parser("blind", help="start, end or show a blind coding round")
+    p.add_argument("project")
+    p.add_argument("state", choices=["on", "off", "status"])
 
     p = sub.add_parser("info", help="what the project holds")
     p.add_argument("project")
@@ -427,15 +450,12 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "codebook":
             print(_codebook_command(project, args))
         elif args.command == "coder":
-            blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
-            if blank:
-                raise UsageError(
-                    f"coder name {blank[0]} is blank; give each coder a name, e.g. "
-                    "`workbench coder add PROJECT maria tom`."
-                )
-            for name in args.names:
-                project.add_coder(name)
-            print("coders: " + ", ".join(project.coders()))
+            print(_coder_command(project, args))
+        elif args.command == "blind":
+            if args.state != "status":
+                project.set_blind_coding(args.state == "on")
+            print("blind round: " + ("on (panels locked to their coder, no reviewer view)"
+                                     if project.blind_coding else "off"))
         elif args.command == "info":
             print(_info(project))
         elif args.command == "coverage":
@@ -465,6 +485,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _coder_command(project: Project, args: argparse.Namespace) -> str:
+    if args.action == "role":
+        changed = project.set_coder_role(args.name, args.role)
+        return f"{inert(args.name)}: {args.role}" + ("" if changed else " (unchanged)")
+    if args.action == "add":
+        blank = [number for number, name in enumerate(args.names, 1) if not name.strip()]
+        if blank:
+            raise UsageError(
+                f"coder name {blank[0]} is blank; give each coder a name, e.g. "
+                "`workbench coder add PROJECT maria tom`."
+            )
+        for name in args.names:
+            project.add_coder(name)
+            if args.reviewer:  # a registered coder given --reviewer becomes one
+                project.set_coder_role(name.strip(), "reviewer")
+    roles = project.coder_roles()
+    return "coders: " + ", ".join(
+        inert(name) + (" (reviewer)" if roles[name] == "reviewer" else "")
+        for name in sorted(roles))
+
+
 def _codebook_command(project: Project, args: argparse.Namespace) -> str:
     """Run one ``workbench codebook`` action; returns its one line of output."""
     action = args.action
@@ -476,7 +517,7 @@ def _codebook_command(project: Project, args: argparse.Namespace) -> str:
         if args.out.suffix.lower() == ".qdc":
             from workbench.interop import export_qdc
 
-            export_qdc(codebook, args.out)
+            export_qdc(codebook, args.out, identities=project.refi_identities())
         else:
             from workbench.parsing.codebook_yaml import write_codebook_file
 
@@ -558,20 +599,31 @@ def _print_warnings(reports: Sequence[ImportReport], caught: Sequence[str]) -> N
 
 def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
                  attributes: Mapping[str, CaseAttributes] | None) -> None:
-    from workbench.interop import import_qdpx, read_qdc
+    """Import the REFI-QDA files of one command all or nothing: one transaction for all of
+    them, and their summaries printed only once it is committed (a failure prints just the
+    error line, and the project is as it was)."""
+    from workbench.interop import import_qdc, import_qdpx
 
-    for path in files:
-        if path.suffix.lower() == ".qdc":
-            codebook, notes = read_qdc(path)
-            version = project.load_codebook(codebook)
-            print(f"{path}: codebook version {version} ({len(codebook.codes)} codes)")
-            for note in notes:
-                print(f"  warning: {note}")
-        else:
-            report = import_qdpx(project, path, unit=args.unit,
-                                 attributes=attributes, progress=not args.no_progress,
-                                 detect_speakers=args.detect_speakers)
-            print(report.summary())
+    if not files:
+        return
+    lines: list[str] = []
+    with project.atomic():
+        for path in files:
+            if path.suffix.lower() == ".qdc":
+                read = import_qdc(project, path, split_hierarchy=not args.keep_code_names)
+                lines.append(f"{path}: codebook version {read.version} "
+                             f"({len(read.codebook.codes)} codes)")
+                lines += [f"  split: {line}" for line in read.split]
+                lines += [f"  set: {line}" for line in read.sets]
+                lines += [f"  warning: {note}" for note in read.warnings]
+            else:
+                report = import_qdpx(project, path, unit=args.unit,
+                                     attributes=attributes, progress=not args.no_progress,
+                                     detect_speakers=args.detect_speakers,
+                                     split_hierarchy=not args.keep_code_names)
+                lines.append(report.summary())
+    for line in lines:
+        print(line)
 
 
 def _export(project: Project, what: str, out: Path, positions: str = "codepoint") -> None:
@@ -584,7 +636,7 @@ def _export(project: Project, what: str, out: Path, positions: str = "codepoint"
               f"{'UTF-16 code units' if positions == 'utf16' else 'code points'})")
     elif what == "qdc":
         codebook = project.codebook
-        export_qdc(codebook, out)
+        export_qdc(codebook, out, identities=project.refi_identities())
         print(f"wrote {len(codebook.codes)} codes to {out}")
     elif what == "csv":
         written = export_csv_tables(project, out)
@@ -623,7 +675,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print("workbench: interrupted; the last completed step is saved.", file=sys.stderr)
+            print("workbench: interrupted; the steps completed before are saved, the one that "
+                  "was running is not (a REFI-QDA import is saved whole or not at all).",
+                  file=sys.stderr)
             return 130
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
+    "NotPermittedError",
     "RetrievalError",
     "SearchPatternError",
     "StorageError",
@@ -110,6 +111,11 @@ class ConflictError(WorkbenchError):
 class StaleError(ConflictError):
     """What the action was based on (a segment, a document's text) changed or was removed
     since it was shown; nothing was changed. Reload, then try again."""
+
+
+class NotPermittedError(ConflictError, PermissionError):
+    """An action on what the acting person may not change (another coder's coding without
+    the reviewer role, or in a blind round); nothing was changed."""
 
 
 class DuplicateImportError(ConflictError):

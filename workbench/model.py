@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 __all__ = [
     "OVERLAP_ANY",
@@ -36,6 +36,7 @@ __all__ = [
     "ParsedTranscript",
     "Perspective",
     "RawTurn",
+    "RefiIdentity",
     "Role",
     "Segment",
     "SegmentDraft",
@@ -380,6 +381,25 @@ class UnanchoredCoding:
     text: str
     memo: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RefiIdentity:
+    """What a REFI-QDA import read for one object, kept so that an export gives it back.
+
+    ``kind`` is ``"document"``, ``"code"``, ``"theme"``, ``"user"`` or ``"set"``; ``key`` the
+    document name, code or theme key, coder name or set name. ``guid`` is the file's GUID
+    as written (None for an object the import made up, such as a parent code split from a
+    ``parent::child`` name); ``description`` the ``Description`` text exactly as read (None
+    when the element had none); ``detail`` holds the rest (see
+    :mod:`workbench.interop.refi_codebook`).
+    """
+
+    kind: str
+    key: str
+    guid: str | None = None
+    description: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ segmentation and storage layers and returns dataclasses or tidy DataFrames.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -21,9 +23,11 @@ from workbench.errors import (
     ConflictError,
     CoverageError,
     NotFoundError,
+    NotPermittedError,
     StaleError,
     UnknownCodeError,
     UnknownCoderError,
+    UsageError,
     WorkbenchError,
     suggest,
 )
@@ -43,6 +47,7 @@ from workbench.model import (
     MergeReport,
     OverlapRule,
     ParsedTranscript,
+    RefiIdentity,
     Segment,
     SegmentUnit,
 )
@@ -68,7 +73,8 @@ from workbench.storage.documents_store import (
     segment_by_id,
 )
 from workbench.storage.engine import Store, open_store
-from workbench.storage.schema import COVERAGE_STATUSES, segments
+from workbench.storage.refi_store import read_identities, write_identities
+from workbench.storage.schema import CODER_ROLES, COVERAGE_STATUSES, segments
 from workbench.storage.settings_store import read_setting, write_setting
 
 __all__ = ["Project", "create_project", "open_project"]
@@ -113,6 +119,32 @@ class Project:
     def __repr__(self) -> str:
         return f"<Project {self.location}>"
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run many project operations as one transaction: all of them are saved, or none.
+
+        Every method called on this project in the same thread inside the block joins one
+        database transaction (see :meth:`Store.atomic
+        <workbench.storage.engine.Store.atomic>`): it commits when the block ends and is
+        rolled back on any exception (including ``KeyboardInterrupt``), leaving the
+        project exactly as it was. Imports inside store their documents in the calling
+        thread. Warnings raised inside are held back and issued after the commit; after a
+        rollback they are dropped, since what they describe was not saved. On SQLite the
+        block holds the write lock throughout, so other writers wait for it (up to the busy
+        timeout, then :class:`~workbench.errors.ConflictError`): keep it short. A nested
+        block is a SAVEPOINT.
+        """
+        try:
+            with warnings.catch_warnings(record=True) as held, self.store.atomic():
+                yield
+        finally:
+            # Ids cached inside may belong to rows that were rolled back.
+            self._code_ids = None
+            self._coder_ids = None
+        for w in held:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   source=w.source)
+
     # -- import ----------------------------------------------------------------------
     def import_transcripts(
         self,
@@ -132,7 +164,8 @@ class Project:
         own transaction; if one fails to store, the import stops and raises, and the
         documents before it are stored completely. ``store_in`` chooses where documents are
         stored while the next ones are segmented (see :class:`workbench.importing.importer.Importer`;
-        the default picks a child process for large imports).
+        the default picks a child process for large imports). Inside :meth:`atomic` the
+        documents are stored in the calling thread as part of that one transaction.
         """
         from workbench.parsing.readers import read_transcript
 
@@ -161,12 +194,22 @@ class Project:
 
     # -- codebook --------------------------------------------------------------------
     def load_codebook(
-        self, source: str | Path | Codebook, *, retire_missing: bool = False
+        self, source: str | Path | Codebook, *, retire_missing: bool = False,
+        split_hierarchy: bool = True,
     ) -> int:
-        """Load a codebook (YAML path or :class:`Codebook`); returns its version id.
+        """Load a codebook (YAML path, REFI-QDA ``.qdc`` path or :class:`Codebook`); returns
+        its version id.
 
-        Loading an unchanged codebook returns the current version and records nothing.
+        Loading an unchanged codebook returns the current version and records nothing. A
+        ``.qdc`` goes through :func:`workbench.interop.import_qdc`, which also keeps its
+        GUIDs, descriptions and sets for export; ``split_hierarchy=False`` keeps its
+        ``parent::child`` code names as they are.
         """
+        if not isinstance(source, Codebook) and Path(source).suffix.lower() == ".qdc":
+            from workbench.interop.refi_import import import_qdc
+
+            return import_qdc(self, source, split_hierarchy=split_hierarchy,
+                              retire_missing=retire_missing).version
         codebook = source if isinstance(source, Codebook) else load_codebook_file(source)
         label = "" if isinstance(source, Codebook) else str(source)
         with self.store.transaction() as conn:
@@ -293,18 +336,80 @@ class Project:
             return current_version(conn)
 
     # -- coders ----------------------------------------------------------------------
-    def add_coder(self, name: str) -> None:
-        """Register a coder (idempotent)."""
+    def add_coder(self, name: str, *, role: str = "coder") -> None:
+        """Register a coder (idempotent: a registered coder keeps her role). ``role`` is
+        ``"coder"`` or ``"reviewer"``: only a reviewer sees other coders' codings in the
+        coding panel and may change or remove them (:meth:`set_coder_role`)."""
         name = name.strip()
         if not name:
             raise ValueError("a coder needs a name")
+        _check_role(role)
         with self.store.transaction() as conn:
-            cs.add_coder(conn, name, actor=self.actor)
+            cs.add_coder(conn, name, actor=self.actor, role=role)
         self._coder_ids = None
+
+    def set_coder_role(self, name: str, role: str) -> bool:
+        """Make a registered coder a ``"reviewer"`` or a plain ``"coder"`` again (audited);
+        False if she already had that role."""
+        _check_role(role)
+        self._coder_id(name)
+        with self.store.transaction() as conn:
+            return cs.set_coder_role(conn, name, role, actor=self.actor)
+
+    def coder_roles(self) -> dict[str, str]:
+        """Registered coder name -> role (``"coder"`` or ``"reviewer"``)."""
+        with self.store.reading() as conn:
+            return cs.coder_roles(conn)
+
+    def is_reviewer(self, name: str) -> bool:
+        """True if ``name`` is a registered coder with the reviewer role."""
+        return self.coder_roles().get(name) == "reviewer"
+
+    @property
+    def blind_coding(self) -> bool:
+        """True while the project runs a blind round: the coding panel then locks the coder
+        (no switch) and shows no other coder's codings, whatever the coder's role."""
+        with self.store.reading() as conn:
+            return read_setting(conn, "blind_coding") == "on"
+
+    def set_blind_coding(self, on: bool) -> None:
+        """Start (``True``) or end a blind round (audited; see :attr:`blind_coding`)."""
+        with self.store.transaction() as conn:
+            write_setting(conn, "blind_coding", "on" if on else "off")
+            record(conn, actor=self.actor, action="set_blind_coding", entity="project",
+                   key="blind_coding", detail={"on": bool(on)})
+
+    def _check_may_change(self, actor: str, owner: str, coding_uuid: str, doing: str) -> None:
+        """Refuse ``actor`` acting on ``owner``'s coding unless she is a reviewer."""
+        if actor == owner:
+            return
+        if self.is_reviewer(actor) and not self.blind_coding:
+            return
+        why = ("the project is in a blind round (project.set_blind_coding(False) ends it)"
+               if self.blind_coding else
+               f"only a reviewer does (project.set_coder_role({actor!r}, 'reviewer'))")
+        raise NotPermittedError(
+            f"coding {coding_uuid} is {owner}'s; {actor} may not {doing} another coder's "
+            f"coding: {why}. Nothing was changed."
+        )
 
     def coders(self) -> list[str]:
         """Registered coder names, sorted."""
         return sorted(self._coders())
+
+    # -- REFI-QDA identities -----------------------------------------------------------
+    def refi_identities(self) -> dict[tuple[str, str], RefiIdentity]:
+        """What REFI-QDA imports kept per object, by ``(kind, key)`` (see
+        :class:`~workbench.model.RefiIdentity`); exports reuse the GUIDs and descriptions."""
+        with self.store.reading() as conn:
+            return read_identities(conn)
+
+    def record_refi_identities(self, items: Iterable[RefiIdentity], *,
+                               replace: bool = False) -> int:
+        """Store REFI-QDA identities (one transaction); an identity already stored for the
+        same ``(kind, key)`` is kept unless ``replace``. Returns how many were written."""
+        with self.store.transaction() as conn:
+            return write_identities(conn, items, replace=replace)
 
     def _coders(self, refresh: bool = False) -> dict[str, int]:
         if self._coder_ids is None or refresh:
@@ -720,7 +825,7 @@ class Project:
             cs.update_coding_memo(conn, coding_uuid, memo)
         if created or memo:
             record(conn, actor=coder, action="apply_code" if created else "edit_memo",
-                   entity="coding", key=coding_uuid,
+                   entity="coding", key=coding_uuid, owner=coder,
                    detail={"document": document, "start": start, "end": end, "code": code,
                            "memo": memo})
         return AppliedCoding(coding_uuid, created, document, start, end, text)
@@ -746,11 +851,13 @@ class Project:
         )
 
     def remove_coding(self, coding_uuid: str, coder: str) -> Coding | None:
-        """Remove the coding with this uuid, one of ``coder``'s own; returns what was
-        removed, or None when it was already gone (e.g. removed in another tab).
+        """Remove the coding with this uuid; returns what was removed, or None when it was
+        already gone (e.g. removed in another tab).
 
-        Only a removal that deleted a row is audited. Another coder's coding is refused
-        with :class:`~workbench.errors.ConflictError`.
+        ``coder`` is who acts: her own codings, or, for a reviewer outside a blind round,
+        anyone's (the audit row names the actor and the owner). Another coder's coding is
+        otherwise refused with :class:`~workbench.errors.NotPermittedError` (a
+        ``ConflictError``). Only a removal that deleted a row is audited.
         """
         self._coder_id(coder)
         with self.store.transaction() as conn:
@@ -761,31 +868,36 @@ class Project:
             if found is None:
                 return None
             removed_coding = self._as_coding(conn, found)
-            if removed_coding.coder != coder:
-                raise ConflictError(
-                    f"coding {coding_uuid} is {removed_coding.coder}'s; a coder removes only "
-                    "their own codings. Nothing was removed."
-                )
+            self._check_may_change(coder, removed_coding.coder, coding_uuid, "remove")
             if cs.delete_coding(conn, coding_uuid) is None:
                 return None
-            self._audit_removal(conn, removed_coding)
+            self._audit_removal(conn, removed_coding, actor=coder)
         return removed_coding
 
     @staticmethod
-    def _audit_removal(conn: Connection, coding: Coding) -> None:
-        record(conn, actor=coding.coder, action="remove_code", entity="coding", key=coding.uuid,
+    def _audit_removal(conn: Connection, coding: Coding, *, actor: str | None = None) -> None:
+        record(conn, actor=actor or coding.coder, action="remove_code", entity="coding",
+               key=coding.uuid, owner=coding.coder,
                detail={"document": coding.document, "start": coding.start, "end": coding.end,
                        "code": coding.code, "memo": coding.memo})
 
-    def remove_code(self, segment_id: int, code: str, coder: str) -> bool:
-        """Remove ``coder``'s codings of ``code`` that overlap a segment; False if there
-        was none. A range coding running across several segments is removed whole.
+    def remove_code(self, segment_id: int, code: str, coder: str, *,
+                    owner: str | None = None) -> bool:
+        """Remove ``owner``'s codings of ``code`` that overlap a segment (``owner`` defaults
+        to ``coder``, who acts); False if there was none. A range coding running across
+        several segments is removed whole. Removing another coder's codings needs the
+        reviewer role (:class:`~workbench.errors.NotPermittedError` otherwise).
 
         Codings of a retired code can be removed too.
         """
         segment_id = _as_id(segment_id, "segment_id")
+        owner = coder if owner is None else owner
         code_id = self._code_id(code, retired_ok=True)
-        coder_id = self._coder_id(coder)
+        self._coder_id(coder)
+        owner_id = self._coder_id(owner)
+        if owner != coder:
+            self._check_may_change(coder, owner, f"of {code} on segment {segment_id}",
+                                   "remove")
         with self.store.transaction() as conn:
             bounds = locked_segment_bounds(conn, segment_id)
             if bounds is None:
@@ -793,21 +905,25 @@ class Project:
             document_id, start, end, _ = bounds
             removed = []
             for found in cs.codings_overlapping(conn, document_id=document_id, code_id=code_id,
-                                                coder_id=coder_id, start=start, end=end):
+                                                coder_id=owner_id, start=start, end=end):
                 gone = cs.delete_coding(conn, found.uuid)
                 if gone is not None:
                     removed.append(gone)
-                    self._audit_removal(conn, self._as_coding(conn, gone))
+                    self._audit_removal(conn, self._as_coding(conn, gone), actor=coder)
         return bool(removed)
 
-    def restore_coding(self, coding: Coding) -> bool:
+    def restore_coding(self, coding: Coding, *, by: str | None = None) -> bool:
         """Put a removed coding back with its uuid, memo and times (undo of a removal);
-        False if the coder meanwhile has the same code on the same range again.
+        False if the coder meanwhile has the same code on the same range again. ``by`` is
+        who acts (default the coding's coder; another person needs the reviewer role).
 
         :class:`~workbench.errors.StaleError` if the document no longer holds its text there.
         """
         code_id = self._code_id(coding.code, retired_ok=True)
         coder_id = self._coder_id(coding.coder)
+        actor = coding.coder if by is None else by
+        self._coder_id(actor)
+        self._check_may_change(actor, coding.coder, coding.uuid, "restore")
         with self.store.transaction() as conn:
             doc = lock_document_named(conn, coding.document, exclusive=False)
             if doc is None or doc.text[coding.start:coding.end] != coding.text:
@@ -824,19 +940,27 @@ class Project:
                 "memo": coding.memo, "created_at": coding.created_at, "updated_at": now(),
             }):
                 return False
-            record(conn, actor=coding.coder, action="restore_coding", entity="coding",
-                   key=coding.uuid, detail={"document": coding.document, "start": coding.start,
-                                            "end": coding.end, "code": coding.code})
+            record(conn, actor=actor, action="restore_coding", entity="coding",
+                   key=coding.uuid, owner=coding.coder,
+                   detail={"document": coding.document, "start": coding.start,
+                           "end": coding.end, "code": coding.code})
         return True
 
     def set_coding_memo(self, coding_uuid: str, memo: str, *, coder: str) -> None:
-        """Replace the memo of a coding."""
+        """Replace the memo of a coding. ``coder`` is who acts: the coding's own coder, or a
+        reviewer outside a blind round (:class:`~workbench.errors.NotPermittedError`
+        otherwise); the audit row names the actor and the owner."""
         self._coder_id(coder)
         with self.store.transaction() as conn:
+            found = cs.coding_by_uuid(conn, coding_uuid)
+            if found is None:
+                raise NotFoundError(f"no coding with uuid {coding_uuid}.")
+            owner = self._as_coding(conn, found).coder
+            self._check_may_change(coder, owner, coding_uuid, "edit the memo of")
             if not cs.update_coding_memo(conn, coding_uuid, memo):
                 raise NotFoundError(f"no coding with uuid {coding_uuid}.")
             record(conn, actor=coder, action="edit_memo", entity="coding", key=coding_uuid,
-                   detail={"memo": memo})
+                   owner=owner, detail={"memo": memo})
 
     # -- unanchored codings ----------------------------------------------------------
     def reapply_unanchored(self, *, document: str | None = None) -> list[str]:
@@ -1053,6 +1177,11 @@ class Project:
         """Stored reliability rounds: ``name``, ``coders``, ``documents``, ``created_at``."""
         with self.store.reading() as conn:
             return cov.round_names(conn)
+
+
+def _check_role(role: str) -> None:
+    if role not in CODER_ROLES:
+        raise UsageError(f"unknown coder role {role!r}; use one of {', '.join(CODER_ROLES)}.")
 
 
 def _as_id(value: object, what: str) -> int:

@@ -9,7 +9,10 @@ placed are kept aside and reported.
 spaCy runs in the calling thread, a chunk of documents at a time, while the previous
 chunk is stored: from a worker thread for small imports, from a child process for large
 ones (:mod:`workbench.importing.storage_sink`). The import stops at the first document that fails
-to store; the documents before it are stored completely.
+to store; the documents before it are stored completely. Inside
+:meth:`Store.atomic() <workbench.storage.engine.Store.atomic>` (e.g. a ``.qdpx`` import) the
+documents are stored in the calling thread within that one transaction, so a failure
+leaves none of them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from tqdm.auto import tqdm
 from workbench.errors import ConflictError, DuplicateImportError
 from workbench.importing.segmentation import SentenceStarts, check_unit, sentence_starts
 from workbench.importing.storage_sink import (
+    StorageInline,
     StorageProcess,
     StorageSink,
     StorageThread,
@@ -113,7 +117,9 @@ class Importer:
     ``store_in`` chooses the storage sink (:mod:`workbench.importing.storage_sink`): ``"thread"``,
     ``"process"`` (a child process; needs a project file or a server URL), or ``"auto"``:
     the process for sentence imports of at least :data:`PROCESS_MIN_CHARACTERS`
-    characters when the database allows it, else the thread.
+    characters when the database allows it, else the thread. Inside
+    :meth:`Store.atomic` every document is stored in the calling thread, in the block's
+    transaction, whatever ``store_in`` says.
     """
 
     def __init__(self, store: Store, actor: str = "system", *, store_in: StoreIn = "auto"):
@@ -130,7 +136,10 @@ class Importer:
         self.store_in = store_in
 
     def uses_process(self, todo: Sequence[ParsedTranscript], unit: SegmentUnit) -> bool:
-        """Whether storing ``todo`` (the documents to store) would use a child process."""
+        """Whether storing ``todo`` (the documents to store) would use a child process
+        (never inside :meth:`Store.atomic`, whose transaction a child cannot join)."""
+        if self.store.in_atomic:
+            return False
         if self.store_in != "auto":
             return self.store_in == "process"
         if unit != "sentence" or not can_store_from_process(self.store):
@@ -138,6 +147,8 @@ class Importer:
         return sum(len(turn.text) for t in todo for turn in t.turns) >= PROCESS_MIN_CHARACTERS
 
     def _sink(self, todo: Sequence[ParsedTranscript], unit: SegmentUnit) -> StorageSink:
+        if self.store.in_atomic:
+            return StorageInline(self.store, self.actor)
         if self.uses_process(todo, unit):
             return StorageProcess(self.store, self.actor)
         return StorageThread(self.store, self.actor)

@@ -17,7 +17,11 @@ the next chunk is being segmented. There are two sinks:
   answers on its stdout with the import report. Starting it costs about a second of the
   *other* core, so it serves large imports.
 
-Both store documents in the order given and stop at the first failure. The documents
+Inside :meth:`Store.atomic() <workbench.storage.engine.Store.atomic>` neither can take part
+in the caller's open transaction, so :class:`StorageInline` stores each document in the
+calling thread, through the block's connection, as it is put (the importer picks it there).
+
+All store documents in the order given and stop at the first failure. The documents
 before it are stored completely; the failing one and those after it are not stored. The
 failure is raised in the caller: from the child, it is the same exception, with the
 child's traceback added as a note. If the caller stops (an error, or the user interrupts),
@@ -50,6 +54,7 @@ from workbench.model import ImportReport, ParsedTranscript, Turn
 from workbench.storage.engine import Store, is_url, open_store
 
 __all__ = [
+    "StorageInline",
     "StorageProcess",
     "StorageSink",
     "StorageThread",
@@ -140,6 +145,30 @@ class StorageThread(StorageSink):
         """Skip every document not yet started; waits for the one being stored."""
         self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class StorageInline(StorageSink):
+    """Stores each document in the calling thread as it is put (for :meth:`Store.atomic`,
+    whose transaction only the calling thread can use)."""
+
+    def __init__(self, store: Store, actor: str):
+        self._writer = DocumentWriter(store, actor)
+        self._reports: list[ImportReport] = []
+
+    def put(self, transcript: ParsedTranscript, starts: SentenceStarts | None, unit: str) -> None:
+        """Store ``transcript`` now (``starts`` None: whole-turn segments)."""
+        self._reports.append(
+            self._writer.write(transcript, drafts_from_starts(transcript, starts), unit))
+
+    def check(self) -> None:
+        """Nothing to do: a failure was raised by :meth:`put`."""
+
+    def finish(self) -> list[ImportReport]:
+        """The reports of the documents stored, in order."""
+        return list(self._reports)
+
+    def abort(self) -> None:
+        """Nothing to do: nothing is queued."""
 
 
 def can_store_from_process(store: Store) -> bool:

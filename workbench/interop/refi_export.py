@@ -21,8 +21,12 @@ Mapping (:mod:`refi_import` reverses it exactly for files the workbench wrote):
   and a ``SourceRef``;
 * the project ``Description`` starts with ``Codebook: NAME`` then the codebook description.
 
-GUIDs derive from names and keys, so exporting the same project twice gives the same GUIDs.
-Memos on documents, segments or codes and the audit trail are not exported.
+GUIDs derive from names and keys, so exporting the same project twice gives the same GUIDs;
+documents, codes, themes and users that came from a REFI-QDA import keep the GUIDs of that
+file (:meth:`Project.refi_identities`; a GUID another object of the export already took
+falls back to the derived one), imported codes keep their ``Description`` as read, and the
+imported sets come back as ``Sets`` (see :mod:`refi_codebook`). Every coder is a ``User``,
+with or without codings. The audit trail is not exported.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from lxml import etree
 from workbench.errors import NotFoundError
 from workbench.interop._refi import ORIGIN, PROJECT_NS, make_guid, xml_text
 from workbench.interop.positions import POSITION_UNITS, UTF16_NOTE, PositionUnit, to_unit
-from workbench.interop.refi_codebook import code_guid, codes_element
+from workbench.interop.refi_codebook import code_guid, codes_element, export_guid, sets_element
 from workbench.interop.refi_import import SYSTEM_USER_GUID
 from workbench.interop.refi_text import VERBATIM_SPEAKER, describe_document
 from workbench.model import Code, Codebook, Theme
@@ -132,6 +136,8 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
     """
     codings = project.codings(with_attributes=False)
     codebook = _codebook(project, codings)
+    identities = project.refi_identities()
+    used = {SYSTEM_USER_GUID}
     now = _stamp(dt.datetime.now(dt.UTC))
     root = etree.Element(_Q + "Project", nsmap={None: PROJECT_NS}, name=xml_text(name),
                          origin=ORIGIN if positions == "codepoint" else f"{ORIGIN} ({UTF16_NOTE})",
@@ -141,13 +147,19 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
     _sub(users, "User", guid=SYSTEM_USER_GUID, name=SYSTEM_USER_NAME)
     user_guid = {}
     for coder in project.coders():
-        user_guid[coder] = make_guid("user", coder)
+        user_guid[coder] = export_guid(identities.get(("user", coder)),
+                                       make_guid("user", coder), used)
         _sub(users, "User", guid=user_guid[coder], name=xml_text(coder))
+    code_guids: dict[str, str] = {}
     if codebook is not None and (codebook.themes or codebook.codes):
-        _sub(root, "CodeBook").append(codes_element(codebook, PROJECT_NS))
+        codes = codes_element(codebook, PROJECT_NS, identities, coded=set(codings["code"]),
+                              used=used, guids=code_guids)
+        if len(codes):
+            _sub(root, "CodeBook").append(codes)
     cases = project.cases()
     texts = {doc: project.document_text(doc) for doc in project.documents()}
-    guids = {doc: _document_guid(doc, text) for doc, text in texts.items()}
+    guids = {doc: export_guid(identities.get(("document", doc)), _document_guid(doc, text),
+                              used) for doc, text in texts.items()}
     _cases(root, cases, guids)
     notes: list[tuple[str, str, str, str]] = []
     by_document = dict(tuple(codings.groupby("document"))) if len(codings) else {}
@@ -161,14 +173,17 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
         _sub(source, "Description", describe_document(unit, interviewers, verbatim=verbatim))
         frame = by_document.get(doc)
         for row in [] if frame is None else frame.sort_values(["start", "end"]).itertuples():
-            _selection(source, row, user_guid, notes, texts[doc], positions)
+            _selection(source, row, user_guid, notes, texts[doc], positions, code_guids)
         source_of[doc] = source
-    _memo_notes(project, root, source_of, user_guid, notes)
+    _memo_notes(project, root, source_of, user_guid, notes, code_guids)
     if notes:
         holder = _sub(root, "Notes")
         for guid, title, creator, memo in notes:
             note = _sub(holder, "Note", guid=guid, name=xml_text(title), creatingUser=creator)
             _sub(note, "PlainTextContent", memo)
+    sets = sets_element(identities, PROJECT_NS, code_guids, guids, used)
+    if sets is not None:
+        root.append(sets)
     if codebook is not None:
         description = f"Codebook: {codebook.name}"
         if codebook.description:
@@ -178,7 +193,8 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
 
 
 def _memo_notes(project: Project, root: etree._Element, source_of: dict[str, etree._Element],
-                user_guid: dict[str, str], notes: list[tuple[str, str, str, str]]) -> None:
+                user_guid: dict[str, str], notes: list[tuple[str, str, str, str]],
+                code_guids: dict[str, str]) -> None:
     """Project, document and code memos as ``Note``s: a document memo is referenced from its
     ``TextSource``, a code memo from its ``Code``, a project memo from nothing (as REFI-QDA
     keeps project notes). A segment memo becomes a note naming the segment."""
@@ -191,7 +207,7 @@ def _memo_notes(project: Project, root: etree._Element, source_of: dict[str, etr
             holder = source_of.get(memo.target_key)
             title = f"Memo by {memo.coder} on {memo.target_key}"
         elif memo.target_kind == "code":
-            holder = code_el.get(code_guid(memo.target_key))
+            holder = code_el.get(code_guids.get(memo.target_key, code_guid(memo.target_key)))
             title = f"Memo by {memo.coder} on code {memo.target_key}"
         elif memo.target_kind == "segment":
             title = f"Memo by {memo.coder} on segment {memo.target_key}"
@@ -209,7 +225,7 @@ def _memo_notes(project: Project, root: etree._Element, source_of: dict[str, etr
 
 def _selection(source: etree._Element, row: Any, user_guid: dict[str, str],
                notes: list[tuple[str, str, str, str]], text: str,
-               positions: PositionUnit) -> None:
+               positions: PositionUnit, code_guids: dict[str, str]) -> None:
     creator = user_guid.get(row.coder) or make_guid("user", row.coder)
     stamp = _stamp(row.created_at)
     start, end = to_unit(text, [int(row.start), int(row.end)], positions)
@@ -219,7 +235,7 @@ def _selection(source: etree._Element, row: Any, user_guid: dict[str, str],
                      creationDateTime=stamp)
     coding = _sub(selection, "Coding", guid=make_guid("coding", row.coding_uuid),
                   creatingUser=creator, creationDateTime=stamp)
-    _sub(coding, "CodeRef", targetGUID=code_guid(row.code))
+    _sub(coding, "CodeRef", targetGUID=code_guids.get(row.code, code_guid(row.code)))
     if isinstance(row.memo, str) and row.memo:
         guid = make_guid("note", row.coding_uuid)
         _sub(selection, "NoteRef", targetGUID=guid)

@@ -1,6 +1,10 @@
 """Import a REFI-QDA project (``.qdpx``) into a workbench project.
 
-Steps, each stored by the :class:`~workbench.project.Project` API in its own transaction:
+All or nothing: the file is read and checked first, then the steps below run through the
+:class:`~workbench.project.Project` API inside one transaction (:meth:`Project.atomic
+<workbench.project.Project.atomic>`), so any failure (a database error, a document that
+cannot be stored, ``KeyboardInterrupt``) leaves the project exactly as it was, and no report
+is returned. Steps:
 
 1. every text source becomes a document (see :mod:`refi_text`): a source from another tool
    is stored verbatim, exactly its text (no speaker labels taken or added, one turn per
@@ -14,9 +18,11 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    attributes). A missing dyad is the case (or source) name, a missing session 0 and a
    missing perspective ``"unknown"``, with a warning; ``attributes=`` overrides per document;
 2. the codes join the project's codebook (see :mod:`refi_codebook`): codes whose key the
-   codebook already has are taken to be the same code; only new ones are added;
-3. users who made codings become coders (in the workbench's own files every user but the
-   system user does, so coders without codings survive a round trip);
+   codebook already has are taken to be the same code; only new ones are added. Names
+   such as ATLAS.ti's ``parent::child`` become parent and child codes unless
+   ``split_hierarchy=False`` (each split is listed in the report's ``split``);
+3. every user becomes a coder, with or without codings (but the system user of the
+   workbench's own files);
 4. each coding of a text selection becomes one coding of the selected range of the
    document, whole, however many sentences and turns it covers (those covering more than
    one segment are counted in ``across_segments``); on a verbatim source it keeps exactly
@@ -26,7 +32,12 @@ Steps, each stored by the :class:`~workbench.project.Project` API in its own tra
    identical coding is skipped, and codings already in the project are left as they are,
    so importing the same file twice changes nothing;
 5. notes attached to a source, a code or nothing become document, code and project memos of
-   their authors (counted in ``memos``).
+   their authors (counted in ``memos``);
+6. the GUIDs of the documents, users and new codes and themes, and the descriptions of the
+   new codes and themes, are stored as :class:`~workbench.model.RefiIdentity` rows (an
+   identity already stored is kept) so that :func:`~workbench.interop.export_qdpx` writes
+   them back unchanged; each ``Set`` is listed in the report's ``sets`` with its members
+   and kept as a named set (exported again as a ``Set``).
 """
 
 from __future__ import annotations
@@ -40,15 +51,16 @@ from pathlib import Path
 
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.interop._refi import make_guid
+from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
-from workbench.model import CaseAttributes, Codebook, ImportReport, SegmentUnit
+from workbench.model import CaseAttributes, Codebook, ImportReport, RefiIdentity, SegmentUnit
 from workbench.project import Project
 
 RangeItem = tuple[str, int, int, str, str, str]
 """``(document, start, end, code, coder, memo)``, as :meth:`Project.apply_ranges` takes."""
 
-__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdpx"]
+__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx"]
 
 SYSTEM_USER_GUID = make_guid("user", "system")
 """The GUID of the workbench's own user in exported files (never imported as a coder)."""
@@ -73,6 +85,10 @@ class RefiImportReport:
     """Project, document and code memos imported (coding memos go with the codings)."""
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    split: tuple[str, ...] = ()
+    """Code names split into a parent and a child (``parent::child``)."""
+    sets: tuple[str, ...] = ()
+    """Each ``Set`` of the file and what it held."""
 
     def summary(self) -> str:
         """A few lines for people: counts, then every skipped item and warning."""
@@ -85,6 +101,8 @@ class RefiImportReport:
             + (f", {self.across_segments} selection(s) across several segments (kept whole)"
                if self.across_segments else ""),
         ]
+        lines += [f"  split: {item}" for item in self.split]
+        lines += [f"  set: {item}" for item in self.sets]
         lines += [f"  not imported: {item}" for item in self.skipped]
         lines += [f"  warning: {item}" for item in self.warnings]
         return "\n".join(lines)
@@ -99,6 +117,7 @@ def import_qdpx(
     max_total_bytes: int = MAX_TOTAL_BYTES,
     progress: bool = False,
     detect_speakers: bool = False,
+    split_hierarchy: bool = True,
 ) -> RefiImportReport:
     """Import a REFI-QDA ``.qdpx`` file into ``project`` (see the module docstring).
 
@@ -107,15 +126,40 @@ def import_qdpx(
     that replace the ones read from the file. Text from other tools is stored verbatim;
     ``detect_speakers=True`` reads it as a transcript instead (``Name:`` labels become
     speakers and leave the text; see :func:`~workbench.interop.refi_speakers.preview_speakers`
-    for what that would do). The archive is checked before anything is read (see
-    :mod:`safe_zip`); :class:`ImportFormatError` when it is unusable.
+    for what that would do). ``split_hierarchy=False`` keeps code names such as
+    ``parent::child`` as they are (by default they become a parent and a child code).
+    The archive is checked before anything is read (see :mod:`safe_zip`);
+    :class:`ImportFormatError` when it is unusable. Everything is stored in one
+    transaction: an exception leaves the project as it was.
     """
-    read = read_qdpx(path, max_total_bytes=max_total_bytes, detect_speakers=detect_speakers)
-    return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+    read = read_qdpx(path, max_total_bytes=max_total_bytes, detect_speakers=detect_speakers,
+                     split_hierarchy=split_hierarchy)
+    with project.atomic():  # all or nothing: any failure leaves the project as it was
+        return _Importer(project, read, str(path)).run(unit, attributes or {}, progress)
+
+
+def import_qdc(project: Project, path: str | Path, *, split_hierarchy: bool = True,
+               retire_missing: bool = False) -> QdcImport:
+    """Load a REFI-QDA ``.qdc`` as the project's codebook (as
+    :meth:`Project.load_codebook` loads a YAML file) and keep the GUIDs, descriptions and
+    sets of its codes for export (see :mod:`refi_codebook`). ``split_hierarchy=False``
+    keeps ``parent::child`` names as they are. The result's ``version`` is the codebook
+    version; its ``summary()`` lists the splits, sets and warnings. The codebook and the
+    identities are stored in one transaction."""
+    read = read_qdc_file(path, split_hierarchy=split_hierarchy)
+    keys = set(read.codebook.keys)
+    themes = {t.key for t in read.codebook.themes}
+    with project.atomic():  # the codebook and its identities, or neither
+        read.version = project.load_codebook(read.codebook, retire_missing=retire_missing)
+        project.record_refi_identities(
+            i for i in read.identities
+            if i.kind == "set" or (i.kind == "code" and i.key in keys)
+            or (i.kind == "theme" and i.key in themes))
+    return read
 
 
 def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
-              detect_speakers: bool = False) -> ReadProject:
+              detect_speakers: bool = False, split_hierarchy: bool = True) -> ReadProject:
     """Read a ``.qdpx`` (or a bare ``.qde`` beside its ``sources/`` folder) without storing
     anything (see :func:`import_qdpx`)."""
     path = Path(path)
@@ -123,9 +167,11 @@ def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
         with tempfile.TemporaryDirectory() as folder:
             packed = _pack_qde(path, Path(folder) / "project.qdpx", max_total_bytes)
             with SafeZip(packed, max_total=max_total_bytes) as archive:
-                return read_project(archive, str(path), detect_speakers=detect_speakers)
+                return read_project(archive, str(path), detect_speakers=detect_speakers,
+                                    split_hierarchy=split_hierarchy)
     with SafeZip(path, max_total=max_total_bytes) as archive:
-        return read_project(archive, str(path), detect_speakers=detect_speakers)
+        return read_project(archive, str(path), detect_speakers=detect_speakers,
+                            split_hierarchy=split_hierarchy)
 
 
 def _pack_qde(qde: Path, target: Path, max_total_bytes: int) -> Path:
@@ -158,28 +204,41 @@ class _Importer:
     ) -> RefiImportReport:
         sources = self._unique_names(self.read.sources)
         documents = self._documents(sources, unit, attributes, progress)
-        added = self._codebook()
+        added, themes_added = self._codebook()
         coder_of = _CoderNames(self.read.users)
         items, across = self._codings(sources, coder_of)
-        used = sorted({item[4] for item in items})
-        coders = used
-        if self.read.from_workbench:
-            coders = sorted(set(used) | {coder_of(g) for g in self.read.users
-                                         if g != SYSTEM_USER_GUID})
-        elif unused := sorted({coder_of(g) for g in self.read.users} - set(used)
-                              - self._memo_authors(sources, coder_of)):
-            self.skipped.append(f"{self.where}: user(s) without codings in this file were not "
-                                f"added as coders: {', '.join(unused)}.")
+        users = [g for g in self.read.users
+                 if not (self.read.from_workbench and g == SYSTEM_USER_GUID)]
+        coders = sorted({item[4] for item in items} | {coder_of(g) for g in users})
         for name in coders:
             self.project.add_coder(name)
         new = self._apply(items)
         memos = self._memos(sources, coder_of)
+        sets = self._identities(sources, added, themes_added, users, coder_of)
         return RefiImportReport(
             path=self.where, origin=self.read.origin, documents=tuple(documents),
             codes_added=tuple(added), coders=tuple(coders), codings=len(items),
             codings_new=new, across_segments=across, memos=memos, skipped=tuple(self.skipped),
-            warnings=tuple(self.warnings),
+            warnings=tuple(self.warnings), split=tuple(self.read.codes.split),
+            sets=tuple(sets),
         )
+
+    def _identities(self, sources: list[ReadSource], codes: list[str], themes: list[str],
+                    users: list[str], coder_of: _CoderNames) -> list[str]:
+        """Store what an export needs to give the new objects back (GUIDs, descriptions,
+        sets); returns the report lines of the sets."""
+        raw = self.read.raw_guids
+        keep = [i for i in self.read.codes.identities
+                if (i.kind == "code" and i.key in codes)
+                or (i.kind == "theme" and i.key in themes)]
+        keep += [RefiIdentity("document", s.text.transcript.name, raw.get(s.guid) or None)
+                 for s in sources]
+        keep += [RefiIdentity("user", coder_of(g), raw.get(g) or None) for g in users]
+        names = {s.guid: s.text.transcript.name for s in sources}
+        sets, lines = keep_sets(self.read.sets, self.read.codes.keys, self.read.codes.folders,
+                                names, self.where, self.read.source_names)
+        self.project.record_refi_identities(keep + sets)
+        return lines
 
     def _unique_names(self, sources: list[ReadSource]) -> list[ReadSource]:
         seen: set[str] = set()
@@ -221,7 +280,7 @@ class _Importer:
             reports.update((r.document, r) for r in done)
         return [reports[s.text.transcript.name] for s in sources]
 
-    def _codebook(self) -> list[str]:
+    def _codebook(self) -> tuple[list[str], list[str]]:
         imported = self.read.codes.codebook
         try:
             existing: Codebook | None = self.project.codebook
@@ -230,7 +289,7 @@ class _Importer:
         if existing is None:
             if imported.codes or imported.themes:
                 self.project.load_codebook(imported)
-            return list(imported.keys)
+            return list(imported.keys), [t.key for t in imported.themes]
         theme_keys = {t.key for t in existing.themes}
         code_of = {c.key: c for c in existing.codes}
         themes = list(existing.themes) + [t for t in imported.themes if t.key not in theme_keys]
@@ -242,12 +301,12 @@ class _Importer:
             new.append(code if parent is None else replace(code, theme=parent.theme))
             code_of[code.key] = new[-1]
         if not new and len(themes) == len(existing.themes):
-            return []
+            return [], []
         used = {c.theme for c in new} | theme_keys
         merged = replace(existing, themes=tuple(t for t in themes if t.key in used),
                          codes=(*existing.codes, *new))
         self.project.load_codebook(merged)
-        return [c.key for c in new]
+        return [c.key for c in new], [t.key for t in merged.themes if t.key not in theme_keys]
 
     def _codings(
         self, sources: list[ReadSource], coder_of: _CoderNames
@@ -300,11 +359,6 @@ class _Importer:
                     taken.add(item)
                     items.append((*item, memo))
         return items, across
-
-    def _memo_authors(self, sources: list[ReadSource], coder_of: _CoderNames) -> set[str]:
-        notes = [n for s in sources for n in s.memos] + self.read.project_memos + [
-            n for notes in self.read.code_memos.values() for n in notes]
-        return {coder_of(n.user or self.read.creating_user) for n in notes}
 
     def _memos(self, sources: list[ReadSource], coder_of: _CoderNames) -> int:
         """Write the notes attached to sources, codes and nothing as document, code and

@@ -18,7 +18,13 @@ from lxml import etree
 from workbench.errors import ImportFormatError, TranscriptError
 from workbench.interop._refi import ORIGIN, child, child_text, children, normalise_guid
 from workbench.interop.positions import PositionUnit, choose_unit, from_unit
-from workbench.interop.refi_codebook import CodesImport, read_codes, schema_warnings
+from workbench.interop.refi_codebook import (
+    CodesImport,
+    ReadSet,
+    read_codes,
+    read_sets,
+    schema_warnings,
+)
 from workbench.interop.refi_text import (
     SourceText,
     TextForm,
@@ -100,6 +106,12 @@ class ReadProject:
     """Code GUID -> notes attached to the code."""
     project_memos: list[MemoNote] = field(default_factory=list)
     """Notes attached to nothing (project memos)."""
+    raw_guids: dict[str, str] = field(default_factory=dict)
+    """Normalised GUID -> the GUID as written, for users and sources."""
+    source_names: dict[str, str] = field(default_factory=dict)
+    """Normalised GUID -> name of every source, imported or not."""
+    sets: list[ReadSet] = field(default_factory=list)
+    """The project's ``Set`` elements."""
 
     @property
     def from_workbench(self) -> bool:
@@ -125,8 +137,10 @@ def _find_qde(archive: SafeZip, where: str) -> str:
 
 
 class _ProjectReader:
-    def __init__(self, archive: SafeZip, where: str, detect_speakers: bool = False):
+    def __init__(self, archive: SafeZip, where: str, detect_speakers: bool = False,
+                 split_hierarchy: bool = True):
         self.archive = archive
+        self.split_hierarchy = split_hierarchy
         self.where = where
         self.detect_speakers = detect_speakers
         qde = _find_qde(archive, where)
@@ -193,8 +207,15 @@ class _ProjectReader:
     def read(self) -> ReadProject:
         self.warnings += schema_warnings(self.root, "project", self.where)
         users: dict[str, str] = {}
+        raw: dict[str, str] = {}
         for user in self._items("Users", "User"):
             users[_guid(user)] = (user.get("name") or "").strip()
+            raw[_guid(user)] = (user.get("guid") or "").strip()
+        source_names: dict[str, str] = {}
+        for kind in ("TextSource", *_MEDIA):
+            for element in self._items("Sources", kind):
+                raw[_guid(element)] = (element.get("guid") or "").strip()
+                source_names[_guid(element)] = (element.get("name") or "").strip()
         name, description = self.root.get("name") or "Imported project", ""
         text = child_text(self.root, "Description").strip()
         if text.startswith("Codebook: "):
@@ -202,8 +223,11 @@ class _ProjectReader:
         codebook = child(self.root, "CodeBook")
         codes = read_codes(None if codebook is None else child(codebook, "Codes"),
                            name=name.strip(), description=description.strip(),
-                           where=self.where)
-        project = ReadProject(origin=self.root.get("origin") or "", codes=codes, users=users)
+                           where=self.where, origin=self.origin,
+                           split_hierarchy=self.split_hierarchy)
+        project = ReadProject(origin=self.root.get("origin") or "", codes=codes, users=users,
+                              raw_guids=raw, sets=read_sets(self.root),
+                              source_names=source_names)
         project.creating_user = _guid(self.root, "creatingUserGUID")
         for note in self._items("Notes", "Note"):
             body, _problem = self._text_of(note, f"note {note.get('name')!r}")
@@ -374,10 +398,10 @@ class _ProjectReader:
         for guid, (name, body, user) in self.notes.items():
             if guid not in self.used_notes and body.strip():
                 self.project_memos.append(MemoNote(name, body, user))
-        counts = Counter(etree.QName(e).localname for part in ("Links", "Sets", "Graphs")
+        counts = Counter(etree.QName(e).localname for part in ("Links", "Graphs")
                          for holder in children(self.root, part) for e in holder
                          if isinstance(e.tag, str))
-        for tag, what in (("Link", "link(s)"), ("Set", "set(s)"), ("Graph", "graph(s)")):
+        for tag, what in (("Link", "link(s)"), ("Graph", "graph(s)")):
             if counts[tag]:
                 self.skipped.append(f"{self.where}: {counts[tag]} {what} not imported (the "
                                     "workbench has no such objects).")
@@ -436,11 +460,13 @@ def attributes_from_variables(
     return attributes, message
 
 
-def read_project(archive: SafeZip, where: str, *, detect_speakers: bool = False
-                 ) -> ReadProject:
+def read_project(archive: SafeZip, where: str, *, detect_speakers: bool = False,
+                 split_hierarchy: bool = True) -> ReadProject:
     """Read the project in ``archive`` (opened by the caller) into a :class:`ReadProject`.
 
     Sources from other tools are read verbatim, or with ``detect_speakers`` as transcripts
     (see :mod:`refi_text`); the workbench's own files as their descriptions say.
+    ``split_hierarchy`` turns ``parent::child`` code names into parent and child codes
+    (see :func:`~workbench.interop.refi_codebook.read_codes`).
     """
-    return _ProjectReader(archive, where, detect_speakers).read()
+    return _ProjectReader(archive, where, detect_speakers, split_hierarchy).read()

@@ -35,8 +35,10 @@ def record(
     entity: str,
     key: str,
     detail: Mapping[str, object] | None = None,
+    owner: str | None = None,
 ) -> None:
-    """Append one audit event (caller's transaction)."""
+    """Append one audit event (caller's transaction). ``actor`` is who acted; ``owner``
+    whose coding it touched, given when that is someone else (a reviewer's change)."""
     conn.execute(
         insert(audit).values(
             at=now(),
@@ -45,6 +47,7 @@ def record(
             entity=entity,
             entity_key=key,
             detail=json.dumps(dict(detail or {}), sort_keys=True, default=str),
+            owner=owner,
         )
     )
 

@@ -19,6 +19,7 @@ from workbench.errors import CodebookError, NotFoundError, UnknownCodeError, sug
 from workbench.model import Code, Codebook, MergeReport, Theme
 from workbench.storage.audit_log import now, record
 from workbench.storage.codebook_store import current_codebook, save_codebook_version
+from workbench.storage.refi_store import rename_code_identity
 from workbench.storage.schema import codes, codings, documents, recode_queue, themes
 
 __all__ = [
@@ -160,6 +161,7 @@ def rename_code(conn: Connection, key: str, *, new_key: str | None, new_name: st
         code_id = _code_id(conn, key)
         _lock_exclusive(conn, [code_id])
         conn.execute(update(codes).where(codes.c.id == code_id).values(key=target_key))
+        rename_code_identity(conn, key, target_key)
     renamed = dataclasses.replace(old, key=target_key, name=new_name or old.name)
     new = dataclasses.replace(codebook, codes=tuple(
         renamed if c.key == key

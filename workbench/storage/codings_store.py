@@ -88,14 +88,32 @@ def code_ids(conn: Connection, *, include_retired: bool = False) -> dict[str, in
     return dict(conn.execute(stmt).all())
 
 
-def add_coder(conn: Connection, name: str, *, actor: str) -> int:
-    """Register a coder (idempotent); returns the id."""
+def add_coder(conn: Connection, name: str, *, actor: str, role: str = "coder") -> int:
+    """Register a coder (idempotent: an existing coder keeps her role); returns the id."""
     existing = conn.execute(select(coders.c.id).where(coders.c.name == name)).scalar()
     if existing is not None:
         return int(existing)
-    coder_id = new_id(conn.execute(insert(coders).values(name=name, created_at=now())))
-    record(conn, actor=actor, action="add_coder", entity="coder", key=name)
+    coder_id = new_id(conn.execute(insert(coders).values(name=name, created_at=now(),
+                                                         role=role)))
+    record(conn, actor=actor, action="add_coder", entity="coder", key=name,
+           detail={"role": role})
     return int(coder_id)
+
+
+def coder_roles(conn: Connection) -> dict[str, str]:
+    """Coder name -> role (``coder`` or ``reviewer``)."""
+    return dict(conn.execute(select(coders.c.name, coders.c.role)).all())
+
+
+def set_coder_role(conn: Connection, name: str, role: str, *, actor: str) -> bool:
+    """Change a registered coder's role; False if it already was ``role``."""
+    before = conn.execute(select(coders.c.role).where(coders.c.name == name)).scalar()
+    if before == role:
+        return False
+    conn.execute(update(coders).where(coders.c.name == name).values(role=role))
+    record(conn, actor=actor, action="set_coder_role", entity="coder", key=name,
+           detail={"role": role, "before": before})
+    return True
 
 
 _RANGE_KEY = ("document_id", "code_id", "coder_id", "start", "end")

@@ -2,12 +2,18 @@
 
 :func:`open_store` creates or upgrades the schema with Alembic. Before an existing SQLite
 project file is migrated it is copied next to itself (``<name>.backup-<revision>-<time>``).
+
+:meth:`Store.atomic` runs many store operations as one transaction (all or nothing): inside
+it, in the same thread, :meth:`Store.transaction` is a SAVEPOINT of the outer transaction
+and :meth:`Store.reading` reads through the outer connection (so it sees what the block has
+written). Other threads and processes see nothing of it until it commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,37 +96,94 @@ def _as_conflict(exc: DBAPIError) -> ConflictError | None:
     )
 
 
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """Raise a database error that a concurrent session caused as :class:`ConflictError`."""
+    try:
+        yield
+    except (IntegrityError, OperationalError, DBAPIError) as exc:
+        conflict = _as_conflict(exc)
+        if conflict is None:
+            raise
+        raise conflict from exc
+
+
 class Store:
     """A project's database: an engine plus transactions. All SQL lives in this package."""
 
     def __init__(self, engine: Engine, location: str):
         self.engine = engine
         self.location = location
+        self._local = threading.local()  # .outer: this thread's atomic() connection
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
+    def _outer(self) -> Connection | None:
+        """The connection of this thread's :meth:`atomic` block, if one is open."""
+        return getattr(self._local, "outer", None)
+
+    @property
+    def in_atomic(self) -> bool:
+        """True inside an :meth:`atomic` block of the calling thread."""
+        return self._outer() is not None
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A connection in a transaction: committed on success, rolled back on any error."""
+        """A connection in a transaction: committed on success, rolled back on any error.
+
+        Inside :meth:`atomic` (same thread) it is a SAVEPOINT of the outer transaction:
+        an error rolls back this part only, and nothing is committed until the outer
+        block ends.
+        """
+        outer = self._outer()
+        if outer is not None:
+            with _conflicts(), outer.begin_nested():
+                yield outer
+            return
         with self.engine.connect() as connection:
             # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_begin): two
             # writers then queue on the busy timeout instead of one failing half-way.
             connection.execution_options(workbench_write=True)
-            try:
-                with connection.begin():
+            with _conflicts(), connection.begin():
+                yield connection
+
+    @contextmanager
+    def atomic(self) -> Iterator[Connection]:
+        """One write transaction around many operations: all of them or none.
+
+        Every :meth:`transaction` and :meth:`reading` of this store in the calling thread
+        inside the block uses its connection (transactions as SAVEPOINTs); the block
+        commits when it ends and rolls everything back on any exception, including
+        ``KeyboardInterrupt``. A nested ``atomic()`` is a SAVEPOINT. On SQLite the block
+        holds the write lock (``BEGIN IMMEDIATE``) from start to end, so other writers
+        wait for it (up to the busy timeout); readers see the state before it until it
+        commits. Work in other threads or processes uses its own connections and does not
+        see the block's changes.
+        """
+        outer = self._outer()
+        if outer is not None:
+            with _conflicts(), outer.begin_nested():
+                yield outer
+            return
+        with self.engine.connect() as connection:
+            connection.execution_options(workbench_write=True)
+            with _conflicts(), connection.begin():
+                self._local.outer = connection
+                try:
                     yield connection
-            except (IntegrityError, OperationalError, DBAPIError) as exc:
-                conflict = _as_conflict(exc)
-                if conflict is None:
-                    raise
-                raise conflict from exc
+                finally:
+                    self._local.outer = None
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads."""
+        """A connection for reads (inside :meth:`atomic`: the block's connection)."""
+        outer = self._outer()
+        if outer is not None:
+            yield outer
+            return
         with self.engine.connect() as connection:
             yield connection
 

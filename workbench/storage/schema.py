@@ -41,6 +41,7 @@ __all__ = [
     "metadata",
     "project_settings",
     "recode_queue",
+    "refi_identities",
     "reliability_rounds",
     "segments",
     "themes",
@@ -187,6 +188,8 @@ coders = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(100), nullable=False, unique=True),
     Column("created_at", TS, nullable=False),
+    # "coder" or "reviewer" (CODER_ROLES): only a reviewer sees and edits others' codings
+    Column("role", String(20), nullable=False, server_default="coder"),
 )
 
 codings = Table(
@@ -271,6 +274,7 @@ coder_positions = Table(
 
 #: Statuses of a coder's coverage of a document.
 COVERAGE_STATUSES = ("not_started", "in_progress", "done")
+CODER_ROLES = ("coder", "reviewer")
 
 coder_coverage = Table(
     "coder_coverage",
@@ -311,7 +315,23 @@ audit = Table(
     Column("entity", String(50), nullable=False),
     Column("entity_key", String(200), nullable=False),
     Column("detail", Text, nullable=False, default="{}"),
+    # whose coding the action touched, when it was not the actor's own (else NULL/actor)
+    Column("owner", String(100)),
 )
+
+refi_identities = Table(
+    "refi_identities",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("local_key", String(200), primary_key=True),
+    Column("guid", String(40)),
+    Column("description", Text),
+    Column("detail", Text, nullable=False, default="{}"),
+)
+"""What a REFI-QDA import read for an object (kind ``document``, ``code``, ``theme``, ``user``
+or ``set``; key: document name, code or theme key, coder name, set name): the file's GUID
+(NULL for objects the import made up), the Description exactly as read (NULL when the element
+had none) and a JSON detail (see :mod:`workbench.storage.refi_store`). Exports reuse them."""
 
 Index("ix_segments_document_role", segments.c.document_id, segments.c.role)
 Index("ix_audit_entity", audit.c.entity, audit.c.entity_key)

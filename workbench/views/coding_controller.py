@@ -26,10 +26,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from workbench.coder_identity import inert
 from workbench.errors import (
     CodebookError,
     ConflictError,
     NotFoundError,
+    NotPermittedError,
     UnknownCodeError,
     suggest,
 )
@@ -80,8 +82,10 @@ class CodingController(CodingSession):
 
     ``document=None`` resumes the document and segment where ``coder`` was last (or the
     first document). ``reviewer=True`` also shows the other coders' codings; by default a
-    coder sees only their own (blind coding). ``context`` is the number of speaker turns
-    shown before and after the current one.
+    coder sees only their own (blind coding), and only a coder with the reviewer role
+    (``project.set_coder_role``) may turn the reviewer view on, never during the project's
+    blind round. ``lock_coder=True`` (or the blind round) fixes the coder: no switch.
+    ``context`` is the number of speaker turns shown before and after the current one.
     """
 
     def __init__(
@@ -91,8 +95,14 @@ class CodingController(CodingSession):
         document: str | None = None,
         *,
         reviewer: bool = False,
+        lock_coder: bool = False,
         context: int = 1,
     ) -> None:
+        self.lock_coder = bool(lock_coder)
+        self._blind = project.blind_coding
+        self._reviewer_role = project.is_reviewer(coder)
+        if reviewer:
+            self._check_review(project, coder)
         self.last_error: ErrorInfo | None = None
         self._undo: list[UndoAction] = []
         self._form: CodebookForm | None = None
@@ -109,11 +119,14 @@ class CodingController(CodingSession):
         a code renamed or merged by another user shows as it is now.
         """
         try:
+            closed = self.sync_identity()
             self.sync_codebook()
             result = action(*args, **kwargs)
         except Exception as exc:
             self.record_error(exc)
             return None
+        if closed and closed not in self.message:  # the action's message must not hide it
+            self.message = f"{closed}; {self.message}" if self.message else closed
         self.last_error = None
         return result
 
@@ -170,19 +183,71 @@ class CodingController(CodingSession):
             undo_label=self._undo[-1].describe() if self._undo else "",
             message=self.message, error=self.last_error,
             codebook_version=self.codebook_version, form=self._form,
-            recode=self.recode_view(),
+            recode=self.recode_view(), locked=self.locked, may_review=self.may_review,
         )
+
+    @property
+    def locked(self) -> bool:
+        """True when the coder cannot be switched (``lock_coder`` or a blind round)."""
+        return self.lock_coder or self._blind
+
+    @property
+    def may_review(self) -> bool:
+        """True when this coder may turn the reviewer view on."""
+        return self._reviewer_role and not self._blind
+
+    def sync_identity(self) -> str:
+        """Read the blind-round setting and the coder's role again (every action does): a
+        blind round started elsewhere, or a role taken away, closes the reviewer view.
+        Returns what changed ("" if nothing), also shown as :attr:`message`."""
+        self._blind = self.project.blind_coding
+        self._reviewer_role = self.project.is_reviewer(self.coder)
+        if not (self.reviewer and not self.may_review):
+            return ""
+        self.reviewer = False
+        self.doc.others = {}
+        self.message = ("reviewer view closed: " + (
+            "the project is in a blind round" if self._blind else
+            f"{inert(self.coder)} is no longer a reviewer"))
+        return self.message
+
+    @staticmethod
+    def _check_review(project: Project, coder: str) -> None:
+        if project.blind_coding:
+            raise NotPermittedError(
+                "the project is in a blind round: no coder sees another coder's codings "
+                "(project.set_blind_coding(False) ends it).")
+        if not project.is_reviewer(coder):
+            raise NotPermittedError(
+                f"{inert(coder)} is not a reviewer: the reviewer view shows every coder's "
+                f"codings, so it needs the role (project.set_coder_role({coder!r}, "
+                "'reviewer')).")
 
     # -- choosing --------------------------------------------------------------------
     def set_coder(self, coder: str) -> None:
-        """Code as another coder: their codings, their last position; clears undo."""
+        """Code as another coder: their codings, their last position; clears undo.
+        Refused (:class:`~workbench.errors.NotPermittedError`) when :attr:`locked`."""
+        if coder == self.coder:
+            return
+        if self.locked:
+            raise NotPermittedError(
+                f"this panel codes as {inert(self.coder)} only"
+                + (" (the project is in a blind round)" if self.project.blind_coding else "")
+                + "; open a panel for another coder instead.")
         self.coder = self._checked_coder(coder)
+        self._reviewer_role = self.project.is_reviewer(self.coder)
+        if self.reviewer and not self.may_review:
+            self.reviewer = False
         self._undo.clear()
-        self.message = f"coding as {coder}"
+        self.message = f"coding as {inert(coder)}"
         self._open(None)
 
     def set_reviewer(self, on: bool) -> None:
-        """Show (``True``) or hide every coder's codings of the current document."""
+        """Show (``True``) or hide every coder's codings of the current document; showing
+        them needs the reviewer role and no blind round."""
+        if on and not self.reviewer:
+            self.sync_identity()
+            self._check_review(self.project, self.coder)
         self.reviewer = bool(on)
         if self.reviewer:
             self.doc.load_others(self.project, self.coder)

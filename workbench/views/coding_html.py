@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from workbench.coder_identity import inert
 from workbench.model import Code, Codebook
 from workbench.views.coding_state import ErrorInfo, RecodeView, TurnView, ViewState
 
@@ -57,9 +58,15 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+def _name(text: object) -> str:
+    """A name (coder, speaker, document, code) escaped and shown inert: bidi controls and
+    other format characters as visible ``<U+XXXX>`` (transcript text keeps them)."""
+    return _e(inert(str(text)))
+
+
 def _turn_head(turn: TurnView) -> str:
     time = f' <span style="{_MUTED}">[{_e(turn.video_time)}]</span>' if turn.video_time else ""
-    speaker = f"<b>{_e(turn.speaker)}</b> " if turn.speaker else ""  # "": verbatim text
+    speaker = f"<b>{_name(turn.speaker)}</b> " if turn.speaker else ""  # "": verbatim text
     return f'{speaker}<span style="{_MUTED}">({_e(turn.role)})</span>{time}'
 
 
@@ -76,9 +83,9 @@ def _turn(turn: TurnView, *, faded: bool) -> str:
 def header_html(state: ViewState) -> str:
     """Document, segment number and position in the filtered list."""
     if state.segment is None:
-        return f"<b>{_e(state.document)}</b>: no segment matches the filter."
+        return f"<b>{_name(state.document)}</b>: no segment matches the filter."
     return (
-        f"<b>{_e(state.document)}</b> · segment #{state.segment.index} "
+        f"<b>{_name(state.document)}</b> · segment #{state.segment.index} "
         f'<span style="{_MUTED}">({state.position + 1} of {state.total} shown)</span>'
     )
 
@@ -141,10 +148,10 @@ def reviewer_html(state: ViewState, codebook: Codebook) -> str:
     """A visible banner and the other coders' codings when the reviewer switch is on."""
     if not state.reviewer:
         return (f'<div class="wb-blind" style="{_MUTED};font-size:12px">Blind coding: only '
-                f"{_e(state.coder)}'s codings are shown.</div>")
+                f"{_name(state.coder)}'s codings are shown.</div>")
     names = {c.key: c.name for c in codebook.codes}
     rows = "".join(
-        f"<li><b>{_e(coder)}</b>: {_e(', '.join(names.get(k, k) for k in keys))}</li>"
+        f"<li><b>{_name(coder)}</b>: {_name(', '.join(names.get(k, k) for k in keys))}</li>"
         for coder, keys in state.others
     ) or "<li><i>no other coder has coded this segment</i></li>"
     return (

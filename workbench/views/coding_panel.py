@@ -9,11 +9,13 @@ the moment of each click or key press.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 
+from workbench.coder_identity import CoderChoice, CoderPrompt, inert, resolve_coder
 from workbench.model import Codebook
 from workbench.project import Project
 from workbench.views.coding_controller import KEY_HELP, RECODE_HELP, CodingController
@@ -33,7 +35,7 @@ from workbench.views.coding_html import (
 from workbench.views.coding_state import CodebookForm, CodeState, RecodeView, ViewState
 from workbench.views.keys import KeyCatcher
 
-__all__ = ["CodingPanel", "coding_panel"]
+__all__ = ["CoderPromptPanel", "CodingPanel", "coding_panel"]
 
 _ALL = ""
 _ROLE_OPTIONS = [("all turns", _ALL), ("participant turns", "participant"),
@@ -359,9 +361,17 @@ class CodingPanel(widgets.VBox):
         return clicked
 
     def _render_choices(self, state: ViewState) -> None:
-        if tuple(self.coder_dropdown.options) != state.coders:
-            self.coder_dropdown.options = state.coders
+        # names shown inert (bidi controls visible); a locked panel offers only its coder
+        names = (state.coder,) if state.locked else state.coders
+        options = [(inert(name), name) for name in names]
+        if list(self.coder_dropdown.options) != options:
+            self.coder_dropdown.options = options
         self.coder_dropdown.value = state.coder
+        self.coder_dropdown.disabled = state.locked
+        self.reviewer_toggle.disabled = not (state.may_review or state.reviewer)
+        self.reviewer_toggle.tooltip = (
+            "Show every coder's codings (turn off for blind coding)" if state.may_review
+            else "The reviewer view needs the reviewer role, outside a blind round")
         if tuple(self.document_dropdown.options) != state.documents:
             self.document_dropdown.options = state.documents
         self.document_dropdown.value = state.document
@@ -408,10 +418,64 @@ class CodingPanel(widgets.VBox):
 
 
 def coding_panel(
-    project: Project, coder: str, document: str | None = None, *, reviewer: bool = False
-) -> CodingPanel:
-    """A :class:`CodingPanel` for ``coder``, resuming where they left off.
+    project: Project,
+    coder: str | None = None,
+    document: str | None = None,
+    *,
+    reviewer: bool = False,
+    lock_coder: bool = False,
+) -> CodingPanel | CoderPromptPanel:
+    """A :class:`CodingPanel` resuming where the coder left off; show it as the last
+    expression of a notebook cell.
 
-    Show it as the last expression of a notebook cell.
+    The coder is ``coder``, else ``WORKBENCH_CODER``, else ``JUPYTERHUB_USER``
+    (:func:`workbench.coder_identity.resolve_coder`); when none is set, a
+    :class:`CoderPromptPanel` asks who is coding and opens the panel once answered.
+    ``lock_coder=True`` (or the project's blind round) allows no coder switch;
+    ``reviewer=True`` needs the reviewer role.
     """
-    return CodingPanel(CodingController(project, coder, document, reviewer=reviewer))
+    choice = resolve_coder(project, coder)
+
+    def open_panel(name: str, message: str) -> CodingPanel:
+        controller = CodingController(project, name, document, reviewer=reviewer,
+                                      lock_coder=lock_coder)
+        controller.message = message
+        panel = CodingPanel(controller)
+        panel.render()
+        return panel
+
+    if choice.coder is None:
+        return CoderPromptPanel(CoderPrompt(project), open_panel)
+    return open_panel(choice.coder, choice.message)
+
+
+class CoderPromptPanel(widgets.VBox):
+    """"Who is coding?": a name field and the registered names; once answered (through
+    :class:`~workbench.coder_identity.CoderPrompt`), the coding panel takes its place
+    (:attr:`panel`)."""
+
+    def __init__(self, prompt: CoderPrompt,
+                 open_panel: Callable[[str, str], CodingPanel], **kwargs: Any) -> None:
+        self.prompt = prompt
+        self.panel: CodingPanel | None = None
+        self._open_panel = open_panel
+        self.name_input = widgets.Combobox(
+            options=prompt.known, placeholder="your coder name", description="Coder",
+            ensure_option=False, layout=_auto())
+        self.start_button = widgets.Button(description="Start coding", icon="play")
+        self.message_html = widgets.HTML()
+        self.message_html.value = html.escape(CoderChoice(None, "none").message)
+        self.start_button.on_click(lambda _b: self.answer(self.name_input.value))
+        super().__init__([widgets.HBox([self.name_input, self.start_button]),
+                          self.message_html], **kwargs)
+
+    def answer(self, name: str) -> CodingPanel | None:
+        """Take the typed name: open the coding panel, or show why the name cannot be used."""
+        choice = self.prompt.answer(name)
+        if choice is None or choice.coder is None:
+            self.message_html.value = (f'<span style="color:#b00020">'
+                                       f"{html.escape(self.prompt.error)}</span>")
+            return None
+        self.panel = self._open_panel(choice.coder, choice.message)
+        self.children = (self.panel,)
+        return self.panel

@@ -252,6 +252,10 @@ class ViewState:
     codebook_version: int | None = None
     form: CodebookForm | None = None
     recode: RecodeView | None = None
+    locked: bool = False
+    """The coder cannot be switched (a locked panel or the project's blind round)."""
+    may_review: bool = False
+    """The reviewer view may be turned on (the coder is a reviewer, no blind round)."""
 
     @property
     def mode(self) -> Literal["coding", "form", "recode"]:
