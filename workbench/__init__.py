@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "ImportFormatError": "workbench.errors",
     "NotFoundError": "workbench.errors",
     "NotPermittedError": "workbench.errors",
+    "RetrievalError": "workbench.errors",
+    "SearchPatternError": "workbench.errors",
     "StaleError": "workbench.errors",
     "StorageError": "workbench.errors",
     "SummaryInputError": "workbench.errors",
@@ -85,6 +87,11 @@ _EXPORTS: dict[str, str] = {
     "Project": "workbench.project",
     "create_project": "workbench.project",
     "open_project": "workbench.project",
+    "CodeHitsReport": "workbench.retrieval",
+    "code_hits": "workbench.retrieval",
+    "retrieve": "workbench.retrieval",
+    "search_text": "workbench.retrieval",
+    "undo_code_hits": "workbench.retrieval",
     "ThemeReport": "workbench.report",
     "build_report": "workbench.report",
     "export_tables": "workbench.report",
@@ -111,6 +118,9 @@ _EXPORTS: dict[str, str] = {
     "TimelineExplorer": "workbench.views.timeline_explorer",
     "TimelineExplorerView": "workbench.views.timeline_explorer",
     "timeline_explorer": "workbench.views.timeline_explorer",
+    "RetrievalState": "workbench.views.retrieval_view",
+    "RetrievalView": "workbench.views.retrieval_view",
+    "retrieval_view": "workbench.views.retrieval_view",
     "format_clock": "workbench.views.review_tables",
     "moments_table": "workbench.views.review_tables",
 }
@@ -121,6 +131,7 @@ __all__ = [
     "AttributeSheetError",
     "CaseAttributes",
     "Code",
+    "CodeHitsReport",
     "Codebook",
     "CodebookError",
     "Coding",
@@ -142,6 +153,10 @@ __all__ = [
     "RawTurn",
     "RefiIdentity",
     "RefiImportReport",
+    "RetrievalError",
+    "RetrievalState",
+    "RetrievalView",
+    "SearchPatternError",
     "Segment",
     "SpeakerPreview",
     "StaleError",
@@ -168,6 +183,7 @@ __all__ = [
     "build_report",
     "code_agreement",
     "code_case_matrix",
+    "code_hits",
     "coder_agreement_matrix",
     "coder_heatmap",
     "coding_panel",
@@ -204,12 +220,16 @@ __all__ = [
     "read_transcript",
     "recall_stops",
     "report_html",
+    "retrieval_view",
+    "retrieve",
+    "search_text",
     "sunburst_figure",
     "theme_agreement",
     "theme_explorer",
     "timeline_explorer",
     "timeline_figure",
     "tool_comparison",
+    "undo_code_hits",
     "unitizing_agreement",
     "write_report",
 ]
@@ -263,6 +283,8 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         ImportFormatError,
         NotFoundError,
         NotPermittedError,
+        RetrievalError,
+        SearchPatternError,
         StaleError,
         StorageError,
         SummaryInputError,
@@ -321,6 +343,13 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         report_html,
         write_report,
     )
+    from workbench.retrieval import (
+        CodeHitsReport,
+        code_hits,
+        retrieve,
+        search_text,
+        undo_code_hits,
+    )
     from workbench.views.agreement_figures import alpha_chart, coder_heatmap
     from workbench.views.coding_controller import CodingController
     from workbench.views.coding_panel import (
@@ -336,6 +365,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         sunburst_figure,
         timeline_figure,
     )
+    from workbench.views.retrieval_view import RetrievalState, RetrievalView, retrieval_view
     from workbench.views.review_tables import format_clock, moments_table
     from workbench.views.theme_explorer import (
         ThemeExplorer,

@@ -261,6 +261,23 @@ def _parser() -> argparse.ArgumentParser:
                    help="what one bootstrap draw takes (default: whole documents)")
     p.add_argument("--out", type=Path, default=None, help="write the table (.csv or .xlsx)")
 
+    p = sub.add_parser("search", help="full-text search of the transcripts' turns (plain "
+                       "text, --regex or --lemma)")
+    p.add_argument("project")
+    p.add_argument("pattern")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--regex", action="store_true", help="PATTERN is a regular expression")
+    how.add_argument("--lemma", action="store_true",
+                     help="match words by lemma (spaCy lookup lemmatizer: felt -> feel)")
+    p.add_argument("--case-sensitive", action="store_true")
+    p.add_argument("--whole-word", action="store_true")
+    p.add_argument("--documents", type=_names, default=None, help="comma-separated names")
+    p.add_argument("--roles", type=_names, default=None,
+                   help="comma-separated roles (participant, interviewer); default all")
+    p.add_argument("--limit", type=int, default=None, help="stop after this many hits")
+    p.add_argument("--csv", type=Path, default=None, dest="csv_out",
+                   help="write the hits to this CSV file")
+
     p = sub.add_parser("sample", help="build the synthetic sample study into a new project")
     p.add_argument("project")
     p.add_argument("--root", type=Path, default=None, help="repository root (default: auto)")
@@ -298,6 +315,27 @@ def _round(project: Project, args: argparse.Namespace) -> None:
         raise CoverageError("to save a round give --coders a,b and --documents d1,d2.")
     project.save_round(args.name, args.coders, args.documents)
     print(f"saved round {args.name}: {len(args.coders)} coders, {len(args.documents)} documents")
+
+
+def _search_cli(project: Project, args: argparse.Namespace) -> None:
+    from workbench.retrieval import search_text
+
+    hits = search_text(project, args.pattern,
+                       mode="regex" if args.regex else "lemma" if args.lemma else "plain",
+                       documents=args.documents, roles=args.roles,
+                       case_sensitive=args.case_sensitive, whole_word=args.whole_word,
+                       limit=args.limit, progress=args.lemma)
+    print(hits.attrs["caption"])
+    for row in hits.itertuples():
+        where = f"{row.document}[{row.start}:{row.end}] #{row.segment_index} {row.speaker}"
+        lo, hi = row.start - row.context_start, row.end - row.context_start
+        context = str(row.context)
+        shown = f"{context[:lo]}[{context[lo:hi]}]{context[hi:]}"
+        print(f"{where}: {_one_line(shown)}")
+    if args.csv_out is not None:
+        args.csv_out.parent.mkdir(parents=True, exist_ok=True)
+        write_csv(hits, args.csv_out)
+        print(f"wrote {len(hits)} hits to {args.csv_out}")
 
 
 def _agreement_cli(project: Project, args: argparse.Namespace) -> None:
@@ -426,6 +464,8 @@ def run(args: argparse.Namespace) -> int:
             _round(project, args)
         elif args.command == "agreement":
             _agreement_cli(project, args)
+        elif args.command == "search":
+            _search_cli(project, args)
         elif args.command == "report":
             from workbench.report import write_report
 

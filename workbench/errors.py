@@ -17,6 +17,8 @@ and what to do about it::
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
+    ├── RetrievalError (ValueError)         a retrieval query or text search cannot be run
+    │   └── SearchPatternError              a search pattern that does not compile or runs too long
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
@@ -38,6 +40,8 @@ __all__ = [
     "ImportFormatError",
     "NotFoundError",
     "NotPermittedError",
+    "RetrievalError",
+    "SearchPatternError",
     "StorageError",
     "SummaryInputError",
     "TranscriptEncodingError",
@@ -128,6 +132,15 @@ class CoverageError(WorkbenchError, ValueError):
 
 class SummaryInputError(WorkbenchError, ValueError):
     """A frame passed to a theme summary lacks a column or an option is invalid."""
+
+
+class RetrievalError(WorkbenchError, ValueError):
+    """A retrieval query, its source of codings or a text search that cannot be run."""
+
+
+class SearchPatternError(RetrievalError):
+    """A search pattern that does not compile, matches nothing searchable, or ran past its
+    time limit."""
 
 
 class UsageError(WorkbenchError, ValueError):
