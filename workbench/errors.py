@@ -17,6 +17,8 @@ and what to do about it::
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
+    ├── ConsensusError (ValueError)         a consensus decision that cannot be recorded
+    │   └── ReasonRequiredError             a decision against the majority without reason
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
@@ -33,10 +35,12 @@ __all__ = [
     "AttributeSheetError",
     "CodebookError",
     "ConflictError",
+    "ConsensusError",
     "CoverageError",
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
+    "ReasonRequiredError",
     "StorageError",
     "SummaryInputError",
     "TranscriptEncodingError",
@@ -122,6 +126,15 @@ class CoverageError(WorkbenchError, ValueError):
 
 class SummaryInputError(WorkbenchError, ValueError):
     """A frame passed to a theme summary lacks a column or an option is invalid."""
+
+
+class ConsensusError(WorkbenchError, ValueError):
+    """A consensus decision that cannot be recorded as asked (unknown or stale item, a
+    kind without the range or code it needs)."""
+
+
+class ReasonRequiredError(ConsensusError):
+    """A decision that goes against the coders' majority was given no reason."""
 
 
 class UsageError(WorkbenchError, ValueError):
