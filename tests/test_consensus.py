@@ -280,3 +280,42 @@ def test_summaries_state_what_they_analyse(team: Project):
     assert sm.frequencies(raw, ()).attrs["source"] == "pooled"
     assert sm.frequencies(team.segment_codings(source="tom"), ()).attrs["source_caption"] == \
         "raw codings of tom"
+
+
+def test_dual_perspective_and_theme_explorer_state_the_source(team: Project):
+    from workbench.analysis.dual_perspective import align_moments, perspective_concordance
+    from workbench.views.theme_explorer import ThemeExplorer
+
+    team.decide(_item(team.consensus_items(), A, "withdrawal")["item_id"], "apply")
+    codings = team.segment_codings()
+    moments = align_moments(team.segments(), codings, codebook=team.codebook)
+    caption = codings.attrs["source_caption"]
+    assert caption.startswith("consensus of leila, maria and tom: 1 decisions")
+    assert moments.attrs["source"] == "consensus" and moments.attrs["source_caption"] == caption
+    assert perspective_concordance(moments).attrs["caption"] == f"Computed on the {caption}."
+    explorer = ThemeExplorer.from_project(team, source="pooled")
+    assert explorer.describe().endswith("; pooled raw codings of 3 coders, consensus not used")
+    assert ThemeExplorer.from_project(team).describe().endswith(caption)
+
+
+def test_the_report_states_what_it_analyses(team: Project):
+    from workbench.report import build_report, report_html
+
+    pooled = build_report(team, agreement=False)
+    assert pooled.title.endswith("pooled raw codings of 3 coders, no consensus yet")
+    team.decide(_item(team.consensus_items(), A, "withdrawal")["item_id"], "apply")
+    report = build_report(team)
+    caption = team.codings(source="consensus").attrs["source_caption"]
+    assert report.title == f"Theme summary: {team.codebook.name} - {caption}"
+    assert report.overview["analysed"] == caption
+    assert report.overview["codings"] == 3  # anxiety on A and B, the decided withdrawal
+    for name in ("codes_overall", "cooccurrence_segment", "exemplars", "moments_all"):
+        assert report.captions[name].endswith(f"Computed on the {caption}."), name
+    assert all(caption in title for title in report.figures)
+    assert set(report.tables["codes_by_coder"]["coder"]) == {"consensus"}
+    # agreement still compares the coders' raw codings
+    assert "Coders leila, maria, tom" in report.agreement_note
+    assert caption in report_html(report)
+    raw = build_report(team, source="pooled", agreement=False)
+    assert raw.overview["analysed"] == "pooled raw codings of 3 coders, consensus not used"
+    assert raw.overview["codings"] == 15

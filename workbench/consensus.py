@@ -18,7 +18,8 @@ majority rule and the layer itself are pure functions in :mod:`workbench.analysi
 * :func:`consensus_codings` - the consensus layer as a codings frame (the columns of
   ``Project.codings()``, ``coder`` = ``"consensus"``, plus ``provenance``, ``votes``,
   ``item_id``, ``decision_id``): not a coder of the project, a layer of its own.
-* :func:`describe_source` - the caption that says what a table was computed on, e.g.
+* :func:`consensus_caption` and :func:`raw_caption` - the caption that says what a codings
+  frame holds (``attrs["source_caption"]``, which the summaries and the report print), e.g.
   ``"consensus of ana, ben and chloe: 12 decisions, 30 unanimous, 2 open items left out"``
   or ``"pooled raw codings of 3 coders, no consensus yet"``.
 
@@ -52,11 +53,13 @@ __all__ = [
     "CONSENSUS_CODER",
     "Decision",
     "DecisionKind",
+    "consensus_caption",
     "consensus_codings",
     "consensus_items",
     "decide",
     "decision_history",
-    "describe_source",
+    "has_decisions",
+    "raw_caption",
     "revise_decision",
 ]
 
@@ -100,19 +103,6 @@ def _names(values: Sequence[str]) -> str:
     if len(values) <= 1:
         return "".join(values)
     return ", ".join(values[:-1]) + " and " + values[-1]
-
-
-def describe_source(attrs: Any) -> str:
-    """The caption of what a codings frame (or a table computed from it) analyses."""
-    if isinstance(attrs, pd.DataFrame):
-        attrs = attrs.attrs
-    caption = attrs.get("source_caption")
-    if caption:
-        return str(caption)
-    coders = attrs.get("coders")
-    if coders:
-        return f"pooled codings of {len(coders)} coders in the frame (source not stated)"
-    return "codings of unstated source"
 
 
 # -- reading -------------------------------------------------------------------------------
