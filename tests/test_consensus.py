@@ -190,6 +190,7 @@ def test_a_reason_is_required_against_the_majority_only(team: Project):
     assert team.decision_history().empty  # nothing stored by a refused decision
     tie = team.decide(_item(items, B, "rupture")["item_id"], "apply")  # 1 of 2: no majority
     assert (tie.votes, tie.k, tie.reason) == (1, 2, "")
+    assert tie.decided_at.tzinfo is not None and not tie.against_majority
     against = team.decide(_item(items, A, "rupture")["item_id"], "apply",
                           reason="the client says so in the next turn")
     assert against.reason == "the client says so in the next turn"
@@ -270,7 +271,7 @@ def test_summaries_state_what_they_analyse(team: Project):
     freq = sm.frequencies(after, (), codebook=team.codebook)
     counts = freq.set_index("code")["codings"]
     assert (counts["anxiety"], counts["withdrawal"], counts["rupture"]) == (2, 1, 0)
-    caption = "consensus of leila, maria and tom: 1 decisions, 2 unanimous, 4 open items left out"
+    caption = "consensus of leila, maria and tom: 1 decision, 2 unanimous, 4 open items left out"
     for table in (freq, sm.cooccurrence(after), sm.exemplars(after),
                   sm.code_case_matrix(after)):
         assert table.attrs["source_caption"] == caption
@@ -290,7 +291,7 @@ def test_dual_perspective_and_theme_explorer_state_the_source(team: Project):
     codings = team.segment_codings()
     moments = align_moments(team.segments(), codings, codebook=team.codebook)
     caption = codings.attrs["source_caption"]
-    assert caption.startswith("consensus of leila, maria and tom: 1 decisions")
+    assert caption.startswith("consensus of leila, maria and tom: 1 decision")
     assert moments.attrs["source"] == "consensus" and moments.attrs["source_caption"] == caption
     assert perspective_concordance(moments).attrs["caption"] == f"Computed on the {caption}."
     explorer = ThemeExplorer.from_project(team, source="pooled")
@@ -319,3 +320,19 @@ def test_the_report_states_what_it_analyses(team: Project):
     raw = build_report(team, source="pooled", agreement=False)
     assert raw.overview["analysed"] == "pooled raw codings of 3 coders, consensus not used"
     assert raw.overview["codings"] == 15
+
+
+def test_a_unanimous_item_can_be_overruled_with_a_reason(team: Project):
+    anxiety = _item(team.consensus_items(documents=[A]), A, "anxiety")
+    assert anxiety["status"] == "unanimous"
+    with pytest.raises(ReasonRequiredError, match="3 of 3"):
+        team.decide(anxiety["item_id"], "reject")
+    with pytest.raises(ConsensusError, match="decided_by"):
+        team.decide(anxiety["item_id"], "reject", reason="x", decided_by="  ")
+    team.decide(anxiety["item_id"], "reject", reason="the nervousness is about the exam",
+                decided_by="team meeting 2")
+    assert (A, "anxiety", *NERVOUS) not in _layer(team)
+    assert _item(team.consensus_items(), A, "anxiety")["status"] == "settled"
+    history = team.decision_history(documents=A)
+    assert list(history["decided_by"]) == ["team meeting 2"]
+    assert history["rests_on"].iloc[0]["counted_coders"] == ["leila", "maria", "tom"]

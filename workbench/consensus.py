@@ -206,12 +206,19 @@ def _as_decision(row: Any) -> Decision:
         start=None if pd.isna(row.start) else int(row.start),
         end=None if pd.isna(row.end) else int(row.end),
         new_code=None if row.new_code is None or pd.isna(row.new_code) else str(row.new_code),
-        decided_by=str(row.decided_by), decided_at=row.decided_at,
+        decided_by=str(row.decided_by), decided_at=_utc(row.decided_at),
         rests_on=tuple((str(c["uuid"]), str(c["coder"])) for c in rests["codings"]),
         counted_coders=tuple(rests["counted_coders"]), votes=int(row.votes), k=int(row.k),
         reason=str(row.reason), revision=int(row.revision),
         superseded_by=None if pd.isna(row.superseded_by) else int(row.superseded_by),
-        superseded_at=None if pd.isna(row.superseded_at) else row.superseded_at)
+        superseded_at=None if pd.isna(row.superseded_at) else _utc(row.superseded_at))
+
+
+def _utc(value: Any) -> dt.datetime:
+    """A stored time as an aware UTC datetime (SQLite gives it back without a zone)."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
 
 
 # -- deciding ------------------------------------------------------------------------------
@@ -306,6 +313,13 @@ def _store(project: Project, item: pd.Series, panel: list[str], in_progress: InP
     return new
 
 
+def _who(project: Project, decided_by: str | None) -> str:
+    who = (project.actor if decided_by is None else str(decided_by)).strip()
+    if not who:
+        raise ConsensusError("decided_by= needs a name: who decided (e.g. 'team meeting 3').")
+    return who
+
+
 def _read(project: Project, decision_id: int) -> Decision:
     with project.store.reading() as conn:
         frame = store.decisions_frame(conn, current_only=False, decision_id=decision_id)
@@ -338,7 +352,7 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     with project.store.reading() as conn:
         revision = store.latest_revision(conn, item) + 1
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
-                 decided_by or project.actor, revision, None)
+                 _who(project, decided_by), revision, None)
     return _read(project, new)
 
 
@@ -361,7 +375,7 @@ def revise_decision(project: Project, decision_id: int, kind: DecisionKind, *,
     found = _item(project, old.item_id, panel, in_progress)
     stored = _resolve(project, found, kind, start, end, new_code)
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
-                 decided_by or project.actor, old.revision + 1, old.decision_id)
+                 _who(project, decided_by), old.revision + 1, old.decision_id)
     return _read(project, new)
 
 
@@ -438,8 +452,9 @@ def consensus_codings(project: Project, *, coders: Sequence[str] | str | None = 
 def consensus_caption(coders: Sequence[str], stats: dict[str, Any]) -> str:
     """``"consensus of ana, ben and chloe: 3 decisions, 8 unanimous, 1 open item left out"``."""
     n_open = int(stats.get("n_open", 0))
-    text = (f"consensus of {_names(list(coders))}: {stats.get('n_decisions', 0)} decisions, "
-            f"{stats.get('n_unanimous', 0)} unanimous")
+    n_decisions = int(stats.get("n_decisions", 0))
+    text = (f"consensus of {_names(list(coders))}: {n_decisions} decision"
+            f"{'s' if n_decisions != 1 else ''}, {stats.get('n_unanimous', 0)} unanimous")
     text += f", {n_open} open item{'s' if n_open != 1 else ''} left out" if n_open else \
         ", no open items"
     stale = int(stats.get("n_stale_decisions", 0))
