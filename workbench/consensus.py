@@ -134,9 +134,10 @@ def _documents(project: Project, documents: Sequence[str] | str | None) -> list[
 
 
 def _raw_items(project: Project, panel: list[str], docs: list[str],
-               codes: Sequence[str] | None, in_progress: InProgress
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    raw = project.codings(coder=panel, document=docs, with_attributes=False)
+               codes: Sequence[str] | None, in_progress: InProgress,
+               raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if raw is None:
+        raw = project.codings(coder=panel, document=docs, with_attributes=False)
     pending = int(raw["pending_recode"].sum())
     raw = raw[~raw["pending_recode"]]
     counted = logic.counted_coders(docs, panel, _coverage(project), in_progress=in_progress)
@@ -411,37 +412,38 @@ def consensus_codings(project: Project, *, coders: Sequence[str] | str | None = 
     ``n_open``, ``n_rejected``, ``n_stale_decisions``."""
     panel = _panel(project, coders)
     docs = _documents(project, documents)
-    items, _ = _raw_items(project, panel, docs, None, in_progress)
-    layer = logic.consensus_layer(items, _current(project, docs))
     template = project.codings(coder=panel, document=docs, with_attributes=with_attributes)
     template = template.drop(columns=["first_segment", "last_segment", "n_segments"])
-    by_uuid = template.set_index("coding_uuid", drop=False)
+    items, _ = _raw_items(project, panel, docs, None, in_progress, raw=template)
+    layer = logic.consensus_layer(items, _current(project, docs))
+    position = pd.Series(range(len(template)), index=template["coding_uuid"].to_numpy())
+    first = [entry[0] for entry in layer["rests_on"]]
+    frame = template.iloc[position.loc[first].to_numpy() if first else []].reset_index(drop=True)
     codebook = project.codebook
     codes = {c.key: c for c in codebook.codes}
     theme_names = {t.key: t.name for t in codebook.themes}
     texts = {doc: project.document_text(doc) for doc in sorted(set(layer["document"]))}
-    rows = []
-    for entry in layer.itertuples():
-        row = by_uuid.loc[entry.rests_on[0]].copy()
-        code = codes.get(str(entry.code))
-        row["coding_uuid"] = f"consensus:{entry.item_id}"
-        row["start"], row["end"] = int(entry.start), int(entry.end)
-        row["text"] = texts[str(entry.document)][int(entry.start):int(entry.end)]
-        row["code"] = entry.code
-        if code is not None:
-            row["code_name"], row["parent_code"] = code.name, code.parent
-            row["theme"], row["theme_name"] = code.theme, theme_names.get(code.theme)
-        row["made_as"], row["made_as_name"] = row["code"], row["code_name"]
-        row["coder"] = CONSENSUS_CODER
-        row["memo"] = entry.reason or ""
-        row["pending_recode"] = False
-        row["provenance"], row["votes"] = entry.provenance, entry.votes
-        row["item_id"], row["decision_id"] = entry.item_id, entry.decision_id
-        rows.append(row)
-    columns = [*template.columns, "provenance", "votes", "item_id", "decision_id"]
-    frame = pd.DataFrame(rows, columns=columns).reset_index(drop=True)
-    frame["pending_recode"] = frame["pending_recode"].astype(bool)
-    frame["decision_id"] = frame["decision_id"].astype("Int64")
+    keys = layer["code"].astype(str).tolist()
+    frame["coding_uuid"] = [f"consensus:{i}" for i in layer["item_id"]]
+    frame["start"] = layer["start"].astype("int64").to_numpy()
+    frame["end"] = layer["end"].astype("int64").to_numpy()
+    frame["text"] = [texts[d][a:b] for d, a, b in zip(layer["document"], frame["start"],
+                                                       frame["end"], strict=True)]
+    frame["code"] = keys
+    for column, value in (("code_name", lambda c: c.name), ("parent_code", lambda c: c.parent),
+                          ("theme", lambda c: c.theme),
+                          ("theme_name", lambda c: theme_names.get(c.theme))):
+        if column in frame.columns:
+            frame[column] = [value(codes[k]) if k in codes else old
+                             for k, old in zip(keys, frame[column], strict=True)]
+    frame["made_as"], frame["made_as_name"] = frame["code"], frame["code_name"]
+    frame["coder"] = CONSENSUS_CODER
+    frame["memo"] = layer["reason"].fillna("").astype(str).to_numpy()
+    frame["pending_recode"] = False
+    frame["provenance"] = layer["provenance"].to_numpy()
+    frame["votes"] = layer["votes"].to_numpy()
+    frame["item_id"] = layer["item_id"].to_numpy()
+    frame["decision_id"] = pd.array(layer["decision_id"].tolist(), dtype="Int64")
     stats = dict(layer.attrs)
     frame.attrs.update(stats)
     frame.attrs.update(source="consensus", coders=panel, documents=docs,

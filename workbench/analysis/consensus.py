@@ -158,22 +158,29 @@ def consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
     frame = frame.assign(_rank=frame["code"].map(order)).sort_values(
         ["document", "_rank", "start", "end", "coder"], kind="stable").reset_index(drop=True)
     cluster = _clusters(frame)
+    bounds = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1], True]) \
+        if len(cluster) else np.zeros(1, np.int64)
+    docs_, codes_ = frame["document"].astype(str).tolist(), frame["code"].astype(str).tolist()
+    coders_ = frame["coder"].astype(str).tolist()
+    starts, ends = frame["start"].astype(int).tolist(), frame["end"].astype(int).tolist()
+    uuids_ = frame["coding_uuid"].astype(str).tolist()
     rows = []
-    for _, part in frame.groupby(cluster, sort=True):
-        document, code = str(part["document"].iat[0]), str(part["code"].iat[0])
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        document, code = docs_[lo], codes_[lo]
         names = list(counted[document])
         k = len(names)
-        applied = [c for c in names if (part["coder"] == c).any()]
+        present = set(coders_[lo:hi])
+        applied = [c for c in names if c in present]
         n = len(applied)
-        ranges = tuple((str(r.coder), int(r.start), int(r.end), str(r.coding_uuid))
-                       for r in part.itertuples())
-        uuids = sorted(u for *_, u in ranges)
-        same = len({(s, e) for _, s, e, _ in ranges}) == 1
-        unanimous = k >= 2 and n == k and len(ranges) == k and same
+        ranges = tuple(zip(coders_[lo:hi], starts[lo:hi], ends[lo:hi], uuids_[lo:hi],
+                           strict=True))
+        uuids = sorted(uuids_[lo:hi])
+        same = len(set(zip(starts[lo:hi], ends[lo:hi], strict=True))) == 1
+        unanimous = k >= 2 and n == k and hi - lo == k and same
         rows.append((item_id(document, code, uuids, names), document, code,
-                     int(part["start"].min()), int(part["end"].max()),
+                     min(starts[lo:hi]), max(ends[lo:hi]),
                      "unanimous" if unanimous else "open", n, k, f"{n} of {k}", majority(n, k),
-                     tuple(applied), tuple(c for c in names if c not in applied),
+                     tuple(applied), tuple(c for c in names if c not in present),
                      tuple(names), tuple(uuids), ranges))
     items = pd.DataFrame(rows, columns=list(ITEM_COLUMNS))
     items.attrs["n_codings_not_counted"] = not_counted
