@@ -231,6 +231,8 @@ def test_a_decision_on_codings_that_changed_is_stale_and_not_used(team: Project)
     assert "1 stale decision not used" in layer.attrs["source_caption"]
     row = layer[layer["code"] == "withdrawal"].iloc[0]
     assert row["provenance"] == "unanimous" and row["votes"] == "3 of 3"
+    assert team.consensus_items().attrs["n_stale_decisions"] == 1
+    assert team.consensus_items(documents=B).attrs["n_stale_decisions"] == 0
 
 
 # -- sources and captions ----------------------------------------------------------------

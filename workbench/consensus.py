@@ -163,6 +163,7 @@ def consensus_items(project: Project, *, coders: Sequence[str] | None = None,
     Columns of :data:`~workbench.analysis.consensus.ITEM_COLUMNS`, with ``status``
     ``unanimous``, ``open`` or ``settled`` (a current decision exists: ``decision_id``,
     ``decision_kind``). ``attrs`` counts ``n_open``, ``n_settled``, ``n_unanimous``,
+    ``n_stale_decisions`` (current decisions on these documents whose codings changed),
     codings left out (coder did not cover the document; pending recode) and states the
     majority rule.
     """
@@ -178,6 +179,7 @@ def consensus_items(project: Project, *, coders: Sequence[str] | None = None,
     items.loc[items["decision_id"].notna().to_numpy(), "status"] = "settled"
     for status in ("open", "settled", "unanimous"):
         items.attrs[f"n_{status}"] = int((items["status"] == status).sum())
+    items.attrs["n_stale_decisions"] = int((~current["item_id"].isin(items["item_id"])).sum())
     return items
 
 
