@@ -14,11 +14,15 @@ and what to do about it::
     │   ├── UnknownCodeError
     │   └── UnknownCoderError
     ├── ConflictError                       the change clashes with stored data
+    │   ├── StaleError                      what the action was based on changed since
+    │   ├── NotPermittedError (PermissionError)  another coder's coding, not a reviewer
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
     ├── RetrievalError (ValueError)         a retrieval query or text search cannot be run
     │   └── SearchPatternError              a search pattern that does not compile or runs too long
+    ├── ConsensusError (ValueError)         a consensus decision that cannot be recorded
+    │   └── ReasonRequiredError             a decision against the majority without reason
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
@@ -35,11 +39,13 @@ __all__ = [
     "AttributeSheetError",
     "CodebookError",
     "ConflictError",
+    "ConsensusError",
     "CoverageError",
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
     "NotPermittedError",
+    "ReasonRequiredError",
     "RetrievalError",
     "SearchPatternError",
     "StorageError",
@@ -141,6 +147,15 @@ class RetrievalError(WorkbenchError, ValueError):
 class SearchPatternError(RetrievalError):
     """A search pattern that does not compile, matches nothing searchable, or ran past its
     time limit."""
+
+
+class ConsensusError(WorkbenchError, ValueError):
+    """A consensus decision that cannot be recorded as asked (unknown or stale item, a
+    kind without the range or code it needs)."""
+
+
+class ReasonRequiredError(ConsensusError):
+    """A decision that goes against the coders' majority was given no reason."""
 
 
 class UsageError(WorkbenchError, ValueError):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection, Table
@@ -77,7 +77,12 @@ from workbench.storage.refi_store import read_identities, write_identities
 from workbench.storage.schema import CODER_ROLES, COVERAGE_STATUSES, segments
 from workbench.storage.settings_store import read_setting, write_setting
 
+if TYPE_CHECKING:
+    from workbench.consensus import Decision, DecisionKind
+
 __all__ = ["Project", "create_project", "open_project"]
+
+ConsensusInProgress = Literal["exclude", "include"]
 
 _T = TypeVar("_T")
 
@@ -545,6 +550,7 @@ class Project:
         document: str | Sequence[str] | None = None,
         perspective: str | Sequence[str] | None = None,
         with_attributes: bool = True,
+        source: str | None = None,
     ) -> pd.DataFrame:
         """Codings, one row per coding: the document range (``document``, ``start``,
         ``end``, ``text``), code, theme, coder, memo, version, times, case attributes, and
@@ -558,8 +564,35 @@ class Project:
         in :meth:`recode_queue`. ``attrs["codebook_version"]`` is the codebook version the
         frame was read under, ``attrs["pending_recode"]`` how many rows are pending.
 
+        ``source`` says which codings: ``None`` (the default, as before: every coder's
+        raw codings, or those of ``coder``), ``"pooled"`` (the raw codings of ``coder`` or
+        of every coder), ``"consensus"`` (the consensus layer of ``coder``, default every
+        registered coder: see :mod:`workbench.consensus`; ``coder`` is then
+        ``"consensus"``) or a coder's name (that coder's raw codings; a coder literally
+        named "consensus" or "pooled" is reached with ``coder=``). ``attrs["source"]``
+        (``"pooled"``, ``"coder"`` or ``"consensus"``) and ``attrs["source_caption"]`` say
+        which, in the words the summaries and the report print.
+
         For analyses per segment use :meth:`segment_codings`.
         """
+        if source is not None and source not in ("pooled", "consensus"):
+            if coder is not None:
+                raise UnknownCoderError(f"give the coder as source={source!r} or coder=, "
+                                        "not both.")
+            self._coder_id(source)
+            coder, source = source, None
+        if source == "consensus":
+            from workbench.consensus import consensus_codings
+
+            frame = consensus_codings(self, coders=_listify(coder), documents=document,
+                                      with_attributes=with_attributes)
+            if perspective is not None and len(frame):
+                cases = self.cases()
+                wanted = cases.loc[cases["perspective"].isin(_listify(perspective) or []), "document"]
+                stated = dict(frame.attrs)
+                frame = frame[frame["document"].isin(set(wanted))].reset_index(drop=True)
+                frame.attrs = stated
+            return self._with_segments(frame)
         with self.store.reading() as conn:
             frame = queries.codings_frame(
                 conn,
@@ -568,13 +601,31 @@ class Project:
                 coder_names=_listify(coder),
                 with_attributes=with_attributes,
             )
+            from workbench.storage.consensus_store import any_decision
+
+            decided = any_decision(conn)
+        from workbench.consensus import raw_caption
+
+        names = sorted(set(frame["coder"])) if coder is None else (_listify(coder) or [])
+        pooled = coder is None or source == "pooled" or len(names) != 1
+        frame.attrs["source"] = "pooled" if pooled else "coder"
+        frame.attrs["coders"] = names
+        frame.attrs["source_caption"] = raw_caption(names, pooled=pooled, decided=decided)
+        return self._with_segments(frame)
+
+    def _with_segments(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the segments each coding touches; codebook version and pending
+        count in ``attrs``."""
+        with self.store.reading() as conn:
             docs = sorted(set(frame["document"]))
             segs = queries.segments_frame(conn, documents_=docs, with_attributes=False)
             version = current_version(conn)
+        stated = dict(frame.attrs)
         touched = touched_segments(segs, frame)
         at = frame.columns.get_loc("end") + 2  # after start, end and text
         for offset, column in enumerate(("first_segment", "last_segment", "n_segments")):
             frame.insert(at + offset, column, touched[column].to_numpy())
+        frame.attrs = stated
         frame.attrs["codebook_version"] = version
         frame.attrs["pending_recode"] = int(frame["pending_recode"].sum())
         return frame
@@ -587,9 +638,15 @@ class Project:
         document: str | Sequence[str] | None = None,
         perspective: str | Sequence[str] | None = None,
         with_attributes: bool = True,
+        source: str | None = "auto",
     ) -> pd.DataFrame:
         """Codings seen per segment: one row per (coding, segment it counts for by
         ``rule``, default the project's :attr:`overlap_rule`).
+
+        ``source`` as for :meth:`codings`, plus ``"auto"`` (the default): the consensus
+        when the project holds any consensus decision and no ``coder`` is given, else the
+        raw codings (pooled, or ``coder``'s). The summaries and the report state it from
+        ``attrs["source_caption"]``.
 
         Each row has the coding's columns (its own ``start``, ``end``, ``text``) and the
         segment's: ``segment_id``, ``turn_index``, ``segment_index``, ``speaker``, ``role``,
@@ -599,8 +656,10 @@ class Project:
         ``attrs["codebook_version"]`` states the codebook version.
         """
         rule = self.overlap_rule if rule is None else OverlapRule.parse(rule)
+        if source == "auto":
+            source = "consensus" if coder is None and self.has_consensus() else None
         frame = self.codings(coder=coder, document=document, perspective=perspective,
-                             with_attributes=with_attributes)
+                             with_attributes=with_attributes, source=source)
         with self.store.reading() as conn:
             segs = queries.segments_frame(conn, documents_=sorted(set(frame["document"])),
                                           with_attributes=False)
@@ -608,9 +667,58 @@ class Project:
         frame = frame[~frame["pending_recode"]]
         frame = frame.drop(columns=["first_segment", "last_segment", "n_segments"])
         out = segment_view(segs, frame, rule)
-        out.attrs["codebook_version"] = stated["codebook_version"]
-        out.attrs["pending_recode"] = stated["pending_recode"]
+        out.attrs = {**stated, "overlap_rule": out.attrs["overlap_rule"],
+                     "overlap_rule_name": out.attrs["overlap_rule_name"]}
         return out
+
+    # -- consensus -------------------------------------------------------------------
+    def has_consensus(self) -> bool:
+        """Whether the team has recorded any (current) consensus decision."""
+        from workbench.consensus import has_decisions
+
+        return has_decisions(self)
+
+    def consensus_items(self, *, coders: Sequence[str] | None = None,
+                        documents: str | Sequence[str] | None = None,
+                        codes: Sequence[str] | None = None,
+                        in_progress: ConsensusInProgress = "exclude") -> pd.DataFrame:
+        """Disagreement items and unanimous clusters of ``coders`` (default: every
+        registered coder): see :func:`workbench.consensus.consensus_items`."""
+        from workbench.consensus import consensus_items
+
+        return consensus_items(self, coders=coders, documents=documents, codes=codes,
+                               in_progress=in_progress)
+
+    def decide(self, item: str, kind: DecisionKind, *, start: int | None = None,
+               end: int | None = None, new_code: str | None = None, reason: str = "",
+               decided_by: str | None = None, coders: Sequence[str] | None = None,
+               in_progress: ConsensusInProgress = "exclude") -> Decision:
+        """Record a consensus decision on an item: see :func:`workbench.consensus.decide`."""
+        from workbench.consensus import decide
+
+        return decide(self, item, kind, start=start, end=end, new_code=new_code,
+                      reason=reason, decided_by=decided_by, coders=coders,
+                      in_progress=in_progress)
+
+    def revise_decision(self, decision_id: int, kind: DecisionKind, *,
+                        start: int | None = None, end: int | None = None,
+                        new_code: str | None = None, reason: str = "",
+                        decided_by: str | None = None) -> Decision:
+        """Revise a decision, keeping the old one in the history: see
+        :func:`workbench.consensus.revise_decision`."""
+        from workbench.consensus import revise_decision
+
+        return revise_decision(self, _as_id(decision_id, "decision_id"), kind, start=start,
+                               end=end, new_code=new_code, reason=reason,
+                               decided_by=decided_by)
+
+    def decision_history(self, item: str | None = None, *,
+                         documents: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Every revision of every decision (or of ``item``), oldest first: see
+        :func:`workbench.consensus.decision_history`."""
+        from workbench.consensus import decision_history
+
+        return decision_history(self, item, documents=documents)
 
     def unanchored_codings(self) -> pd.DataFrame:
         """Codings that re-importing an edited transcript could not place."""

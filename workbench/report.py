@@ -153,16 +153,23 @@ def build_report(
     coders: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
     round: str | None = None,
+    source: str | None = "auto",
 ) -> ThemeReport:
     """Compute the report's tables and figures from a project (needs a codebook).
 
-    ``coders``, ``documents`` and ``round`` (a round saved with ``Project.save_round``)
-    choose the agreement round (default: every coder with codings, every document);
-    agreement counts coders on the documents they covered, on participant segments.
+    ``source`` chooses what the theme tables analyse, as for ``Project.segment_codings``:
+    ``"auto"`` (default: the consensus once the team has recorded a decision, else the
+    pooled raw codings), ``"consensus"``, ``"pooled"`` or a coder's name; the title, the
+    overview and every summary caption state it. Agreement always compares the raw
+    codings. ``coders``, ``documents`` and ``round`` (a round saved with
+    ``Project.save_round``) choose the agreement round (default: every coder with
+    codings, every document); agreement counts coders on the documents they covered, on
+    participant segments.
     """
     codebook = project.codebook
     rule = project.overlap_rule
-    codings = project.segment_codings(rule=rule)
+    codings = project.segment_codings(rule=rule, source=source)
+    analysed = sm.source_caption(codings)
     segments = project.segments()
     cases = project.cases()
     freq = {by: sm.frequencies(codings, by, codebook=codebook)
@@ -200,13 +207,16 @@ def build_report(
     agreement_captions: dict[str, str] = {}
     agreement_note = "Agreement was not requested."
     if agreement:
+        raw = codings if codings.attrs.get("source") != "consensus" else \
+            project.codings(with_attributes=False)
         agreement_tables, agreement_captions, agreement_note = _agreement(
-            project, codings, rule, coders, documents, round)
+            project, raw, rule, coders, documents, round)
     tables.update(agreement_tables)
+    who = "the consensus" if codings.attrs.get("source") == "consensus" else "any coder"
     captions = {
-        "codes_overall": "Per code: codings (all coders), distinct segments, transcripts and "
+        "codes_overall": f"Per code: codings ({who}), distinct segments, transcripts and "
                          "participants.",
-        "cooccurrence_segment": "Segments where both codes were applied (any coder).",
+        "cooccurrence_segment": f"Segments where both codes were applied ({who}).",
         f"cooccurrence_window{window}": f"Row code's segments with the column code within "
                                         f"{window} segments (same transcript).",
         "moments_shared": f"Moments recalled by both client and therapist (stops within "
@@ -214,21 +224,28 @@ def build_report(
         "perspective_concordance": "Per code at shared moments: jaccard = both / (both + one "
                                    "side only); positive agreement = 2 both / (2 both + one "
                                    "side only).",
-        **agreement_captions,
     }
+    stated = f"Computed on the {analysed}."
+    for name in tables:
+        if name not in ("codebook", "cases") and not name.startswith("agreement"):
+            captions[name] = (captions[name] + "\n" if name in captions else "") + stated
+    captions.update(agreement_captions)
     figures: dict[str, go.Figure] = {
-        "Code frequencies by perspective and outcome group": fg.frequency_figure(both, codebook),
-        "Themes and codes": fg.sunburst_figure(overall, codebook),
-        "Code co-occurrence (same segment)": fg.cooccurrence_figure(cooc, codebook),
-        "Concordance between perspectives": fg.concordance_figure(concordance, codebook),
-        "Client code x therapist code at shared moments": fg.crosstab_figure(crosstab,
-                                                                             codebook),
+        f"Code frequencies by perspective and outcome group ({analysed})":
+            fg.frequency_figure(both, codebook),
+        f"Themes and codes ({analysed})": fg.sunburst_figure(overall, codebook),
+        f"Code co-occurrence, same segment ({analysed})": fg.cooccurrence_figure(cooc,
+                                                                                  codebook),
+        f"Concordance between perspectives ({analysed})": fg.concordance_figure(concordance,
+                                                                                 codebook),
+        f"Client code x therapist code at shared moments ({analysed})":
+            fg.crosstab_figure(crosstab, codebook),
     }
     for (dyad, session), _ in moments.groupby(["dyad", "session"], sort=True):
-        figures[f"Timeline: dyad {dyad}, session {session}"] = fg.timeline_figure(
-            moments, codebook, dyad=dyad, session=session)
+        figures[f"Timeline: dyad {dyad}, session {session} ({analysed})"] = \
+            fg.timeline_figure(moments, codebook, dyad=dyad, session=session)
     overview = {
-        "project": project.location, "codebook": codebook.name,
+        "project": project.location, "analysed": analysed, "codebook": codebook.name,
         "codebook version": codings.attrs.get("codebook_version"), "transcripts": len(cases),
         "dyads": cases["dyad"].nunique(), "segments": len(segments),
         "coders": ", ".join(project.coders()),
@@ -239,7 +256,7 @@ def build_report(
         "moments recalled by both": len(shared),
     }
     return ThemeReport(
-        title=f"Theme summary: {codebook.name}", overview=overview,
+        title=f"Theme summary: {codebook.name} - {analysed}", overview=overview,
         tables={name: _export_ready(t) for name, t in tables.items()}, captions=captions,
         figures=figures, exemplars=picks, agreement_note=agreement_note, codebook=codebook,
     )

@@ -22,6 +22,9 @@ unitizing
     codings on the character continuum, with coverage.
 tool_comparison
     What NVivo, MAXQDA, ATLAS.ti and QDA Miner would report for the same codings.
+consensus
+    Disagreement items (clusters of overlapping ranges, votes n of k), the majority rule
+    and the consensus layer from items and decisions.
 """
 
 from workbench.analysis.agreement_tables import (

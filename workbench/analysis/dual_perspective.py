@@ -262,9 +262,16 @@ def align_moments(
     moments["moment"] = moments.groupby(["dyad", "session"]).cumcount().astype(np.int64) + 1
     moments = moments[_MOMENT_COLUMNS]
     if codings is not None:  # what the codes at each stop were computed on
+        from workbench.analysis.summaries import source_caption
+
+        source = codings.attrs.get("source", "not stated")
+        caption = source_caption(codings)
         moments.attrs = {"overlap_rule": codings.attrs.get("overlap_rule"),
                          "codebook_version": codings.attrs.get("codebook_version"),
-                         "pooled": "codes of every coder in the codings frame"}
+                         "pooled": ("codes of the consensus coding" if source == "consensus"
+                                    else "codes of every coder in the codings frame"),
+                         "source": source, "source_caption": caption,
+                         "caption": f"Computed on the {caption}."}
     return moments
 
 
@@ -343,7 +350,7 @@ def perspective_concordance(
         dice_den = 2 * both + c_only + t_only
         dice = np.where(dice_den > 0, 2 * both / np.where(dice_den > 0, dice_den, 1), np.nan)
     names = {c.key: c.name for c in codebook.codes} if codebook is not None else {}
-    return pd.DataFrame({
+    return _carry(moments, pd.DataFrame({
         "code": order,
         "code_name": [names.get(k, k) for k in order],
         "moments": np.full(len(order), len(shared), np.int64),
@@ -353,7 +360,13 @@ def perspective_concordance(
         "neither": neither.astype(np.int64),
         "jaccard": jaccard.astype(np.float64),
         "positive_agreement": dice.astype(np.float64),
-    })
+    }))
+
+
+def _carry(moments: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with what ``moments`` was computed on (source, caption, overlap rule)."""
+    out.attrs = dict(moments.attrs)
+    return out
 
 
 def perspective_crosstab(
@@ -368,6 +381,6 @@ def perspective_crosstab(
     shared = _shared(moments, "perspective_crosstab")
     order = _order(shared, codebook)
     counts = _indicators(shared, "client", order).T @ _indicators(shared, "therapist", order)
-    return pd.DataFrame(np.rint(counts).astype(np.int64),
-                        index=pd.Index(order, name="client_code"),
-                        columns=pd.Index(order, name="therapist_code"))
+    return _carry(moments, pd.DataFrame(np.rint(counts).astype(np.int64),
+                                        index=pd.Index(order, name="client_code"),
+                                        columns=pd.Index(order, name="therapist_code")))

@@ -17,6 +17,13 @@ any non-space character of the segment), and every result carries that rule in
 when any coder in the frame applied it. Count one coder's view by filtering the frame first
 (``codings[codings.coder == "maria"]``), or group by ``"coder"``.
 
+**What is analysed.** The frame says which codings it holds
+(``Project.segment_codings(source=...)``: the consensus by default once the team has
+recorded a decision, else the pooled raw codings; or one coder's), and every result carries
+it: ``attrs["source"]``, ``attrs["source_caption"]`` (e.g. ``"consensus of maria, tom and
+leila: 312 decisions, ..."`` or ``"pooled raw codings of 3 coders, no consensus yet"``) and
+``attrs["caption"]``, the sentence to print under the table.
+
 Passing the project's :class:`~workbench.model.Codebook` orders codes as the codebook does
 and lists codes that were never applied (with zero counts); without it, only codes present
 in the frame appear, sorted by key.
@@ -51,6 +58,7 @@ __all__ = [
     "cooccurrence",
     "exemplars",
     "frequencies",
+    "source_caption",
 ]
 
 Level = Literal["code", "theme"]
@@ -83,12 +91,36 @@ def _require(frame: object, columns: Sequence[str], what: str) -> pd.DataFrame:
     return frame
 
 
+def source_caption(codings: pd.DataFrame) -> str:
+    """What a codings frame holds, in words: its ``attrs["source_caption"]`` (set by
+    ``Project.codings``/``segment_codings``: ``"consensus of ana, ben and chloe: 12
+    decisions, ..."`` or ``"pooled raw codings of 3 coders, no consensus yet"``), else a
+    description of the coders in the frame."""
+    stated = codings.attrs.get("source_caption")
+    if stated:
+        return str(stated)
+    coders = sorted(map(str, pd.unique(codings["coder"]))) if "coder" in codings else []
+    return (f"codings of {len(coders)} coder{'s' if len(coders) != 1 else ''} in the frame, "
+            "pooled (source not stated)")
+
+
 def _stated(out: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
-    """``out`` with the overlap rule of ``codings`` (and the pooling) in its ``attrs``."""
+    """``out`` with the overlap rule of ``codings``, the pooling and the source (what was
+    analysed: the consensus, pooled raw codings or one coder's) in its ``attrs``."""
+    caption = source_caption(codings)
+    coders = codings.attrs.get("coders")
+    if coders is None and "coder" in codings:
+        coders = sorted(map(str, pd.unique(codings["coder"])))
+    source = codings.attrs.get("source", "not stated")
     out.attrs = {
         "overlap_rule": codings.attrs.get("overlap_rule", "not stated (codings given per segment)"),
-        "coders": sorted(map(str, pd.unique(codings["coder"]))) if "coder" in codings else None,
-        "pooled": "a segment has a code when any coder in the frame applied it",
+        "coders": list(coders) if coders is not None else None,
+        "pooled": ("one consensus coding: a segment has a code when the consensus applies it"
+                   if source == "consensus" else
+                   "a segment has a code when any coder in the frame applied it"),
+        "source": source,
+        "source_caption": caption,
+        "caption": f"Computed on the {caption}.",
         "codebook_version": codings.attrs.get("codebook_version"),
         "n_pending_recode_excluded": codings.attrs.get("pending_recode", 0),
     }

@@ -36,6 +36,7 @@ __all__ = [
     "coders",
     "codes",
     "codings",
+    "consensus_decisions",
     "documents",
     "memos",
     "metadata",
@@ -332,6 +333,35 @@ refi_identities = Table(
 or ``set``; key: document name, code or theme key, coder name, set name): the file's GUID
 (NULL for objects the import made up), the Description exactly as read (NULL when the element
 had none) and a JSON detail (see :mod:`workbench.storage.refi_store`). Exports reuse them."""
+
+#: Kinds of a consensus decision.
+DECISION_KINDS = ("apply", "reject", "adjust", "recode")
+
+consensus_decisions = Table(
+    "consensus_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # the item decided: document | code | digest of the codings and coders it rests on
+    Column("item_key", String(400), nullable=False),
+    Column("document_id", ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Column("code_id", ForeignKey("codes.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("start", Integer),
+    Column("end", Integer),
+    Column("new_code_id", ForeignKey("codes.id")),
+    Column("decided_by", String(100), nullable=False),
+    Column("decided_at", TS, nullable=False),
+    Column("rests_on", Text, nullable=False),  # JSON: counted coders and codings
+    Column("votes", Integer, nullable=False),
+    Column("of_k", Integer, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("revision", Integer, nullable=False),
+    Column("superseded_by", Integer),
+    Column("superseded_at", TS),
+    UniqueConstraint("item_key", "revision", name="uq_consensus_decisions_revision"),
+    Index("ix_consensus_decisions_document", "document_id", "superseded_by"),
+    sqlite_autoincrement=True,
+)
 
 Index("ix_segments_document_role", segments.c.document_id, segments.c.role)
 Index("ix_audit_entity", audit.c.entity, audit.c.entity_key)

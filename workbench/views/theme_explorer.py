@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.analysis.summaries import frequencies
+from workbench.analysis.summaries import frequencies, source_caption
 from workbench.errors import SummaryInputError
 from workbench.model import Codebook
 from workbench.project import Project
@@ -78,9 +78,12 @@ class ThemeExplorer:
         self._filter = ThemeFilter()
 
     @classmethod
-    def from_project(cls, project: Project, *, value: str = "segments") -> ThemeExplorer:
-        """A controller over all codings of a project."""
-        return cls(project.segment_codings(), project.codebook, value=value)
+    def from_project(cls, project: Project, *, value: str = "segments",
+                     source: str | None = "auto") -> ThemeExplorer:
+        """A controller over a project's codings: ``source`` as for
+        ``Project.segment_codings`` (default: the consensus once the team has decided
+        anything, else the pooled raw codings)."""
+        return cls(project.segment_codings(source=source), project.codebook, value=value)
 
     @property
     def filter(self) -> ThemeFilter:
@@ -127,7 +130,7 @@ class ThemeExplorer:
         parts = [f"{_LABELS[f].lower()} {getattr(self._filter, f)}" for f in FILTER_FIELDS
                  if getattr(self._filter, f) is not None]
         scope = ", ".join(parts) if parts else "all codings"
-        return f"{scope}: {len(self.filtered())} codings"
+        return f"{scope}: {len(self.filtered())} codings; {source_caption(self.codings)}"
 
     def figure(self) -> go.Figure:
         """The frequency figure of the filtered codings."""
@@ -214,6 +217,8 @@ def _display_item(figure: go.Figure) -> dict[str, Any]:
     return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
-def theme_explorer(project: Project, *, value: str = "segments") -> ThemeExplorerView:
-    """The filter view over a project's codings (for notebooks and the Voila page)."""
-    return ThemeExplorerView(ThemeExplorer.from_project(project, value=value))
+def theme_explorer(project: Project, *, value: str = "segments",
+                   source: str | None = "auto") -> ThemeExplorerView:
+    """The filter view over a project's codings (for notebooks and the Voila page);
+    ``source`` as for ``Project.segment_codings``, stated in the figure's title."""
+    return ThemeExplorerView(ThemeExplorer.from_project(project, value=value, source=source))

@@ -1,0 +1,106 @@
+"""Consensus decisions (the only SQL for them): insert, supersede, read current and history.
+
+Rows are never updated except to mark a row superseded (``superseded_by``, ``superseded_at``)
+by its revision, and never deleted (a document's removal cascades).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, update
+
+from workbench.storage.audit_log import new_id
+from workbench.storage.schema import codes, consensus_decisions, documents
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "any_decision",
+    "decisions_frame",
+    "insert_decision",
+    "latest_revision",
+    "supersede",
+]
+
+#: Columns of :func:`decisions_frame`, in order.
+DECISION_COLUMNS = ("decision_id", "item_id", "document", "code", "kind", "start", "end",
+                    "new_code", "decided_by", "decided_at", "rests_on", "votes", "k",
+                    "reason", "revision", "superseded_by", "superseded_at")
+
+
+def insert_decision(conn: Connection, *, item_key: str, document_id: int, code_id: int,
+                    kind: str, start: int | None, end: int | None, new_code_id: int | None,
+                    decided_by: str, decided_at: dt.datetime, rests_on: Mapping[str, Any],
+                    votes: int, of_k: int, reason: str, revision: int) -> int:
+    """Store one decision row; returns its id."""
+    result = conn.execute(insert(consensus_decisions).values(
+        item_key=item_key, document_id=document_id, code_id=code_id, kind=kind, start=start,
+        end=end, new_code_id=new_code_id, decided_by=decided_by, decided_at=decided_at,
+        rests_on=json.dumps(dict(rests_on), sort_keys=True), votes=votes, of_k=of_k,
+        reason=reason, revision=revision))
+    return new_id(result)
+
+
+def supersede(conn: Connection, decision_id: int, by: int, at: dt.datetime) -> bool:
+    """Mark a current decision superseded by revision ``by``; False when it was not current
+    (another revision came first)."""
+    changed = conn.execute(
+        update(consensus_decisions)
+        .where(consensus_decisions.c.id == decision_id,
+               consensus_decisions.c.superseded_by.is_(None))
+        .values(superseded_by=by, superseded_at=at)).rowcount
+    return bool(changed)
+
+
+def latest_revision(conn: Connection, item_key: str) -> int:
+    """Highest revision stored for an item (0 when none)."""
+    value = conn.execute(select(func.max(consensus_decisions.c.revision))
+                         .where(consensus_decisions.c.item_key == item_key)).scalar()
+    return int(value or 0)
+
+
+def any_decision(conn: Connection) -> bool:
+    """Whether the project holds any current (not superseded) decision."""
+    return conn.execute(select(consensus_decisions.c.id)
+                        .where(consensus_decisions.c.superseded_by.is_(None)).limit(1)
+                        ).first() is not None
+
+
+def decisions_frame(conn: Connection, *, current_only: bool = True,
+                    documents_: Sequence[str] | None = None,
+                    item_key: str | None = None,
+                    decision_id: int | None = None) -> pd.DataFrame:
+    """Decisions as a frame (:data:`DECISION_COLUMNS`), oldest first; ``rests_on`` parsed."""
+    new = codes.alias("new_code")
+    stmt = (
+        select(consensus_decisions.c.id, consensus_decisions.c.item_key, documents.c.name,
+               codes.c.key, consensus_decisions.c.kind, consensus_decisions.c.start,
+               consensus_decisions.c.end, new.c.key.label("new_code"),
+               consensus_decisions.c.decided_by, consensus_decisions.c.decided_at,
+               consensus_decisions.c.rests_on, consensus_decisions.c.votes,
+               consensus_decisions.c.of_k, consensus_decisions.c.reason,
+               consensus_decisions.c.revision, consensus_decisions.c.superseded_by,
+               consensus_decisions.c.superseded_at)
+        .join(documents, documents.c.id == consensus_decisions.c.document_id)
+        .join(codes, codes.c.id == consensus_decisions.c.code_id)
+        .outerjoin(new, new.c.id == consensus_decisions.c.new_code_id)
+        .order_by(consensus_decisions.c.id)
+    )
+    if current_only:
+        stmt = stmt.where(consensus_decisions.c.superseded_by.is_(None))
+    if documents_ is not None:
+        stmt = stmt.where(documents.c.name.in_(list(documents_)))
+    if item_key is not None:
+        stmt = stmt.where(consensus_decisions.c.item_key == item_key)
+    if decision_id is not None:
+        stmt = stmt.where(consensus_decisions.c.id == decision_id)
+    rows = [tuple(row) for row in conn.execute(stmt).all()]
+    frame = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
+    frame["rests_on"] = [json.loads(v) for v in frame["rests_on"]]
+    for column in ("start", "end", "superseded_by"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
