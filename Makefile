@@ -72,7 +72,7 @@ notebooks: $(SAMPLE)
 
 test: lint typecheck unit notebooks
 
-bench: $(SAMPLE)
+bench: $(SAMPLE) browser-deps
 	@status=0; for script in benchmarks/bench_*.py; do echo "== $$script"; \
 		$(BIN)/python $$script || status=1; done; exit $$status
 

@@ -1,0 +1,224 @@
+"""Benchmark: the coding panel in a real browser, from keydown to the paint that shows it.
+
+Issue "The coding panel, second generation", point 11. JupyterLab (on 127.0.0.1, throw-away
+settings, as the browser tests start it) runs a small notebook that opens the coding panel
+on a 2,000-turn transcript in the 1M-coding benchmark project of ``bench_coding.py`` (built
+once and cached in ``benchmarks/out/``; the long transcript is imported into a copy). Debian's
+Chromium, driven by Playwright, focuses the panel's keys and presses, alternately,
+``ArrowRight`` (move to the next segment) and ``1`` (apply the first code to it), 100 times
+each. Measured in the page:
+
+* **paint**: from the ``keydown`` event's timestamp to the first animation frame after the
+  panel's DOM changed outside the key box (a ``MutationObserver``, then
+  ``requestAnimationFrame``): the frame in which the change is drawn;
+* **stored**: for each ``1``, from the keydown (wall clock in the page) to the ``at`` time of
+  the audit row its coding wrote, in the same transaction as the coding (wall clock in the
+  kernel; both clocks are this machine's).
+
+Targets: paint p95 <= 50 ms for apply and for move; stored p95 <= 100 ms. Printed beside the
+kernel-side figures of ``bench_coding.py`` when it has run (``benchmarks/out/
+bench_coding.json``: the same actions without a browser). A loaded machine stretches every
+figure; the kernel-side ones, measured the same way as before, are the baseline.
+
+Run with ``.venv/bin/python benchmarks/bench_panel_browser.py`` (``make bench`` runs it);
+``--codings`` builds a smaller project for a quick try. Needs /usr/bin/chromium (``make
+browser-deps``); never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+import bench_coding  # noqa: E402
+import browser_helpers as helpers  # noqa: E402
+
+from workbench import open_project  # noqa: E402
+from workbench.parsing.ipr_text import parse_ipr_text  # noqa: E402
+
+LONG = "BENCH_LONG"
+TURNS = 2_000
+TARGET_PAINT_MS = 50.0
+TARGET_STORED_MS = 100.0
+
+# the page records each keydown's time and resolves when the panel has painted a change
+_MEASURE_JS = """
+() => {
+  window.__wb = { waits: [] };
+  const keys = () => document.querySelector('.wb-coding-panel .wb-keys');
+  document.addEventListener('keydown', (event) => {
+    const root = document.querySelector('.wb-coding-panel');
+    const box = keys();
+    const t0 = event.timeStamp;
+    const wall = performance.timeOrigin + event.timeStamp;
+    window.__wb.waits.push(new Promise((resolve) => {
+      const observer = new MutationObserver((records) => {
+        if (records.every((r) => box && box.contains(r.target))) { return; }
+        observer.disconnect();
+        requestAnimationFrame(() => resolve({ paint: performance.now() - t0, wall }));
+      });
+      observer.observe(root, { subtree: true, childList: true, characterData: true,
+                               attributes: true });
+      setTimeout(() => { observer.disconnect(); resolve({ paint: null, wall }); }, 10000);
+    }));
+  }, true);
+}
+"""
+
+
+def long_transcript(turns: int) -> str:
+    """A synthetic IPR transcript of ``turns`` turns (half of them recall-stop prompts)."""
+    from corpus import generate_turns
+
+    answers = generate_turns(turns // 2)
+    return bench_coding._transcript(999, turns // 2, answers).replace("BENCH_999", LONG)
+
+
+def prepare(codings: int, work: Path) -> Path:
+    """A copy of the cached 1M-coding project with the 2,000-turn transcript added."""
+    source = bench_coding._cached(codings, rebuild=False)
+    path = work / "panel.sqlite"
+    shutil.copy(source, path)
+    with open_project(path) as project:
+        project.import_parsed([parse_ipr_text(long_transcript(TURNS), source="long.ipr.txt")],
+                              progress=False)
+        turns = int(project.segments(document=LONG)["turn_index"].nunique())
+        print(f"project: {project.codings(with_attributes=False).shape[0]:,} codings; "
+              f"{LONG}: {turns:,} turns")
+    return path
+
+
+def notebook(path: Path, project: Path) -> None:
+    cells = [
+        "import workbench as wb",
+        f"project = wb.open_project({str(project)!r})",
+        f"panel = wb.coding_panel(project, 'bench', {LONG!r}, lock_coder=True)\npanel",
+    ]
+    path.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {},
+                   "outputs": [], "source": src} for src in cells],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": statistics.median(ordered), "p95": p95, "max": ordered[-1],
+            "n": len(ordered)}
+
+
+def drive(server: helpers.Server, name: str, presses: int) -> dict[str, list[Any]]:
+    from playwright.sync_api import expect, sync_playwright
+
+    samples: dict[str, list[Any]] = {"move": [], "apply": []}
+    with sync_playwright() as p:
+        browser = helpers.launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
+            idle = page.get_by_text("| Idle", exact=False)
+            expect(idle).to_be_visible(timeout=120_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            panel = page.locator(".wb-coding-panel")
+            expect(panel).to_be_visible(timeout=180_000)
+            expect(idle).to_be_visible(timeout=180_000)
+            panel.locator(".wb-keys").click()
+            page.evaluate(_MEASURE_JS)
+            for i in range(presses):
+                for kind, key in (("move", "ArrowRight"), ("apply", "1")):
+                    page.keyboard.press(key)
+                    result = page.evaluate("() => window.__wb.waits.at(-1)")
+                    samples[kind].append(result)
+                    page.wait_for_timeout(30)  # let the kernel settle, as a coder would
+                if i % 25 == 24:
+                    print(f"  {i + 1} of {presses} moves and applies")
+        finally:
+            browser.close()
+    return samples
+
+
+def stored_delays(project: Path, walls: list[float]) -> list[float]:
+    """Keydown (ms since the epoch) -> the audit time of the coding it stored, in order."""
+    with open_project(project) as opened:
+        log = opened.audit_log()
+    rows = log[(log["action"] == "apply_code") & (log["actor"] == "bench")]
+    rows = rows[rows["detail"].map(lambda d: d.get("document") == LONG)]
+    ats = [pd_time.replace(tzinfo=dt.UTC).timestamp() * 1000 if pd_time.tzinfo is None
+           else pd_time.timestamp() * 1000 for pd_time in rows["at"]]
+    if len(ats) != len(walls):
+        raise SystemExit(f"expected {len(walls)} stored codings on {LONG}, found {len(ats)}")
+    return [at - wall for at, wall in zip(ats, walls, strict=True)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codings", type=int, default=1_000_000)
+    parser.add_argument("--presses", type=int, default=100)
+    args = parser.parse_args()
+    if not helpers.CHROMIUM.exists():
+        print(f"{helpers.CHROMIUM} is missing: run `make browser-deps` (never `playwright "
+              "install`)")
+        return 1
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        project = prepare(args.codings, work)
+        notes = work / "notebooks"
+        notes.mkdir()
+        notebook(notes / "panel_bench.ipynb", project)
+        with helpers.jupyterlab(notes, work / "lab") as server:
+            samples = drive(server, "panel_bench.ipynb", args.presses)
+        missing = [k for k, v in samples.items() if any(s["paint"] is None for s in v)]
+        if missing:
+            print(f"no paint seen within 10 s for some {', '.join(missing)} presses")
+            return 1
+        stored = stored_delays(project, [s["wall"] for s in samples["apply"]])
+    figures = {"paint: apply (key 1)": percentiles([s["paint"] for s in samples["apply"]]),
+               "paint: move (ArrowRight)": percentiles([s["paint"] for s in samples["move"]]),
+               "stored: apply, keydown -> commit": percentiles(stored)}
+    kernel_path = bench_coding.OUT / "bench_coding.json"
+    kernel = json.loads(kernel_path.read_text()) if kernel_path.exists() else {}
+    print(f"\n{'browser, ms':36} {'p50':>8} {'p95':>8} {'max':>8}")
+    for name, values in figures.items():
+        print(f"{name:36} {values['p50']:8.1f} {values['p95']:8.1f} {values['max']:8.1f}")
+    if kernel:
+        print(f"\n{'kernel side (bench_coding.py), ms':36} {'p50':>8} {'p95':>8} {'max':>8}")
+        for name, values in kernel.items():
+            print(f"{name:36} {values['p50']:8.2f} {values['p95']:8.2f} {values['max']:8.2f}")
+        move = kernel.get("move (next + view_state)", {}).get("p50")
+        if move:
+            ratio = figures["paint: move (ArrowRight)"]["p50"] / move
+            print(f"browser move p50 / kernel move p50: {ratio:.1f}x")
+    else:
+        print("\n(run benchmarks/bench_coding.py first to print the kernel-side figures beside)")
+    checks = [("paint: apply (key 1)", TARGET_PAINT_MS), ("paint: move (ArrowRight)",
+                                                          TARGET_PAINT_MS),
+              ("stored: apply, keydown -> commit", TARGET_STORED_MS)]
+    ok = True
+    for name, target in checks:
+        hit = figures[name]["p95"] <= target
+        ok &= hit
+        print(f"{name} p95 {figures[name]['p95']:.1f} ms (target <= {target:.0f} ms): "
+              f"{'OK' if hit else 'ABOVE TARGET'}")
+    (bench_coding.OUT / "bench_panel_browser.json").write_text(json.dumps(figures, indent=1))
+    print(f"took {time.perf_counter() - started:.0f} s")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
