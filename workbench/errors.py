@@ -17,6 +17,7 @@ and what to do about it::
     │   └── DuplicateImportError            the same document imported under another name
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
+    ├── CqrError (ValueError)               a CQR domain, core idea, comment or option is invalid
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
@@ -34,6 +35,7 @@ __all__ = [
     "CodebookError",
     "ConflictError",
     "CoverageError",
+    "CqrError",
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
@@ -122,6 +124,11 @@ class CoverageError(WorkbenchError, ValueError):
 
 class SummaryInputError(WorkbenchError, ValueError):
     """A frame passed to a theme summary lacks a column or an option is invalid."""
+
+
+class CqrError(WorkbenchError, ValueError):
+    """A CQR domain, core idea, audit comment or cross-analysis option that cannot be used
+    as given (blank text, a range outside the document, an answer without a reason)."""
 
 
 class UsageError(WorkbenchError, ValueError):
