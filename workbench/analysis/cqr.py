@@ -15,6 +15,10 @@ encodes by default:
 * **rare**: with samples larger than 15 cases, categories of 2-3 cases are *rare*, and
   variant then starts at 4 cases (still up to half).
 
+(The wording is the update's recommendation as the project's domain notes summarise it;
+the accepted manuscript is e-Publications@Marquette, edu_fac/18. Teams that count exactly
+half of the cases as typical set ``typical_more_than`` just below 0.5, e.g. 0.49.)
+
 A category of fewer cases than variant's minimum (one case, by default) is labelled
 ``"below variant"``; one in no case ``"absent"``. Every cut-off is a field of
 :class:`FrequencyThresholds`, so a team that follows another convention (e.g. typical
