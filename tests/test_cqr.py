@@ -424,3 +424,25 @@ def test_report_has_the_cross_analysis_and_exports_it(tmp_path: Path) -> None:
         build_report(project, agreement=False, cqr=False), title="t")).split(
         '<h2 id="tables">')[1]
     project.close()
+
+
+# -- migration ----------------------------------------------------------------------------
+def test_migration_0006c_downgrades_and_upgrades(backend_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from workbench import create_project, open_project
+    from workbench.storage.engine import _alembic_config, head_revision
+
+    project = create_project(backend_url)
+    engine = project.store.engine
+    tables = {"cqr_domains", "cqr_domain_codes", "cqr_core_ideas", "cqr_core_idea_ranges",
+              "cqr_core_idea_versions", "cqr_audit_comments"}
+    assert tables <= set(inspect(engine).get_table_names())
+    with engine.connect() as conn, conn.begin():
+        command.downgrade(_alembic_config(conn), "0005d")
+    assert not tables & set(inspect(engine).get_table_names())
+    project.close()
+    with open_project(backend_url) as again:  # opening migrates back to the head
+        assert tables <= set(inspect(again.store.engine).get_table_names())
+        assert again.store.revision() == head_revision()

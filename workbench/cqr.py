@@ -125,7 +125,10 @@ def _domains(conn: Connection, *, include_retired: bool) -> list[CqrDomain]:
 
 def cqr_domains(project: Project, *, include_retired: bool = False) -> list[CqrDomain]:
     """The project's CQR domains: its separate domain list once it has an active domain,
-    else the codebook's themes (each with its codes as categories)."""
+    else the codebook's themes (each with its codes as categories).
+
+    Core ideas keep the domain key they were written under; switching between the themes
+    and the list does not move them (:func:`core_ideas` shows them with that key)."""
     with project.store.reading() as conn:
         return _domains(conn, include_retired=include_retired)
 
@@ -280,7 +283,7 @@ def _as_idea(row: dict[str, Any]) -> CoreIdea:
 
 
 def _live_idea(conn: Connection, uuid: str) -> dict[str, Any]:
-    row = st.core_idea_row(conn, uuid)
+    row = st.core_idea_row(conn, uuid, lock=True)
     if row is None:
         raise NotFoundError(f"no core idea {uuid}.")
     if row["deleted_at"] is not None:

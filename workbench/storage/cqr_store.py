@@ -167,10 +167,15 @@ def _ranges_of(conn: Connection, idea_ids: Sequence[int]) -> dict[int, list[Stor
     return out
 
 
-def core_idea_row(conn: Connection, uuid: str) -> dict[str, Any] | None:
-    """One core idea by uuid (deleted ones too) with its ``ranges``, or None."""
-    row = conn.execute(select(cqr_core_ideas).where(cqr_core_ideas.c.uuid == uuid)
-                       ).mappings().first()
+def core_idea_row(conn: Connection, uuid: str, *, lock: bool = False
+                  ) -> dict[str, Any] | None:
+    """One core idea by uuid (deleted ones too) with its ``ranges``, or None. ``lock``
+    takes the row ``FOR UPDATE`` on PostgreSQL (SQLite's write transactions are already
+    exclusive), so two edits of one idea take turns instead of both writing version n+1."""
+    stmt = select(cqr_core_ideas).where(cqr_core_ideas.c.uuid == uuid)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
     if row is None:
         return None
     found = dict(row)
