@@ -73,6 +73,16 @@ def test_report_sections(evil_project: Project, report_text: str) -> None:
                     "moments_shared", "perspective_concordance", "codes_by_perspective"):
         assert section in report_text
     assert report.overview["codings"] == len(evil_project.codings())
+    assert '<h2 id="cqr">CQR cross-analysis</h2>' in report_text
+    cqr = report.tables["cqr_cross_analysis"].set_index("category")
+    codings = evil_project.codings()
+    for perspective in ("all", "client", "therapist"):
+        rows = codings if perspective == "all" else codings[
+            codings["perspective"] == perspective]
+        coded = rows.groupby("code")["document"].nunique()
+        for code in coded.index:
+            assert cqr.loc[code, f"{perspective}_cases"] == coded[code]
+    assert cqr.loc["repair", "all_label"] == "absent"
     assert report.overview["moments recalled by both"] == 4
     assert {"codes_by_coder", "codes_by_outcome_group", "codes_by_session", "codes_by_dyad",
             "cooccurrence_segment", "cooccurrence_window2", "codes_by_transcript",

@@ -23,6 +23,7 @@ and what to do about it::
     │   └── SearchPatternError              a search pattern that does not compile or runs too long
     ├── ConsensusError (ValueError)         a consensus decision that cannot be recorded
     │   └── ReasonRequiredError             a decision against the majority without reason
+    ├── CqrError (ValueError)               a CQR domain, core idea, comment or option is invalid
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     └── StorageError                        the database cannot be opened or migrated
 
@@ -41,6 +42,7 @@ __all__ = [
     "ConflictError",
     "ConsensusError",
     "CoverageError",
+    "CqrError",
     "DuplicateImportError",
     "ImportFormatError",
     "NotFoundError",
@@ -156,6 +158,11 @@ class ConsensusError(WorkbenchError, ValueError):
 
 class ReasonRequiredError(ConsensusError):
     """A decision that goes against the coders' majority was given no reason."""
+
+
+class CqrError(WorkbenchError, ValueError):
+    """A CQR domain, core idea, audit comment or cross-analysis option that cannot be used
+    as given (blank text, a range outside the document, an answer without a reason)."""
 
 
 class UsageError(WorkbenchError, ValueError):

@@ -25,10 +25,14 @@ __all__ = [
     "PERSPECTIVES",
     "ROLES",
     "AppliedCoding",
+    "AuditComment",
     "CaseAttributes",
     "Code",
     "Codebook",
     "Coding",
+    "CoreIdea",
+    "CoreIdeaRange",
+    "CqrDomain",
     "ImportReport",
     "MergeReport",
     "OverlapRule",
@@ -431,3 +435,75 @@ class MergeReport:
         return (f"merged {self.source!r} into {self.target!r} (codebook version "
                 f"{self.version}): {self.moved} codings moved, {len(self.collapsed)} "
                 "duplicates (same coder, same range) collapsed into the existing coding")
+
+
+# -- CQR (Consensual Qualitative Research) ------------------------------------------------
+@dataclass(frozen=True)
+class CqrDomain:
+    """A CQR domain (topic area) and the categories (code keys) within it.
+
+    ``source`` is ``"themes"`` for a domain that is a codebook theme (the default: its
+    codes are its categories) or ``"list"`` for one of the project's separate domain list
+    (its categories are the codes assigned to it). ``retired`` domains keep their core
+    ideas and comments but take no new ones.
+    """
+
+    key: str
+    name: str
+    categories: tuple[str, ...] = ()
+    description: str = ""
+    source: Literal["themes", "list"] = "themes"
+    retired: bool = False
+
+
+@dataclass(frozen=True)
+class CoreIdeaRange:
+    """A passage a core idea rests on: ``document_text[start:end] == text``; ``coding_uuid``
+    names the coding it was taken from, when it was."""
+
+    document: str
+    start: int
+    end: int
+    text: str
+    coding_uuid: str | None = None
+
+
+@dataclass(frozen=True)
+class CoreIdea:
+    """A team-written summary of what one case says in one domain (CQR step 2).
+
+    ``case_unit`` says what ``case_key`` is (``"document"``, ``"participant"`` or
+    ``"dyad"``); ``version`` counts the edits (1 = as first written; every version is kept).
+    """
+
+    uuid: str
+    case_unit: str
+    case_key: str
+    domain: str
+    text: str
+    author: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    ranges: tuple[CoreIdeaRange, ...] = ()
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class AuditComment:
+    """An auditor's comment on a domain, a core idea or a category, and the team's answer.
+
+    ``status`` is ``"open"`` until the team answers ``"accepted"`` or ``"rejected"``, with a
+    ``reason`` (required), ``responded_by`` and ``responded_at``.
+    """
+
+    uuid: str
+    target_kind: str
+    target_key: str
+    author: str
+    text: str
+    created_at: dt.datetime
+    status: str = "open"
+    reason: str | None = None
+    responded_by: str | None = None
+    responded_at: dt.datetime | None = None

@@ -26,6 +26,7 @@ from openpyxl.styles import Font
 
 from workbench.analysis import dual_perspective as dp
 from workbench.analysis import summaries as sm
+from workbench.analysis.cqr import FrequencyThresholds, describe_cross_analysis
 from workbench.errors import NotFoundError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
 from workbench.model import Codebook, OverlapRule, format_video_time
@@ -64,6 +65,7 @@ class ThemeReport:
     exemplars: pd.DataFrame
     agreement_note: str
     codebook: Codebook
+    cqr_note: str = ""
     generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(
         timespec="seconds"))
 
@@ -142,6 +144,29 @@ def _agreement(project: Project, codings: pd.DataFrame, rule: OverlapRule,
              "agreement_provenance": about}, captions, note)
 
 
+def _cqr_tables(project: Project, case: str, thresholds: FrequencyThresholds | None,
+                source: str, analysed: str
+                ) -> tuple[dict[str, pd.DataFrame], dict[str, str], str]:
+    """The CQR cross-analysis (side by side) of the codings of ``source`` (what the theme
+    tables analyse, described as ``analysed``), its caption and provenance rows, a note."""
+    from workbench import cqr
+
+    try:
+        codings = project.codings(source=source, with_attributes=False)
+        table = cqr.cross_analysis(project, codings=codings, source=analysed, case=case,
+                                   perspective="side_by_side", thresholds=thresholds)
+    except WorkbenchError as exc:
+        return {}, {}, f"The CQR cross-analysis could not be computed: {exc}"
+    lines = cqr.cross_analysis_lines(table)
+    about = pd.DataFrame({"table": ["cqr_cross_analysis"] * len(lines), "provenance": lines})
+    note = ("Categories are codes, domains the CQR domains (the codebook's themes unless the "
+            f"project keeps a separate list); a category applies to a case when the {analysed} "
+            "have it there. Labels count cases, per perspective as well as over all cases "
+            "(the IPR design: client and therapist side by side).")
+    return ({"cqr_cross_analysis": table, "cqr_cross_analysis_provenance": about},
+            {"cqr_cross_analysis": describe_cross_analysis(table)}, note)
+
+
 def build_report(
     project: Project,
     *,
@@ -154,6 +179,9 @@ def build_report(
     documents: Sequence[str] | None = None,
     round: str | None = None,
     source: str | None = "auto",
+    cqr: bool = True,
+    cqr_case: str = "document",
+    cqr_thresholds: FrequencyThresholds | None = None,
 ) -> ThemeReport:
     """Compute the report's tables and figures from a project (needs a codebook).
 
@@ -165,6 +193,12 @@ def build_report(
     ``Project.save_round``) choose the agreement round (default: every coder with
     codings, every document); agreement counts coders on the documents they covered, on
     participant segments.
+
+    With ``cqr`` the report has the CQR cross-analysis (:func:`workbench.cqr.cross_analysis`
+    of the same codings as the theme tables, all cases and each perspective side by side;
+    a case is ``cqr_case``, the labels' cut-offs ``cqr_thresholds``, default Hill et al.
+    2005) as the table ``cqr_cross_analysis`` and its provenance as
+    ``cqr_cross_analysis_provenance``.
     """
     codebook = project.codebook
     rule = project.overlap_rule
@@ -213,6 +247,10 @@ def build_report(
             project, raw, rule, coders, documents, round)
     tables.update(agreement_tables)
     who = "the consensus" if codings.attrs.get("source") == "consensus" else "any coder"
+    cqr_tables, cqr_captions, cqr_note = (
+        _cqr_tables(project, cqr_case, cqr_thresholds, codings.attrs.get("source", "pooled"),
+                    analysed) if cqr else ({}, {}, "CQR was not requested."))
+    tables.update(cqr_tables)
     captions = {
         "codes_overall": f"Per code: codings ({who}), distinct segments, transcripts and "
                          "participants.",
@@ -227,9 +265,10 @@ def build_report(
     }
     stated = f"Computed on the {analysed}."
     for name in tables:
-        if name not in ("codebook", "cases") and not name.startswith("agreement"):
+        if name not in ("codebook", "cases") and not name.startswith(("agreement", "cqr")):
             captions[name] = (captions[name] + "\n" if name in captions else "") + stated
     captions.update(agreement_captions)
+    captions.update(cqr_captions)
     figures: dict[str, go.Figure] = {
         f"Code frequencies by perspective and outcome group ({analysed})":
             fg.frequency_figure(both, codebook),
@@ -259,6 +298,7 @@ def build_report(
         title=f"Theme summary: {codebook.name} - {analysed}", overview=overview,
         tables={name: _export_ready(t) for name, t in tables.items()}, captions=captions,
         figures=figures, exemplars=picks, agreement_note=agreement_note, codebook=codebook,
+        cqr_note=cqr_note,
     )
 
 
@@ -324,7 +364,11 @@ def report_html(report: ThemeReport) -> str:
     overview = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
                        for k, v in report.overview.items())
     tables = "".join(_table_html(name, t, report.captions.get(name, ""))
-                     for name, t in report.tables.items() if not name.startswith("agreement"))
+                     for name, t in report.tables.items()
+                     if not name.startswith(("agreement", "cqr_")))
+    cqr = "".join(_table_html(name, t, report.captions.get(name, ""))
+                  for name, t in report.tables.items()
+                  if name.startswith("cqr_") and not name.endswith("_provenance"))
     agreement = "".join(_table_html(name, t, report.captions.get(name, ""))
                         for name, t in report.tables.items()
                         if name.startswith("agreement") and name != "agreement_provenance")
@@ -357,6 +401,8 @@ code to; ties broken by a seeded hash of segment and code (reproducible).</p>
 {_exemplars_html(report.exemplars, report.codebook)}
 <h2 id="agreement">Agreement summary</h2><p class="note">{_e(report.agreement_note)}</p>
 {agreement}
+<h2 id="cqr">CQR cross-analysis</h2><p class="note">{_e(report.cqr_note)}</p>
+{cqr}
 <h2 id="tables">Tables</h2>
 <p>Every table is also exported as CSV and as a sheet of one XLSX workbook.</p>{tables}
 </body></html>
@@ -419,14 +465,18 @@ def write_report(
     coders: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
     round: str | None = None,
+    cqr: bool = True,
+    cqr_case: str = "document",
+    cqr_thresholds: FrequencyThresholds | None = None,
 ) -> ThemeReport:
     """Build the report, write the HTML to ``out`` and, with ``tables_dir``, the tables.
 
-    ``coders``, ``documents`` and ``round`` choose the agreement round (see
-    :func:`build_report`).
+    ``coders``, ``documents`` and ``round`` choose the agreement round; ``cqr``,
+    ``cqr_case`` and ``cqr_thresholds`` the CQR cross-analysis (see :func:`build_report`).
     """
     report = build_report(project, tolerance=tolerance, window=window, agreement=agreement,
-                          coders=coders, documents=documents, round=round)
+                          coders=coders, documents=documents, round=round, cqr=cqr,
+                          cqr_case=cqr_case, cqr_thresholds=cqr_thresholds)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(report_html(report), encoding="utf-8")

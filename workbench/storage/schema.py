@@ -37,6 +37,12 @@ __all__ = [
     "codes",
     "codings",
     "consensus_decisions",
+    "cqr_audit_comments",
+    "cqr_core_idea_ranges",
+    "cqr_core_idea_versions",
+    "cqr_core_ideas",
+    "cqr_domain_codes",
+    "cqr_domains",
     "documents",
     "memos",
     "metadata",
@@ -362,6 +368,96 @@ consensus_decisions = Table(
     Index("ix_consensus_decisions_document", "document_id", "superseded_by"),
     sqlite_autoincrement=True,
 )
+
+# -- CQR (Consensual Qualitative Research): domains, core ideas, audit ---------------------
+cqr_domains = Table(
+    "cqr_domains",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", TS, nullable=False),
+    Column("retired_at", TS),
+    sqlite_autoincrement=True,
+)
+"""A separate list of CQR domains (used instead of the codebook's themes once one is
+active)."""
+
+cqr_domain_codes = Table(
+    "cqr_domain_codes",
+    metadata,
+    Column("domain_id", ForeignKey("cqr_domains.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_id", ForeignKey("codes.id"), primary_key=True),
+)
+"""Which codes (categories) a listed domain holds."""
+
+cqr_core_ideas = Table(
+    "cqr_core_ideas",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("case_unit", String(20), nullable=False),
+    Column("case_key", String(200), nullable=False),
+    Column("domain_key", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),
+    Index("ix_cqr_core_ideas_case_domain", "case_unit", "case_key", "domain_key"),
+    sqlite_autoincrement=True,
+)
+
+cqr_core_idea_ranges = Table(
+    "cqr_core_idea_ranges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("core_idea_id", ForeignKey("cqr_core_ideas.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("document_id", ForeignKey("documents.id"), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("coding_uuid", String(36)),
+    Index("ix_cqr_core_idea_ranges_idea", "core_idea_id"),
+)
+"""The passages a core idea rests on (a range of a document's text, or a coding's)."""
+
+cqr_core_idea_versions = Table(
+    "cqr_core_idea_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("core_idea_id", ForeignKey("cqr_core_ideas.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("ranges", Text, nullable=False),  # JSON list of [document, start, end, coding_uuid]
+    Column("author", String(100), nullable=False),
+    Column("at", TS, nullable=False),
+    UniqueConstraint("core_idea_id", "version", name="uq_cqr_core_idea_versions_version"),
+)
+"""Every version of a core idea (the first and each edit), append-only by use."""
+
+cqr_audit_comments = Table(
+    "cqr_audit_comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("target_kind", String(20), nullable=False),
+    Column("target_key", String(200), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text),
+    Column("responded_by", String(100)),
+    Column("responded_at", TS),
+    Index("ix_cqr_audit_comments_target", "target_kind", "target_key"),
+)
+"""An auditor's comments on a domain, core idea or category, and the team's response."""
 
 Index("ix_segments_document_role", segments.c.document_id, segments.c.role)
 Index("ix_audit_entity", audit.c.entity, audit.c.entity_key)
