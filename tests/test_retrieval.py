@@ -184,11 +184,19 @@ def test_consensus_needs_a_consensus_layer(tmp_path: Path) -> None:
     try:
         with pytest.raises(RetrievalError, match="no consensus layer yet"):
             retrieve(built, "anxiety", source="consensus")
-        agreed = built.codings(coder="ben", with_attributes=False).assign(coder="consensus")
-        built.consensus_codings = lambda: agreed  # type: ignore[attr-defined]
-        out = retrieve(built, "rupture", source="consensus")
-        assert passages(out) == [("judged", ("rupture",), ("consensus",))]
-        assert out.attrs["source"] == "consensus"
+        items = built.consensus_items()
+        item = items[items["status"] == "open"].iloc[0]
+        _, start, end, _ = item["ranges"][0]
+        built.decide(item["item_id"], "apply", start=start, end=end, reason="checked",
+                     decided_by="team")
+        layer = built.codings(source="consensus", with_attributes=False)
+        out = retrieve(built, str(item["code"]), source="consensus")
+        assert out.attrs["source"] == layer.attrs["source_caption"]
+        assert set(out["coders"].map(tuple)) == {("consensus",)}
+        wanted = layer[layer["code"] == item["code"]]
+        assert len(wanted) >= 1
+        for row in wanted.itertuples():
+            assert ((out["start"] <= row.start) & (out["end"] >= row.end)).any()
     finally:
         built.close()
 

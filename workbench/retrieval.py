@@ -14,9 +14,9 @@ plain DataFrames to :mod:`workbench.analysis.retrieval` and
 
 ``source=`` names whose codings are searched: a coder's name, a list of coders,
 ``"pooled"`` (or ``"everyone"``: every coder's codings together; a passage lists the
-coders behind it) or ``"consensus"``, which needs a project with a consensus layer (a
-``consensus_codings()`` method returning codings with the columns of
-``Project.codings()``); without one it raises :class:`~workbench.errors.RetrievalError`.
+coders behind it) or ``"consensus"``: the team's consensus layer
+(``Project.codings(source="consensus")``, see :mod:`workbench.consensus`), which needs at
+least one recorded decision; before that it raises :class:`~workbench.errors.RetrievalError`.
 A coder whose name is one of these words is given as a list: ``source=["pooled"]``.
 """
 
@@ -87,20 +87,15 @@ def source_codings(project: Project, source: Source = "pooled", *,
     """The codings ``source`` names (see the module docstring) in ``documents`` (default
     all), and a description of the source for captions (``"coder 'ana'"``, ...)."""
     if isinstance(source, str) and source == "consensus":
-        layer = getattr(project, "consensus_codings", None)
-        if not callable(layer):
+        if not project.has_consensus():
             raise RetrievalError(
-                "no consensus layer yet: this project has no consensus codings to retrieve "
-                "from. Use source='pooled' (everyone's codings), a coder's name, or a list "
-                "of coders."
+                "no consensus layer yet: the team has recorded no consensus decision "
+                "(project.decide(...) or the adjudication panel). Use source='pooled' "
+                "(everyone's codings), a coder's name, or a list of coders."
             )
-        frame = layer()
-        if not isinstance(frame, pd.DataFrame):
-            raise RetrievalError("the project's consensus_codings() did not return a "
-                                 "DataFrame of codings; it cannot be retrieved from.")
-        if documents is not None:
-            frame = frame[frame["document"].isin(list(documents))]
-        return frame, "consensus"
+        frame = project.codings(source="consensus", document=documents,
+                                with_attributes=False)
+        return frame, str(frame.attrs.get("source_caption", "consensus"))
     if isinstance(source, str) and source in POOLED:
         frame = project.codings(document=documents, with_attributes=False)
         return frame, f"everyone (pooled: {', '.join(project.coders()) or 'no coders'})"
