@@ -53,10 +53,12 @@ __all__ = [
     "CONSENSUS_CODER",
     "Decision",
     "DecisionKind",
+    "PlannedDecision",
     "consensus_caption",
     "consensus_codings",
     "consensus_items",
     "decide",
+    "decide_many",
     "decision_history",
     "has_decisions",
     "raw_caption",
@@ -357,6 +359,53 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
                  _who(project, decided_by), revision, None)
     return _read(project, new)
+
+
+@dataclass(frozen=True)
+class PlannedDecision:
+    """One decision for :func:`decide_many`: the item (an ``item_id``) and what to record,
+    as the keyword arguments of :func:`decide`."""
+
+    item: str
+    kind: DecisionKind
+    start: int | None = None
+    end: int | None = None
+    new_code: str | None = None
+    reason: str = ""
+
+
+def decide_many(project: Project, decisions: Sequence[PlannedDecision], *,
+                decided_by: str | None = None, coders: Sequence[str] | None = None,
+                in_progress: InProgress = "exclude") -> list[Decision]:
+    """Record several decisions at once, all or none (one transaction): the items are
+    listed once for all their documents instead of once per decision, which is what a
+    scripted consensus (the sample study's) needs. Each decision follows the rules of
+    :func:`decide` (an item decided already, or twice in ``decisions``, is refused)."""
+    panel = _panel(project, coders)
+    docs = sorted({d.item.rsplit("|", 2)[0] for d in decisions})
+    items, _ = _raw_items(project, panel, _documents(project, docs), None, in_progress)
+    by_id = {str(row["item_id"]): row for _, row in items.iterrows()}
+    decided = set(_current(project, docs)["item_id"])
+    who = _who(project, decided_by)
+    stored_ids: list[int] = []
+    with project.atomic():
+        for planned in decisions:
+            found = by_id.get(planned.item)
+            if found is None:
+                raise ConsensusError(
+                    f"no item {planned.item!r} among the items of {_names(panel)}; list them "
+                    "with project.consensus_items().")
+            if planned.item in decided:
+                raise ConsensusError(f"item {planned.item!r} is already decided; revise it "
+                                     "with project.revise_decision(decision_id, ...).")
+            decided.add(planned.item)
+            stored = _resolve(project, found, planned.kind, planned.start, planned.end,
+                              planned.new_code)
+            with project.store.reading() as conn:
+                revision = store.latest_revision(conn, planned.item) + 1
+            stored_ids.append(_store(project, found, panel, in_progress, planned.kind, stored,
+                                     (planned.reason or "").strip(), who, revision, None))
+    return [_read(project, decision_id) for decision_id in stored_ids]
 
 
 def revise_decision(project: Project, decision_id: int, kind: DecisionKind, *,

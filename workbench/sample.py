@@ -17,8 +17,8 @@ from pathlib import Path
 from workbench.errors import NotFoundError
 from workbench.project import Project, create_project
 
-__all__ = ["apply_codings_csv", "build_sample_project", "mark_coded_documents_done",
-           "repository_root"]
+__all__ = ["apply_codings_csv", "apply_consensus_csv", "apply_cqr_yaml", "build_sample_project",
+           "mark_coded_documents_done", "repository_root"]
 
 
 def repository_root() -> Path:
@@ -63,6 +63,75 @@ def apply_codings_csv(project: Project, path: str | Path) -> int:
     return len(plan)
 
 
+def apply_consensus_csv(project: Project, path: str | Path) -> int:
+    """Record the consensus decisions of a CSV (document, code, item_start, item_end, kind,
+    start, end, reason, decided_by: written by ``tools/make_sample_consensus.py``); returns
+    how many. An item is found by its document, code and span; a row whose item is not
+    there (the codings changed since the file was written) raises :class:`NotFoundError`
+    naming the row, and nothing is recorded."""
+    from workbench.consensus import PlannedDecision, decide_many
+
+    path = Path(path)
+    items = project.consensus_items()
+    by_span = {(r.document, r.code, int(r.start), int(r.end)): r.item_id
+               for r in items[items["status"] == "open"].itertuples()}
+    planned: dict[str, list[PlannedDecision]] = {}
+    for row_number, row in _rows(path):
+        key = (row["document"], row["code"], int(row["item_start"]), int(row["item_end"]))
+        if key not in by_span:
+            raise NotFoundError(
+                f"{path}, row {row_number}: no open item of {key[1]} at {key[2]}..{key[3]} in "
+                f"{key[0]}; regenerate the file with tools/make_sample_consensus.py.")
+        planned.setdefault(row["decided_by"], []).append(PlannedDecision(
+            by_span[key], row["kind"],  # type: ignore[arg-type]
+            int(row["start"]) if row["start"] else None,
+            int(row["end"]) if row["end"] else None, reason=row["reason"]))
+    with project.atomic():
+        for who, decisions in planned.items():
+            decide_many(project, decisions, decided_by=who)
+    return sum(len(d) for d in planned.values())
+
+
+def apply_cqr_yaml(project: Project, path: str | Path) -> tuple[int, int]:
+    """Write the core ideas and the audit round of a YAML file (``transcripts/
+    sample_cqr.yaml``): each core idea rests on quotes found in its case's transcript, each
+    audit comment is answered by the team (an accepted comment on a core idea may carry
+    the revised text). Returns (core ideas, comments). A quote not found raises
+    :class:`NotFoundError`; nothing is written then."""
+    from workbench import cqr
+    from workbench.parsing.yaml_loading import load_strict
+
+    path = Path(path)
+    data = load_strict(path.read_text(encoding="utf-8")) or {}
+    ideas: dict[str, str] = {}
+    with project.atomic():
+        for idea in data.get("core_ideas", []):
+            text = project.document_text(idea["case"])
+            ranges = []
+            for quote in idea.get("quotes", []):
+                at = text.find(quote)
+                if at < 0:
+                    raise NotFoundError(f"{path}: core idea {idea['id']}: quote not found in "
+                                        f"{idea['case']}: {quote[:50]!r}")
+                ranges.append((idea["case"], at, at + len(quote)))
+            ideas[idea["id"]] = cqr.add_core_idea(project, idea["case"], idea["domain"],
+                                                  idea["text"], author=idea["author"],
+                                                  ranges=ranges).uuid
+        audit = data.get("audit", {})
+        comments = audit.get("comments", [])
+        for comment in comments:
+            kind, key = comment["target"].split(" ", 1)
+            target = ideas[key] if kind == "core_idea" else key
+            made = cqr.add_audit_comment(project, kind, target, comment["text"],
+                                         author=audit["auditor"])
+            cqr.respond_to_audit_comment(project, made.uuid, comment["answer"],
+                                         comment["reason"], by=comment["by"])
+            if comment.get("revised_text") and kind == "core_idea":
+                cqr.edit_core_idea(project, target, author=comment["by"],
+                                   text=comment["revised_text"])
+    return len(ideas), len(comments)
+
+
 def mark_coded_documents_done(project: Project, note: str) -> int:
     """Mark every coder ``done`` (forced, with ``note``) on each document they coded in;
     returns how many (coder, document) pairs were marked."""
@@ -74,8 +143,10 @@ def mark_coded_documents_done(project: Project, note: str) -> int:
 
 
 def build_sample_project(target: str | Path, *, root: Path | None = None,
-                         progress: bool = True) -> Project:
-    """Create the sample project at ``target`` from the repository's sample files."""
+                         progress: bool = True, consensus: bool = True) -> Project:
+    """Create the sample project at ``target`` from the repository's sample files; with
+    ``consensus`` also the team's consensus (``transcripts/sample_consensus.csv``) and its
+    CQR work (``transcripts/sample_cqr.yaml``: core ideas and an audit round)."""
     root = root or repository_root()
     files = sorted((root / "transcripts" / "sample").glob("*.ipr.txt"))
     if not files:
@@ -86,6 +157,11 @@ def build_sample_project(target: str | Path, *, root: Path | None = None,
         project.load_codebook(root / "codebooks" / "ipr_relational.yaml")
         apply_codings_csv(project, root / "transcripts" / "sample_codings.csv")
         mark_coded_documents_done(project, "sample study: coded from sample_codings.csv")
+        if consensus:
+            apply_consensus_csv(project, root / "transcripts" / "sample_consensus.csv")
+            cqr_file = root / "transcripts" / "sample_cqr.yaml"
+            if cqr_file.exists():
+                apply_cqr_yaml(project, cqr_file)
     except BaseException:
         project.close()
         if not str(target).startswith(("postgresql", "sqlite:")):
