@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -322,7 +323,7 @@ class AdjudicationController:
             cuts = sorted({t0, t1, *(min(max(p, t0), t1) for _, s, e in ranges
                                      for p in (s, e))})
             pieces = []
-            for a, b in zip(cuts, cuts[1:], strict=False):
+            for a, b in itertools.pairwise(cuts):
                 if a < b:
                     who = tuple(dict.fromkeys(c for c, s, e in ranges if s < b and a < e))
                     pieces.append(MarkedPiece(text[a:b], who))
@@ -428,9 +429,16 @@ class AdjudicationController:
         self.message = "the last decision: the decision keys revise it"
 
     # -- deciding --------------------------------------------------------------------------
+    def _who(self) -> str:
+        if self.decided_by is None or not self.decided_by.strip():
+            raise ConsensusError("who decides? Pass decided_by='your name' (or set "
+                                 "WORKBENCH_CODER before starting JupyterLab).")
+        return self.decided_by
+
     def _request(self, kind: Kind, start: int | None = None, end: int | None = None,
                  new_code: str | None = None) -> Decision | None:
         item = self._current()
+        self._who()
         self.mode = "decide"
         if against_majority(kind, int(item["n"]), int(item["k"])):
             self.pending = PendingDecision(
@@ -444,20 +452,17 @@ class AdjudicationController:
 
     def _record(self, kind: Kind, start: int | None, end: int | None,
                 new_code: str | None, reason: str) -> Decision:
-        if self.decided_by is None or not self.decided_by.strip():
-            raise ConsensusError("who decides? Pass decided_by='your name' (or set "
-                                 "WORKBENCH_CODER before starting JupyterLab).")
         item = self._current()
         item_id = str(item["item_id"])
         old = self._decisions.get(item_id)
         if old is None:
             decision = self.project.decide(item_id, kind, start=start, end=end,
                                            new_code=new_code, reason=reason,
-                                           decided_by=self.decided_by, coders=self.coders)
+                                           decided_by=self._who(), coders=self.coders)
         else:
             decision = self.project.revise_decision(old.decision_id, kind, start=start,
                                                     end=end, new_code=new_code,
-                                                    reason=reason, decided_by=self.decided_by)
+                                                    reason=reason, decided_by=self._who())
         self._decisions[item_id] = decision
         self._last = decision
         self._clear()
@@ -763,5 +768,5 @@ def adjudication_panel(project: Project, decided_by: str | None = None, *,
                             "before starting JupyterLab).")
     view = AdjudicationPanel(controller)
     view.render()
-    view.widget.panel = view  # type: ignore[attr-defined]
+    view.widget.panel = view
     return view.widget
