@@ -125,6 +125,8 @@ _EXPORTS: dict[str, str] = {
     "export_tables": "workbench.report",
     "report_html": "workbench.report",
     "write_report": "workbench.report",
+    "AdjudicationController": "workbench.views.adjudication",
+    "adjudication_panel": "workbench.views.adjudication",
     "CodingController": "workbench.views.coding_controller",
     "CodingPanel": "workbench.views.coding_panel",
     "coding_panel": "workbench.views.coding_panel",
@@ -154,6 +156,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AdjudicationController",
     "AgreementInputError",
     "AppliedCoding",
     "AttributeSheetError",
@@ -216,6 +219,7 @@ __all__ = [
     "WorkbenchError",
     "add_audit_comment",
     "add_core_idea",
+    "adjudication_panel",
     "agreement_inputs",
     "align_moments",
     "alpha_chart",
@@ -434,6 +438,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         search_text,
         undo_code_hits,
     )
+    from workbench.views.adjudication import AdjudicationController, adjudication_panel
     from workbench.views.agreement_figures import alpha_chart, coder_heatmap
     from workbench.views.coding_controller import CodingController
     from workbench.views.coding_panel import (

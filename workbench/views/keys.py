@@ -1,14 +1,16 @@
 """A tiny anywidget that turns key presses into calls in the kernel.
 
 Stock ipywidgets cannot receive key events. :class:`KeyCatcher` renders one focusable box;
-while it has the focus, the keys listed in :data:`KEYS` are sent to Python as a custom
+while it has the focus, the keys it is given (``KeyCatcher(keys=...)``, by default the coding
+panel's :data:`KEYS`; synced as the ``accepted_keys`` trait) are sent to Python as a custom
 message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
 with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
 JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
 operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding.
 
 The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
-same ``wb-coding-panel``) is typed into, not the box: there only ``Enter`` (in a one-line
+same ``wb-coding-panel``; any other panel may use ``wb-key-form`` inside ``wb-key-panel``,
+as the adjudication view's reason form does) is typed into, not the box: there only ``Enter`` (in a one-line
 field; ``Ctrl+Enter`` in a text box, where Enter starts a new line) and ``Escape`` are
 forwarded, and the box takes the focus back, so the keys after them act on the panel
 again. Every other key typed in the form stays in its field. Such a message also carries
@@ -36,12 +38,15 @@ KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
 )
-"""The keys forwarded to Python; every other key keeps its usual meaning."""
+"""The coding panel's keys (the default ``keys``); every other key keeps its usual meaning."""
 
 _ESM = """
-const KEYS = new Set(%s);
-
 function render({ model, el }) {
+  let KEYS = new Set(model.get("accepted_keys"));
+  const setKeys = () => {
+    KEYS = new Set(model.get("accepted_keys"));
+  };
+  model.on("change:accepted_keys", setKeys);
   const box = document.createElement("div");
   box.className = "wb-keys";
   box.tabIndex = 0;
@@ -73,9 +78,9 @@ function render({ model, el }) {
     if (!(target instanceof Element)) {
       return;
     }
-    const form = target.closest(".wb-codebook-form");
-    const panel = el.closest(".wb-coding-panel");
-    if (!form || !panel || form.closest(".wb-coding-panel") !== panel) {
+    const form = target.closest(".wb-codebook-form, .wb-key-form");
+    const panel = el.closest(".wb-coding-panel, .wb-key-panel");
+    if (!form || !panel || form.closest(".wb-coding-panel, .wb-key-panel") !== panel) {
       return;
     }
     const multiline = target.tagName === "TEXTAREA";
@@ -103,6 +108,7 @@ function render({ model, el }) {
     document.removeEventListener("keydown", onFormKey, true);
     box.removeEventListener("keydown", onKey);
     model.off("change:hint", show);
+    model.off("change:accepted_keys", setKeys);
   };
 }
 
@@ -132,19 +138,18 @@ _CSS = """
 """
 
 
-def _esm(keys: Sequence[str]) -> str:
-    items = ", ".join('"' + key + '"' for key in keys)
-    return _ESM % f"[{items}]"
-
-
 class KeyCatcher(anywidget.AnyWidget):
-    """A focusable box that forwards :data:`KEYS` to Python callbacks ``f(key)``."""
+    """A focusable box that forwards its ``accepted_keys`` (default :data:`KEYS`) to Python callbacks
+    ``f(key)``."""
 
-    _esm = _esm(KEYS)
+    _esm = _ESM
     _css = _CSS
     hint = traitlets.Unicode("click here to code with the keyboard").tag(sync=True)
+    accepted_keys = traitlets.List(traitlets.Unicode(), default_value=list(KEYS)).tag(sync=True)
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, keys: Sequence[str] | None = None, **kwargs: Any) -> None:
+        if keys is not None:
+            kwargs["accepted_keys"] = list(keys)
         super().__init__(**kwargs)
         self._callbacks: list[Callable[[str], object]] = []
         self._form_callbacks: list[Callable[[str, dict[str, object]], object]] = []
@@ -170,7 +175,7 @@ class KeyCatcher(anywidget.AnyWidget):
             log.debug("KeyCatcher ignored message %r", content)
             return False
         key = content.get("key")
-        if not isinstance(key, str) or key not in KEYS:
+        if not isinstance(key, str) or key not in self.accepted_keys:
             log.debug("KeyCatcher ignored key %r", key)
             return False
         form = content.get("form")
