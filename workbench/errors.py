@@ -18,6 +18,7 @@ and what to do about it::
     ├── AgreementInputError (ValueError)    reliability data that cannot be analysed
     ├── SummaryInputError (ValueError)      a codings/segments frame a summary cannot use
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
+    ├── MediaError (ValueError)             a session recording that cannot be played here
     └── StorageError                        the database cannot be opened or migrated
 
     TranscriptWarning (UserWarning)         imported, but check it (e.g. read as cp1252)
@@ -36,6 +37,7 @@ __all__ = [
     "CoverageError",
     "DuplicateImportError",
     "ImportFormatError",
+    "MediaError",
     "NotFoundError",
     "NotPermittedError",
     "StorageError",
@@ -132,6 +134,11 @@ class SummaryInputError(WorkbenchError, ValueError):
 
 class UsageError(WorkbenchError, ValueError):
     """A command-line argument that cannot be used (e.g. a blank coder name)."""
+
+
+class MediaError(WorkbenchError, ValueError):
+    """A session recording that cannot be played in the panel: a URL (local paths only), a
+    missing file, or a file the Jupyter server does not serve (outside its root, hidden)."""
 
 
 class StorageError(WorkbenchError):

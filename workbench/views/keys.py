@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
+    *"lL",  # l: listen to the session recording from the segment's recall stop
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
