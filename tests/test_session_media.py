@@ -330,3 +330,19 @@ def test_exported() -> None:
     assert wb.SessionPlayer is SessionPlayer
     assert wb.recording_for is recording_for
     assert issubclass(wb.MediaError, wb.WorkbenchError)
+
+
+def test_document_source_and_lookup_on_both_backends(tmp_path: Path, empty_project: Project
+                                                     ) -> None:
+    source = tmp_path / "t" / "D01_S3_client.ipr.txt"
+    source.parent.mkdir()
+    source.write_text(TRANSCRIPT.format(attributes=""), encoding="utf-8")
+    empty_project.import_transcripts([source], progress=False)
+    assert Path(empty_project.document_source("D01_S3_client")) == source
+    with pytest.raises(wb.NotFoundError, match="no document"):
+        empty_project.document_source("D01_S3_clien")
+    wav = write_wav(source.parent / "recordings" / "D01_S3_client.m4a")
+    media = session_media(empty_project, "D01_S3_client", root=tmp_path)
+    assert media is not None and media.path == wav.resolve()
+    assert media.src == "files/t/recordings/D01_S3_client.m4a"
+    assert [s.seconds for s in media.stops] == [5.0, 20.0, 40.0]

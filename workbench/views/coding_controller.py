@@ -1054,6 +1054,16 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         state = self.media()
         return state.report(seconds) if state is not None else None
 
+    def report_media_position_safely(self, seconds: float) -> RecallStop | None:
+        """:meth:`report_media_position` for the player's reports (several a second while
+        it plays): no codebook or identity sync, and a position that cannot be used is
+        recorded in :attr:`last_error` instead of raised."""
+        try:
+            return self.report_media_position(seconds)
+        except MediaError as exc:
+            self.record_error(exc)
+            return None
+
     # -- keys --------------------------------------------------------------------------
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.

@@ -341,7 +341,8 @@ class CodingPanel(widgets.VBox):
 
     def _media_position(self, seconds: float) -> None:
         if not self._rendering:
-            self.controller.perform(self.controller.report_media_position, seconds)
+            # not through perform(): the browser reports a few times a second while playing
+            self.controller.report_media_position_safely(seconds)
             self._rendering = True
             try:
                 self._render_media()
