@@ -346,3 +346,42 @@ def test_document_source_and_lookup_on_both_backends(tmp_path: Path, empty_proje
     assert media is not None and media.path == wav.resolve()
     assert media.src == "files/t/recordings/D01_S3_client.m4a"
     assert [s.seconds for s in media.stops] == [5.0, 20.0, 40.0]
+
+
+def test_recording_column_of_the_attribute_sheet(tmp_path: Path, closing: list[Project]) -> None:
+    vtt = tmp_path / "captions" / "interview.vtt"
+    vtt.parent.mkdir()
+    vtt.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ann>I was nervous.\n\n"
+                   "00:00:12.000 --> 00:00:14.000\n<v Ann>Then calmer.\n", encoding="utf-8")
+    sheet = tmp_path / "attributes.csv"
+    sheet.write_text("file,dyad,session,perspective,recording\n"
+                     "interview.vtt,D02,1,client,../media/interview.mp3\n", encoding="utf-8")
+    (tmp_path / ".db").mkdir()
+    project = create_project(tmp_path / ".db" / "p.sqlite")
+    closing.append(project)
+    project.import_transcripts([vtt], attributes=wb.read_attribute_sheet(sheet),
+                               progress=False)
+    document = project.documents()[0]
+    with pytest.raises(MediaError, match="does not exist"):
+        recording_for(project, document, root=tmp_path)
+    mp3 = write_wav(tmp_path / "media" / "interview.mp3")  # the bytes do not matter here
+    assert recording_for(project, document, root=tmp_path) == mp3.resolve()
+
+
+def test_panel_hides_the_player_for_a_document_without_recording(
+        tmp_path: Path, closing: list[Project], monkeypatch: pytest.MonkeyPatch) -> None:
+    project, source = make_project(tmp_path)
+    closing.append(project)
+    other = source.parent / "D02_S1_client.ipr.txt"
+    other.write_text(TRANSCRIPT.format(attributes="").replace("dyad: D01", "dyad: D02")
+                     .replace("session: 3", "session: 1"), encoding="utf-8")
+    project.import_transcripts([other], progress=False)
+    write_wav(source.parent / "D01_S3_client.wav")
+    monkeypatch.setenv("JUPYTER_SERVER_ROOT", str(tmp_path))
+    panel = CodingPanel(CodingController(project, "ana", "D01_S3_client"))
+    assert panel.player.layout.display != "none" and panel.player.src.endswith(".wav")
+    panel.document_dropdown.value = "D02_S1_client"
+    assert panel.controller.document == "D02_S1_client"
+    assert panel.player.layout.display == "none" and panel.player.src == ""
+    panel.document_dropdown.value = "D01_S3_client"
+    assert panel.player.src == "files/transcripts/D01_S3_client.wav"
