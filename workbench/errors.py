@@ -25,6 +25,7 @@ and what to do about it::
     │   └── ReasonRequiredError             a decision against the majority without reason
     ├── CqrError (ValueError)               a CQR domain, core idea, comment or option is invalid
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
+    ├── MediaError (ValueError)             a session recording that cannot be played here
     └── StorageError                        the database cannot be opened or migrated
 
     TranscriptWarning (UserWarning)         imported, but check it (e.g. read as cp1252)
@@ -45,6 +46,7 @@ __all__ = [
     "CqrError",
     "DuplicateImportError",
     "ImportFormatError",
+    "MediaError",
     "NotFoundError",
     "NotPermittedError",
     "ReasonRequiredError",
@@ -167,6 +169,11 @@ class CqrError(WorkbenchError, ValueError):
 
 class UsageError(WorkbenchError, ValueError):
     """A command-line argument that cannot be used (e.g. a blank coder name)."""
+
+
+class MediaError(WorkbenchError, ValueError):
+    """A session recording that cannot be played in the panel: a URL (local paths only), a
+    missing file, or a file the Jupyter server does not serve (outside its root, hidden)."""
 
 
 class StorageError(WorkbenchError):

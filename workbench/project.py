@@ -66,6 +66,7 @@ from workbench.storage.documents_store import (
     DocumentRow,
     document_by_name,
     document_name,
+    document_source,
     highest_id,
     lock_document,
     lock_document_named,
@@ -478,6 +479,16 @@ class Project:
         if stored is None:
             raise NotFoundError(f"no document {name!r}{suggest(name, self.documents())}.")
         return stored.text
+
+    def document_source(self, name: str) -> str:
+        """Where a document was imported from, as given at import (a file path, or ``""``
+        / a ``<...>`` label when it came from text); the session media looks for its
+        recording next to it (:mod:`workbench.media`)."""
+        with self.store.reading() as conn:
+            source = document_source(conn, name)
+        if source is None:
+            raise NotFoundError(f"no document {name!r}{suggest(name, self.documents())}.")
+        return source
 
     def turns(self, document: str) -> pd.DataFrame:
         """The turns of one document."""

@@ -26,6 +26,7 @@ __all__ = [
     "document_by_sha",
     "document_fingerprint",
     "document_name",
+    "document_source",
     "highest_id",
     "insert_document",
     "lock_document",
@@ -62,6 +63,12 @@ def _row(result: object) -> DocumentRow | None:
 def document_by_name(conn: Connection, name: str) -> DocumentRow | None:
     """The stored document called ``name``, or None."""
     return _row(conn.execute(select(documents).where(documents.c.name == name)).first())
+
+
+def document_source(conn: Connection, name: str) -> str | None:
+    """The import source of the stored document called ``name``, or None (no document)."""
+    value = conn.execute(select(documents.c.source).where(documents.c.name == name)).first()
+    return None if value is None else str(value.source or "")
 
 
 def document_by_sha(conn: Connection, sha256: str) -> str | None:

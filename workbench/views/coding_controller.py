@@ -25,17 +25,20 @@ import re
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from workbench.coder_identity import inert
 from workbench.errors import (
     CodebookError,
     ConflictError,
+    MediaError,
     NotFoundError,
     NotPermittedError,
     UnknownCodeError,
     suggest,
 )
+from workbench.media import PlaybackState, RecallStop, session_media
 from workbench.model import Code, Codebook, MergeReport
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument, RangeRef
@@ -959,6 +962,108 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         self._load(self.document)
         self._pos = self._position_near(shown.index if shown else 0)
 
+    # -- session media (workbench.media) -----------------------------------------------
+    media_root: str | Path | None = None
+    """The Jupyter server root the recordings are served from (``None``:
+    :func:`workbench.media.server_root`'s default)."""
+    _media_loaded: tuple[str, PlaybackState | None, str] | None = None
+    _media_follow = True
+
+    def media(self) -> PlaybackState | None:
+        """The playback state of this document's session recording (``None``: it has
+        none), looked up once per document; a recording that cannot be played raises
+        :class:`~workbench.errors.MediaError` (see :attr:`media_problem`)."""
+        loaded = self._media_loaded
+        if loaded is None or loaded[0] != self.document:
+            state: PlaybackState | None = None
+            problem = ""
+            try:
+                found = session_media(self.project, self.document, root=self.media_root)
+            except MediaError as exc:
+                problem = str(exc)
+            else:
+                if found is not None:
+                    state = PlaybackState(found, follow=self._media_follow)
+            loaded = self._media_loaded = (self.document, state, problem)
+        if loaded[2]:
+            raise MediaError(loaded[2])
+        return loaded[1]
+
+    @property
+    def media_problem(self) -> str:
+        """Why this document's recording cannot be played (``""``: it can, or it has
+        none)."""
+        try:
+            self.media()
+        except MediaError as exc:
+            return str(exc)
+        return ""
+
+    def sync_media(self) -> PlaybackState | None:
+        """The playback state for the segment shown now: with "follow" on, a move to a
+        segment of another recall stop asks the player to seek there (see
+        :meth:`PlaybackState.on_segment`). ``None`` when there is nothing to play."""
+        try:
+            state = self.media()
+        except MediaError:
+            return None
+        if state is not None:
+            segment = self.segment
+            state.on_segment(segment.turn_index if segment is not None else None)
+        return state
+
+    def media_stop(self) -> RecallStop | None:
+        """The recall stop of the current segment's turn (``None``: none, or no
+        recording)."""
+        try:
+            state = self.media()
+        except MediaError:
+            return None
+        segment = self.segment
+        if state is None or segment is None:
+            return None
+        return state.stop_of_turn(segment.turn_index)
+
+    def listen(self) -> float:
+        """Play the recording from the current segment's recall stop (key ``l``); returns
+        the time sought to. :class:`MediaError` when there is no recording or the segment
+        lies before the first stop."""
+        state = self.media()
+        if state is None:
+            raise MediaError(
+                f"{self.document!r} has no session recording: give it a 'recording' case "
+                "attribute (a local path) or put e.g. a .wav/.mp4 file named like the "
+                "transcript next to it.")
+        stop = self.media_stop()
+        if stop is None:
+            raise MediaError("this segment comes before the first recall stop, which has no "
+                             "session-video time; move to a segment after a [HH:MM:SS] line.")
+        seconds = state.seek(stop, play=True)
+        self.message = f"listening from {stop.label}"
+        return seconds
+
+    def set_media_follow(self, on: bool) -> None:
+        """Turn "follow" on or off: seek when moving to a segment of another stop."""
+        self._media_follow = bool(on)
+        state = self.sync_media()
+        if state is not None:
+            state.follow = self._media_follow
+
+    def report_media_position(self, seconds: float) -> RecallStop | None:
+        """Take the playback position the player reports; returns the stop it is in."""
+        state = self.media()
+        return state.report(seconds) if state is not None else None
+
+    def report_media_position_safely(self, seconds: float) -> RecallStop | None:
+        """:meth:`report_media_position` for the player's reports (several a second while
+        it plays): no codebook or identity sync, and a position that cannot be used is
+        recorded in :attr:`last_error` instead of raised."""
+        try:
+            return self.report_media_position(seconds)
+        except MediaError as exc:
+            self.record_error(exc)
+            return None
+
     # -- keys --------------------------------------------------------------------------
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.
@@ -966,7 +1071,8 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         Coding: digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft``
         move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m``/``p``/
         ``v``/``d``/``b`` open the codebook form (new code, rename, merge, split, move,
-        retire, restore) and ``q`` walks the recode queue. While the form is open only
+        retire, restore), ``q`` walks the recode queue and ``l`` plays the session
+        recording from the segment's recall stop (:meth:`listen`). While the form is open only
         ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it) act; other keys
         mean nothing, so typing never codes. In the recode queue digits choose the n-th
         new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
@@ -982,6 +1088,9 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
                 self.submit_form()
                 return True
             return False
+        if key in ("l", "L"):
+            self.listen()
+            return True
         if len(key) == 1 and key.isdigit():
             self.toggle_code(int(key))
         elif key in ("ArrowRight", "ArrowDown"):

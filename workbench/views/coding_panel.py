@@ -40,6 +40,7 @@ from workbench.views.coding_html import (
 )
 from workbench.views.coding_state import CodebookForm, CodeState, RecodeView, ViewState
 from workbench.views.keys import KeyCatcher
+from workbench.views.session_player import SessionPlayer
 
 __all__ = ["CoderPromptPanel", "CodingPanel", "coding_panel"]
 
@@ -171,6 +172,7 @@ class CodingPanel(widgets.VBox):
         self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
         self.progress_label = widgets.Label()
         self.key_catcher = KeyCatcher(hint=f"⌨ click here, then {KEY_HELP}")
+        self.player = SessionPlayer(layout=widgets.Layout(display="none"))
         self.message_label = widgets.Label()
         self.error_html = widgets.HTML()
         self._wire()
@@ -195,6 +197,7 @@ class CodingPanel(widgets.VBox):
                               self.jump_input, self.jump_button, self.undo_button,
                               self.refresh_button]),
                 self.key_catcher,
+                self.player,
                 self.recode_box,
             ]
             self._bottom: list[widgets.Widget] = [
@@ -298,6 +301,8 @@ class CodingPanel(widgets.VBox):
         for name, field in self._form_fields.items():
             field.observe(self._form_field_changed(name), names="value")
         self.key_catcher.on_key(self.press)
+        self.player.on_position(self._media_position)
+        self.player.on_follow(self._media_follow)
         self.key_catcher.on_form_key(self.press_in_form)
 
     def _form_field_changed(self, name: str) -> Callable[[dict[str, Any]], None]:
@@ -333,6 +338,28 @@ class CodingPanel(widgets.VBox):
                 field.value = bool(value)
             else:
                 field.value = str(value)
+
+    def _media_position(self, seconds: float) -> None:
+        if not self._rendering:
+            # not through perform(): the browser reports a few times a second while playing
+            self.controller.report_media_position_safely(seconds)
+            self._rendering = True
+            try:
+                self._render_media()
+            finally:
+                self._rendering = False
+
+    def _media_follow(self, on: bool) -> None:
+        if not self._rendering:
+            self.run(lambda: self.controller.set_media_follow(on))
+
+    def _render_media(self) -> None:
+        """Show the session recording's player (only when the document has a recording,
+        or a recording that cannot be played: then why)."""
+        state = self.controller.sync_media()
+        problem = self.controller.media_problem
+        self.player.layout.display = "none" if state is None and not problem else ""
+        self.player.show(state, problem)
 
     def _memo_code_chosen(self, code: str | None) -> None:
         if code:
@@ -375,6 +402,7 @@ class CodingPanel(widgets.VBox):
             self.error_html.value = error_html(state.error)
             self._render_form(state.form, state.form_note)
             self._render_recode(state.recode)
+            self._render_media()
             self.key_catcher.hint = (f"⌨ recode queue: {RECODE_HELP}" if state.recode
                                      else f"⌨ codebook form: {FORM_HELP}" if state.form
                                      else f"⌨ click here, then {KEY_HELP}")

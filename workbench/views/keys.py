@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
+    *"lL",  # l: listen to the session recording from the segment's recall stop
 )
 """The coding panel's keys (the default ``keys``); every other key keeps its usual meaning."""
 
