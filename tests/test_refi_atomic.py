@@ -402,3 +402,28 @@ def test_cli_interrupt_leaves_the_project_unchanged(
     assert len(err.splitlines()) == 1 and "not at all" in err
     with open_project(location) as project:
         assert dump(project) == before
+
+
+def _as_a_terminal_shows(stream: str) -> list[str]:
+    """The lines a terminal would still show: each line's text after its last carriage
+    return (a progress bar redraws itself with \\r and is blanked when it is left)."""
+    return [shown for line in stream.split("\n") if (shown := line.split("\r")[-1].strip())]
+
+
+def test_cli_failure_with_progress_bars_leaves_one_line(
+    tmp_path: Path, source_qdpx: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    location = str(tmp_path / "bars.sqlite")
+    make_demo_project(location).close()
+
+    def refuse(*_: Any) -> None:
+        raise ImportFormatError("a selection could not be stored; fix the file.")
+
+    monkeypatch.setattr(Project, "apply_ranges", refuse)  # after the documents were stored
+    capsys.readouterr()
+    assert main(["import", location, str(source_qdpx)]) == 2
+    _, err = capsys.readouterr()
+    assert "\r" in err  # the documents' progress bar was drawn ...
+    shown = _as_a_terminal_shows(err)
+    assert len(shown) == 1 and shown[0].startswith("workbench: error: "), err  # ... and erased

@@ -48,12 +48,15 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pandas as pd
 from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from workbench.importing.importer import Progress
 
 from workbench.coder_identity import inert
 from workbench.errors import AgreementInputError, CoverageError, UsageError, WorkbenchError
@@ -437,7 +440,7 @@ def run(args: argparse.Namespace) -> int:
                 warnings.simplefilter("always")
                 reports = project.import_transcripts(
                     transcripts, unit=args.unit or "sentence", attributes=attributes,
-                    progress=not args.no_progress,
+                    progress=_bar(args),
                 ) if transcripts else []
             _print_warnings(reports, [str(w.message) for w in caught])
             for report in reports:
@@ -483,6 +486,21 @@ def run(args: argparse.Namespace) -> int:
             write_csv(frame, args.out)
             print(f"wrote {len(frame)} codings to {args.out}")
     return 0
+
+
+def _bar(args: argparse.Namespace) -> Progress:
+    """The command's progress bars: on stderr, erased when done (``leave=False``), so a
+    failed command leaves only its one error line on the terminal; none with
+    ``--no-progress``."""
+    if args.no_progress:
+        return False
+
+    def bar(items: Sequence[Any], total: int, label: str) -> Iterable[Any]:
+        from tqdm import tqdm
+
+        return tqdm(items, total=total, desc=label, unit="doc", leave=False, file=sys.stderr)
+
+    return bar
 
 
 def _coder_command(project: Project, args: argparse.Namespace) -> str:
@@ -618,7 +636,7 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
                 lines += [f"  warning: {note}" for note in read.warnings]
             else:
                 report = import_qdpx(project, path, unit=args.unit,
-                                     attributes=attributes, progress=not args.no_progress,
+                                     attributes=attributes, progress=_bar(args),
                                      detect_speakers=args.detect_speakers,
                                      split_hierarchy=not args.keep_code_names)
                 lines.append(report.summary())

@@ -50,6 +50,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench.errors import ImportFormatError, NotFoundError
+from workbench.importing.importer import Progress
 from workbench.interop._refi import make_guid
 from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
@@ -115,7 +116,7 @@ def import_qdpx(
     unit: SegmentUnit | None = None,
     attributes: Mapping[str, CaseAttributes] | None = None,
     max_total_bytes: int = MAX_TOTAL_BYTES,
-    progress: bool = False,
+    progress: Progress = False,
     detect_speakers: bool = False,
     split_hierarchy: bool = True,
 ) -> RefiImportReport:
@@ -200,7 +201,8 @@ class _Importer:
         self.warnings = list(read.warnings)
 
     def run(
-        self, unit: SegmentUnit | None, attributes: Mapping[str, CaseAttributes], progress: bool
+        self, unit: SegmentUnit | None, attributes: Mapping[str, CaseAttributes],
+        progress: Progress
     ) -> RefiImportReport:
         sources = self._unique_names(self.read.sources)
         documents = self._documents(sources, unit, attributes, progress)
@@ -262,7 +264,7 @@ class _Importer:
         sources: list[ReadSource],
         unit: SegmentUnit | None,
         attributes: Mapping[str, CaseAttributes],
-        progress: bool,
+        progress: Progress,
     ) -> list[ImportReport]:
         groups: dict[SegmentUnit, list[ReadSource]] = {}
         for source in sources:
