@@ -1,11 +1,17 @@
 """A tiny anywidget that turns key presses into calls in the kernel.
 
 Stock ipywidgets cannot receive key events. :class:`KeyCatcher` renders one focusable box;
-while it has the focus, the keys listed in :data:`KEYS` are sent to Python as a custom
-message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
-with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
-JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
-operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding.
+the keys listed in :data:`KEYS` typed while it, or anything else in the same coding panel
+(an element with the class ``wb-coding-panel``: a button, the transcript, a heading), has
+the focus are sent to Python as a custom message ``{"type": "key", "key": "ArrowRight"}``
+(``"Shift+ArrowRight"`` with Shift) and passed to the callbacks registered with
+:meth:`KeyCatcher.on_key`. No key typed in the panel reaches JupyterLab: the panel's root
+carries ``data-lm-suppress-shortcuts`` and stops every key event from going further, and
+the keys typed outside its text fields are caught before anything else sees them (only
+``Tab`` and copying keep their usual meaning), so JupyterLab's notebook shortcuts (``1``
+makes a heading, ``z`` undoes a cell operation, arrows move between cells, ``Escape``
+leaves the cell) never fire while coding. After a click in the panel outside a text field
+the box takes the focus back, so the next keys code and move.
 
 The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
 same ``wb-coding-panel``) is typed into, not the box: there only ``Enter`` (in a one-line
@@ -35,11 +41,13 @@ log = logging.getLogger(__name__)
 KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
+    "Shift+ArrowLeft", "Shift+ArrowRight", "Shift+ArrowUp", "Shift+ArrowDown",
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
 _ESM = """
 const KEYS = new Set(%s);
+const FIELDS = "input, textarea, select, [contenteditable], .wb-codebook-form";
 
 function render({ model, el }) {
   const box = document.createElement("div");
@@ -53,35 +61,60 @@ function render({ model, el }) {
   };
   show();
   model.on("change:hint", show);
-  const onKey = (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || !KEYS.has(event.key)) {
+  const panel = () => el.closest(".wb-coding-panel");
+  const inside = (target) => {
+    const root = panel();
+    return root && target instanceof Node && root.contains(target) ? root : null;
+  };
+  const inField = (target) => target instanceof Element && target.closest(FIELDS) !== null;
+  // the panel's root: JupyterLab's shortcuts are off in it, and no key leaves it
+  const guard = (root) => {
+    if (!root || root.dataset.wbKeysGuard) {
       return;
     }
-    event.preventDefault();
-    event.stopPropagation();
-    model.send({ type: "key", key: event.key });
+    root.dataset.wbKeysGuard = "1";
+    root.setAttribute("data-lm-suppress-shortcuts", "true");
+    const stop = (event) => event.stopPropagation();
+    root.addEventListener("keydown", stop);
+    root.addEventListener("keypress", stop);
+    root.addEventListener("keyup", stop);
+  };
+  let tries = 0;
+  const attach = () => {
+    const root = panel();
+    if (root) {
+      guard(root);
+    } else if (tries++ < 100) {
+      requestAnimationFrame(attach);
+    }
+  };
+  attach();
+  const send = (key) => {
+    model.send({ type: "key", key });
     box.classList.add("wb-keys-pressed");
     setTimeout(() => box.classList.remove("wb-keys-pressed"), 120);
   };
-  box.addEventListener("keydown", onKey);
+  const forwarded = (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return null;
+    }
+    const key = event.shiftKey && event.key.startsWith("Arrow") ? "Shift+" + event.key
+                                                                 : event.key;
+    return KEYS.has(key) ? key : null;
+  };
   // Enter / Escape typed in this panel's codebook form confirm / cancel it
-  const onFormKey = (event) => {
+  const formKey = (event, root) => {
+    const form = event.target.closest(".wb-codebook-form");
+    if (!form || form.closest(".wb-coding-panel") !== root) {
+      return false;
+    }
     if (event.key !== "Enter" && event.key !== "Escape") {
-      return;
+      return true;  // typed into the field
     }
-    const target = event.target;
-    if (!(target instanceof Element)) {
-      return;
-    }
-    const form = target.closest(".wb-codebook-form");
-    const panel = el.closest(".wb-coding-panel");
-    if (!form || !panel || form.closest(".wb-coding-panel") !== panel) {
-      return;
-    }
-    const multiline = target.tagName === "TEXTAREA";
+    const multiline = event.target.tagName === "TEXTAREA";
     if (event.key === "Enter" && (event.altKey || (multiline && !event.ctrlKey
                                                    && !event.metaKey))) {
-      return;  // a new line in a text box
+      return true;  // a new line in a text box
     }
     event.preventDefault();
     event.stopPropagation();
@@ -95,13 +128,62 @@ function render({ model, el }) {
       }
     }
     model.send({ type: "key", key: event.key, form: values });
-    box.focus();
+    box.focus({ preventScroll: true });
+    return true;
   };
-  document.addEventListener("keydown", onFormKey, true);
+  // every key typed anywhere in the panel (but in its text fields) is the panel's: the
+  // keys it knows are sent to Python, the others do nothing; none reaches JupyterLab
+  const onKey = (event) => {
+    const root = inside(event.target);
+    if (!root) {
+      return;
+    }
+    guard(root);
+    if (event.target instanceof Element && formKey(event, root)) {
+      return;
+    }
+    if (inField(event.target) || event.key === "Tab") {
+      return;  // typing in a field, or moving the focus: the root stops it going further
+    }
+    const key = forwarded(event);
+    const copy = (event.ctrlKey || event.metaKey) && (event.key === "c" || event.key === "C");
+    if (!copy) {
+      event.preventDefault();
+    }
+    event.stopPropagation();
+    if (key !== null) {
+      send(key);
+      if (document.activeElement !== box) {
+        box.focus({ preventScroll: true });
+      }
+    }
+  };
+  // after a click in the panel (a button, the transcript, a heading) the keys stay here
+  const refocus = () => {
+    const root = panel();
+    const active = document.activeElement;
+    if (root && !(active && root.contains(active) && inField(active))) {
+      box.focus({ preventScroll: true });
+    }
+  };
+  const onPointer = (event) => {
+    if (!inside(event.target) || inField(event.target)) {
+      return;
+    }
+    setTimeout(refocus, 0);
+    setTimeout(() => {
+      const root = panel();
+      if (root && !root.contains(document.activeElement)) {
+        refocus();
+      }
+    }, 150);
+  };
+  window.addEventListener("keydown", onKey, true);
+  window.addEventListener("pointerup", onPointer, true);
   el.appendChild(box);
   return () => {
-    document.removeEventListener("keydown", onFormKey, true);
-    box.removeEventListener("keydown", onKey);
+    window.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("pointerup", onPointer, true);
     model.off("change:hint", show);
   };
 }
