@@ -133,8 +133,19 @@ function render({ model, el }) {
   };
   // every key typed anywhere in the panel (but in its text fields) is the panel's: the
   // keys it knows are sent to Python, the others do nothing; none reaches JupyterLab
+  // the last click was in this panel: until the next click elsewhere, a key whose target
+  // holds the panel (the notebook's cell or body, which took the focus on that click) is
+  // the panel's too
+  let clickedInside = false;
   const onKey = (event) => {
-    const root = inside(event.target);
+    let root = inside(event.target);
+    if (!root && clickedInside) {
+      const own = panel();
+      const target = event.target;
+      if (own && target instanceof Node && target.contains(own)) {
+        root = own;
+      }
+    }
     if (!root) {
       return;
     }
@@ -166,10 +177,17 @@ function render({ model, el }) {
       box.focus({ preventScroll: true });
     }
   };
+  const onPointerDown = (event) => {
+    clickedInside = inside(event.target) !== null && !inField(event.target);
+  };
   const onPointer = (event) => {
     if (!inside(event.target) || inField(event.target)) {
       return;
     }
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed) {
+      refocus();  // at once, before a key typed right after the click (a selection being
+    }             // made waits for the transcript to read it on mouseup)
     setTimeout(refocus, 0);
     setTimeout(() => {
       const root = panel();
@@ -180,10 +198,12 @@ function render({ model, el }) {
   };
   window.addEventListener("keydown", onKey, true);
   window.addEventListener("pointerup", onPointer, true);
+  window.addEventListener("pointerdown", onPointerDown, true);
   el.appendChild(box);
   return () => {
     window.removeEventListener("keydown", onKey, true);
     window.removeEventListener("pointerup", onPointer, true);
+    window.removeEventListener("pointerdown", onPointerDown, true);
     model.off("change:hint", show);
   };
 }

@@ -230,16 +230,51 @@ function render({ model, el }) {
     const turn = elem.closest(".wb-tv-turn");
     return turn ? Number(turn.dataset.tstart) : null;
   };
-  const onMouseUp = () => {
-    const sel = window.getSelection();
-    if (!sel || sel.rangeCount === 0) return;
-    const start = offsetOf(sel.anchorNode, sel.anchorOffset);
-    const end = offsetOf(sel.focusNode, sel.focusOffset);
-    if (start === null || end === null) return;
-    model.send({ type: "select", start, end });
-    if (!sel.isCollapsed) sel.removeAllRanges();  // the snapped selection shows instead
+  const pointOffset = (x, y) => {  // the document offset under a point of the screen
+    if (document.caretPositionFromPoint) {
+      const pos = document.caretPositionFromPoint(x, y);
+      return pos ? offsetOf(pos.offsetNode, pos.offset) : null;
+    }
+    const range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
+    return range ? offsetOf(range.startContainer, range.startOffset) : null;
   };
-  scroller.addEventListener("mouseup", onMouseUp);
+  // a press, a drag and a release select from where the press was to where the release is
+  // (read from the points, not from the browser's selection, which the notebook around
+  // may collapse); a click (press and release at one place) moves to that sentence
+  let pressedAt = null;
+  const onUp = (event) => {
+    window.removeEventListener("mouseup", onUp, true);
+    const start = pressedAt;
+    pressedAt = null;
+    if (start === null) return;
+    const sel = window.getSelection();
+    let end = pointOffset(event.clientX, event.clientY);
+    if (sel && !sel.isCollapsed && scroller.contains(sel.anchorNode)
+        && scroller.contains(sel.focusNode)) {
+      const a = offsetOf(sel.anchorNode, sel.anchorOffset);
+      const f = offsetOf(sel.focusNode, sel.focusOffset);
+      if (a !== null && f !== null) {
+        model.send({ type: "select", start: a, end: f });
+        sel.removeAllRanges();  // the snapped selection shows instead
+        return;
+      }
+    }
+    model.send({ type: "select", start, end: end === null ? start : end });
+  };
+  const onDown = (event) => {
+    // JupyterLab's notebook turns a drag that starts in a cell into a selection of cells:
+    // a press in the transcript is not its
+    event.stopPropagation();
+    if (event.button !== 0) return;
+    pressedAt = pointOffset(event.clientX, event.clientY);
+    if (pressedAt !== null) window.addEventListener("mouseup", onUp, true);
+  };
+  const onDouble = (event) => {  // a double click selects the word
+    const at = pointOffset(event.clientX, event.clientY);
+    if (at !== null) model.send({ type: "select", start: at, end: at + 1 });
+  };
+  scroller.addEventListener("mousedown", onDown);
+  scroller.addEventListener("dblclick", onDouble);
   model.on("change:turns", build);
   model.on("change:text", build);
   model.on("change:codings", refresh);
@@ -249,7 +284,9 @@ function render({ model, el }) {
   build();
   return () => {
     if (observer) observer.disconnect();
-    scroller.removeEventListener("mouseup", onMouseUp);
+    window.removeEventListener("mouseup", onUp, true);
+    scroller.removeEventListener("mousedown", onDown);
+    scroller.removeEventListener("dblclick", onDouble);
     model.off("change:turns", build);
     model.off("change:text", build);
     model.off("change:codings", refresh);
