@@ -14,9 +14,12 @@ leave), so a 2,000-turn transcript stays smooth.
 
 :meth:`TranscriptView.show` sends only what changed: a move sends the current sentence's
 two offsets, a coding the coding rows; the text and turns go once per document. A mouse
-selection in the view is sent to Python as ``{"type": "select", "start": s, "end": e}``
-(document offsets; ``s == e`` for a click) and passed to the callbacks registered with
-:meth:`TranscriptView.on_select`; tests call :meth:`TranscriptView.handle_message`.
+selection in the view (from where the button went down to where it came up, read from
+those points: JupyterLab's notebook collapses the browser's own selection of a drag inside
+a cell, so the browser's selection is used only when it holds text) is sent to Python as
+``{"type": "select", "start": s, "end": e}`` (document offsets; ``s == e`` for a click, a
+one-character range at the word for a double click) and passed to the callbacks registered
+with :meth:`TranscriptView.on_select`; tests call :meth:`TranscriptView.handle_message`.
 """
 
 from __future__ import annotations
