@@ -12,7 +12,11 @@
   stored through :class:`workbench.Project` at once. Imports no ipywidgets, so tests drive it directly.
 * :mod:`workbench.views.coding_html` — HTML fragments for the panel, every text escaped.
 * :mod:`workbench.views.keys` — :class:`KeyCatcher`, a tiny anywidget that forwards key
-  presses to Python.
+  presses typed anywhere in the coding panel to Python (none reaches JupyterLab).
+* :mod:`workbench.views.transcript` — the coder's text selection (snapped to whole words,
+  extended by word or sentence, inside one turn) and the rows the transcript view shows.
+* :mod:`workbench.views.transcript_widget` — :class:`TranscriptView`, the anywidget that
+  shows the whole transcript with this coder's codings in colour and sends selections.
 * :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
 
 The other modules here (theme and agreement figures and browsers) follow the same split.

@@ -24,7 +24,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,8 +58,10 @@ from workbench.views.coding_state import (
     shortcut_for,
     turn_records,
 )
+from workbench.views.transcript import Direction, Selection, extend
 
-__all__ = ["FORM_HELP", "KEY_HELP", "RECODE_HELP", "CodingController", "split_targets"]
+__all__ = ["FORM_HELP", "KEY_HELP", "RECODE_HELP", "SELECT_HELP", "CodingController",
+           "split_targets"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,6 +73,10 @@ FORM_HELP = "form: Enter confirms (Ctrl+Enter in a text box) · Esc cancels"
 FORM_FIELDS = ("code", "name", "key", "theme", "definition", "target", "apply", "into",
                "parent", "recode")
 """The values a codebook form holds (see :meth:`CodingController.set_form_value`)."""
+SELECT_HELP = ("select words with the mouse, or Shift+←/→ by word, Shift+↑/↓ by sentence; "
+               "a code key codes the selection · Esc clears it")
+_SHIFT_ARROWS: dict[str, Direction] = {"Shift+ArrowLeft": "left", "Shift+ArrowRight": "right",
+                                       "Shift+ArrowUp": "up", "Shift+ArrowDown": "down"}
 RECODE_HELP = "keys: 1-9 recode as the code shown · s skip (leave for later) · Esc stop"
 
 
@@ -119,6 +125,7 @@ class CodingController(CodingSession):
         self._draft: dict[str, object] = {}
         self._walk: _RecodeWalk | None = None
         self.last_merge: MergeReport | None = None
+        self._selection: Selection | None = None
         super().__init__(project, coder, document, reviewer=reviewer, context=context)
 
     # -- errors ------------------------------------------------------------------------
@@ -328,8 +335,11 @@ class CodingController(CodingSession):
     def toggle_code(self, code: str | int) -> bool:
         """Apply the code if this coder has not applied it here, else remove it.
 
-        Returns True when the code is applied afterwards.
+        Returns True when the code is applied afterwards. With a :attr:`selection` the
+        selected words are coded instead (:meth:`toggle_selection_code`).
         """
+        if self.selection is not None:
+            return self.toggle_selection_code(code)
         key = self.code_key(code)
         if key in self.applied():
             self.remove(key)
@@ -1064,6 +1074,155 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
             self.record_error(exc)
             return None
 
+    # -- the selection (any text, coded as one range) ----------------------------------
+    @property
+    def selection(self) -> tuple[int, int] | None:
+        """The selected words ``(start, end)`` (document offsets), or None: the current
+        document's selection, dropped when the document changed (another document opened,
+        or its text re-imported). See :mod:`workbench.views.transcript` for the rules."""
+        sel = self._selection
+        if sel is None or sel.document != self.document or sel.sha256 != self.doc.sha256:
+            self._selection = None
+            return None
+        start, end = sel.range(self.doc.text)
+        return (start, end) if start < end else None
+
+    @property
+    def selected_text(self) -> str:
+        """The text of :attr:`selection` ("" without one)."""
+        sel = self.selection
+        return self.doc.text[sel[0]:sel[1]] if sel else ""
+
+    def _turn_at(self, offset: int) -> tuple[int, int] | None:
+        """``(start, end)`` of the turn holding ``offset``, else of the first turn after it
+        (an offset in a speaker label or a stop marker), else None."""
+        turns = sorted((t.start, t.end) for t in self.doc.turns.values())
+        for start, end in turns:
+            if offset < end:
+                return (start, end)
+        return None
+
+    def select(self, start: int, end: int) -> tuple[int, int] | None:
+        """Select the words in ``[start, end)`` (offsets into the document text, as the
+        transcript view sends them), snapped to whole words and kept inside the turn
+        ``start`` lies in; the current sentence becomes the one the selection starts in.
+        ``start == end`` (a click) selects nothing and moves to the sentence clicked.
+        Returns the selected range, or None."""
+        text = self.doc.text
+        if not (isinstance(start, int) and isinstance(end, int)) or not (
+                0 <= start <= len(text) and 0 <= end <= len(text)):
+            raise ValueError(f"a selection is two offsets in 0..{len(text)} of "
+                             f"{self.document}'s text, not {start!r}..{end!r}.")
+        anchor, focus = start, end
+        start, end = min(start, end), max(start, end)
+        turn = self._turn_at(start)
+        self._selection = None
+        if turn is not None and start < end:
+            lo, hi = turn
+            self._selection = Selection(self.document, self.doc.sha256,
+                                        min(max(anchor, lo), hi), min(max(focus, lo), hi),
+                                        lo, hi)
+        chosen = self.selection
+        if chosen is not None and self._selection is not None:  # the words, as shown
+            ends = chosen if anchor <= focus else (chosen[1], chosen[0])
+            self._selection = replace(self._selection, anchor=ends[0], focus=ends[1])
+        else:
+            self._selection = None
+        self._go_to_offset(chosen[0] if chosen else start)
+        self.message = (f"selected “{_clip(self.selected_text)}”: a code key codes these "
+                        "words · Shift+arrows extend · Esc clears" if chosen else "")
+        return chosen
+
+    def _go_to_offset(self, offset: int) -> None:
+        """Make the visible sentence holding ``offset`` (or the next one) current."""
+        for pos, i in enumerate(self._visible):
+            if offset < self.doc.segments[i].end:
+                if pos != self._pos:
+                    self._go(pos)
+                return
+
+    def extend_selection(self, direction: Direction) -> tuple[int, int] | None:
+        """Extend (or shrink) the selection by a word (``"right"``, ``"left"``) or a
+        sentence (``"down"``, ``"up"``), as ``Shift`` + arrow keys do; without a
+        selection, start one on the current sentence (its first word, last word, the whole
+        sentence down, or up). Returns the selected range."""
+        segment = self._require_segment()
+        if self.selection is None:
+            edge = segment.start if direction in ("right", "down") else segment.end
+            turn = self.doc.turns.get(segment.turn_index)
+            lo, hi = (turn.start, turn.end) if turn is not None else (segment.start,
+                                                                       segment.end)
+            self._selection = Selection(self.document, self.doc.sha256, edge, edge, lo, hi)
+        assert self._selection is not None
+        moved = extend(self._selection, self.doc.text, direction, self.doc.segments)
+        self._selection = moved
+        chosen = self.selection
+        self.message = (f"selected “{_clip(self.selected_text)}”" if chosen
+                        else "nothing selected")
+        return chosen
+
+    def clear_selection(self) -> None:
+        """Drop the selection: code keys code the current sentence again."""
+        self._selection = None
+        self.message = "selection cleared"
+
+    def toggle_selection_code(self, code: str | int) -> bool:
+        """Code the selected words (one coding of exactly that range), or, when this
+        coder already has that code on exactly that range, remove that coding. The
+        selection stays, so another code key adds a second, overlapping coding. Returns
+        True when the code is applied afterwards."""
+        sel = self.selection
+        if sel is None:
+            raise NotFoundError("nothing is selected: select words in the transcript (or "
+                                "Shift+arrows) first.")
+        key = self.code_key(code)
+        same = next((uuid for uuid, ref in self.doc.ranges.items()
+                     if ref.code == key and (ref.start, ref.end) == sel), None)
+        if same is not None:
+            self.remove_coding(same)
+            return False
+        self.apply_range(sel[0], sel[1], key)
+        self.message += f": “{_clip(self.selected_text)}”"
+        return True
+
+    def remove_coding(self, uuid: str) -> bool:
+        """Remove this coder's coding ``uuid`` of the current document (undo puts it
+        back); False when it was already gone elsewhere."""
+        ref = self.doc.ranges.get(uuid)
+        if ref is None:
+            raise NotFoundError(f"{self.document} has no coding {uuid!r} of "
+                                f"{inert(self.coder)}.")
+        removed = self._guarded(lambda: self.project.remove_coding(uuid, self.coder))
+        self.doc.drop_range(uuid)
+        name = self.codebook.code(ref.code).name if ref.code in self.codebook.keys \
+            else ref.code
+        if removed is None:
+            self.message = f"{name} was already removed elsewhere"
+            return False
+        first = next((s for s in self.doc.segments
+                      if ref.segment_ids and s.id == ref.segment_ids[0]), None)
+        self._push(UndoAction("remove", self.document, first.id if first else -1,
+                              first.index if first else -1, ref.code, removed.memo,
+                              uuid=uuid, removed=removed))
+        self.message = f"removed {name}"
+        return True
+
+    def _selection_key(self, key: str) -> bool:
+        """Keys of the selection: ``Shift`` + arrows extend it, ``Escape`` drops it; a plain
+        move drops it too (and then moves). True when the key was used up here."""
+        direction = _SHIFT_ARROWS.get(key)
+        if direction is not None:
+            self.extend_selection(direction)
+            return True
+        if self.selection is None:
+            return False
+        if key == "Escape":
+            self.clear_selection()
+            return True
+        if key.startswith("Arrow") or key in ("u", "U"):
+            self._selection = None
+        return False
+
     # -- keys --------------------------------------------------------------------------
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.
@@ -1072,7 +1231,9 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m``/``p``/
         ``v``/``d``/``b`` open the codebook form (new code, rename, merge, split, move,
         retire, restore), ``q`` walks the recode queue and ``l`` plays the session
-        recording from the segment's recall stop (:meth:`listen`). While the form is open only
+        recording from the segment's recall stop (:meth:`listen`). ``Shift`` + arrows select
+        words (by word, by sentence) and ``Escape`` drops the selection; while words are
+        selected, digits code them (:meth:`toggle_selection_code`). While the form is open only
         ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it) act; other keys
         mean nothing, so typing never codes. In the recode queue digits choose the n-th
         new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
@@ -1090,6 +1251,8 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
             return False
         if key in ("l", "L"):
             self.listen()
+            return True
+        if self._selection_key(key):
             return True
         if len(key) == 1 and key.isdigit():
             self.toggle_code(int(key))
@@ -1131,6 +1294,12 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         else:
             return False
         return True
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut to ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _key_from(name: str) -> str:

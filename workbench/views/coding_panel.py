@@ -22,6 +22,7 @@ from workbench.views.coding_controller import (
     FORM_HELP,
     KEY_HELP,
     RECODE_HELP,
+    SELECT_HELP,
     CodingController,
 )
 from workbench.views.coding_html import (
@@ -41,6 +42,7 @@ from workbench.views.coding_html import (
 from workbench.views.coding_state import CodebookForm, CodeState, RecodeView, ViewState
 from workbench.views.keys import KeyCatcher
 from workbench.views.session_player import SessionPlayer
+from workbench.views.transcript_widget import TranscriptView
 
 __all__ = ["CoderPromptPanel", "CodingPanel", "coding_panel"]
 
@@ -71,7 +73,7 @@ class CodingPanel(widgets.VBox):
         self.case_html = widgets.HTML()
         self.reviewer_html = widgets.HTML()
         self.header_html = widgets.HTML()
-        self.context_html = widgets.HTML()
+        self.context_html = widgets.HTML()  # the sentence in its turn; the transcript shows it
         self.previous_button = widgets.Button(description="Previous", icon="arrow-left",
                                               tooltip="Previous segment (←)", layout=_auto())
         self.next_button = widgets.Button(description="Next", icon="arrow-right",
@@ -175,6 +177,9 @@ class CodingPanel(widgets.VBox):
         self.player = SessionPlayer(layout=widgets.Layout(display="none"))
         self.message_label = widgets.Label()
         self.error_html = widgets.HTML()
+        self.transcript = TranscriptView()
+        self.transcript_help = widgets.HTML(f'<span style="color:#666;font-size:12px">'
+                                            f"{html.escape(SELECT_HELP)}</span>")
         self._wire()
         super().__init__(children=self._layout(), **kwargs)
         self.add_class("wb-coding-panel")
@@ -192,7 +197,8 @@ class CodingPanel(widgets.VBox):
                 widgets.HBox([self.role_filter, self.speaker_filter]),
                 self.reviewer_html,
                 self.header_html,
-                self.context_html,
+                self.transcript,
+                self.transcript_help,
                 widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
                               self.jump_input, self.jump_button, self.undo_button,
                               self.refresh_button]),
@@ -303,6 +309,7 @@ class CodingPanel(widgets.VBox):
         self.key_catcher.on_key(self.press)
         self.player.on_position(self._media_position)
         self.player.on_follow(self._media_follow)
+        self.transcript.on_select(lambda start, end: self.run(lambda: c.select(start, end)))
         self.key_catcher.on_form_key(self.press_in_form)
 
     def _form_field_changed(self, name: str) -> Callable[[dict[str, Any]], None]:
@@ -383,6 +390,7 @@ class CodingPanel(widgets.VBox):
             self.reviewer_html.value = reviewer_html(state, self.controller.codebook)
             self.header_html.value = header_html(state)
             self.context_html.value = context_html(state)
+            self.transcript.show(self.controller)
             for code_state in state.codes:
                 self._style_button(self.code_buttons[code_state.code.key], code_state, state)
             self._render_memo(state)

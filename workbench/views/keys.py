@@ -1,12 +1,19 @@
 """A tiny anywidget that turns key presses into calls in the kernel.
 
 Stock ipywidgets cannot receive key events. :class:`KeyCatcher` renders one focusable box;
-while it has the focus, the keys it is given (``KeyCatcher(keys=...)``, by default the coding
-panel's :data:`KEYS`; synced as the ``accepted_keys`` trait) are sent to Python as a custom
-message ``{"type": "key", "key": "ArrowRight"}`` and passed to the callbacks registered
-with :meth:`KeyCatcher.on_key`. The box carries ``data-lm-suppress-shortcuts`` so that
-JupyterLab's own notebook shortcuts (``1`` makes a heading, ``z`` undoes a cell
-operation, arrows move between cells, ``Escape`` leaves the cell) do not fire while coding.
+the keys it is given (``KeyCatcher(keys=...)``, by default the coding panel's :data:`KEYS`;
+synced as the ``accepted_keys`` trait) typed while it, or anything else in the same panel
+(an element with the class ``wb-coding-panel``, or ``wb-key-panel`` for other keyboard
+views such as the adjudication view: a button, the transcript, a heading), has the focus
+are sent to Python as a custom message ``{"type": "key", "key": "ArrowRight"}``
+(``"Shift+ArrowRight"`` with Shift) and passed to the callbacks registered with
+:meth:`KeyCatcher.on_key`. No key typed in the panel reaches JupyterLab: the panel's root
+carries ``data-lm-suppress-shortcuts`` and stops every key event from going further, and
+the keys typed outside its text fields are caught before anything else sees them (only
+``Tab`` and copying keep their usual meaning), so JupyterLab's notebook shortcuts (``1``
+makes a heading, ``z`` undoes a cell operation, arrows move between cells, ``Escape``
+leaves the cell) never fire while coding. After a click in the panel outside a text field
+the box takes the focus back, so the next keys code and move.
 
 The coding panel's codebook form (an element with the class ``wb-codebook-form`` in the
 same ``wb-coding-panel``; any other panel may use ``wb-key-form`` inside ``wb-key-panel``,
@@ -38,10 +45,14 @@ KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
     *"lL",  # l: listen to the session recording from the segment's recall stop
+    "Shift+ArrowLeft", "Shift+ArrowRight", "Shift+ArrowUp", "Shift+ArrowDown",
 )
 """The coding panel's keys (the default ``keys``); every other key keeps its usual meaning."""
 
 _ESM = """
+const FIELDS = "input, textarea, select, [contenteditable], .wb-codebook-form, .wb-key-form";
+const PANELS = ".wb-coding-panel, .wb-key-panel";
+
 function render({ model, el }) {
   let KEYS = new Set(model.get("accepted_keys"));
   const setKeys = () => {
@@ -59,35 +70,60 @@ function render({ model, el }) {
   };
   show();
   model.on("change:hint", show);
-  const onKey = (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || !KEYS.has(event.key)) {
+  const panel = () => el.closest(PANELS);
+  const inside = (target) => {
+    const root = panel();
+    return root && target instanceof Node && root.contains(target) ? root : null;
+  };
+  const inField = (target) => target instanceof Element && target.closest(FIELDS) !== null;
+  // the panel's root: JupyterLab's shortcuts are off in it, and no key leaves it
+  const guard = (root) => {
+    if (!root || root.dataset.wbKeysGuard) {
       return;
     }
-    event.preventDefault();
-    event.stopPropagation();
-    model.send({ type: "key", key: event.key });
+    root.dataset.wbKeysGuard = "1";
+    root.setAttribute("data-lm-suppress-shortcuts", "true");
+    const stop = (event) => event.stopPropagation();
+    root.addEventListener("keydown", stop);
+    root.addEventListener("keypress", stop);
+    root.addEventListener("keyup", stop);
+  };
+  let tries = 0;
+  const attach = () => {
+    const root = panel();
+    if (root) {
+      guard(root);
+    } else if (tries++ < 100) {
+      requestAnimationFrame(attach);
+    }
+  };
+  attach();
+  const send = (key) => {
+    model.send({ type: "key", key });
     box.classList.add("wb-keys-pressed");
     setTimeout(() => box.classList.remove("wb-keys-pressed"), 120);
   };
-  box.addEventListener("keydown", onKey);
+  const forwarded = (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) {
+      return null;
+    }
+    const key = event.shiftKey && event.key.startsWith("Arrow") ? "Shift+" + event.key
+                                                                 : event.key;
+    return KEYS.has(key) ? key : null;
+  };
   // Enter / Escape typed in this panel's codebook form confirm / cancel it
-  const onFormKey = (event) => {
+  const formKey = (event, root) => {
+    const form = event.target.closest(".wb-codebook-form, .wb-key-form");
+    if (!form || form.closest(PANELS) !== root) {
+      return false;
+    }
     if (event.key !== "Enter" && event.key !== "Escape") {
-      return;
+      return true;  // typed into the field
     }
-    const target = event.target;
-    if (!(target instanceof Element)) {
-      return;
-    }
-    const form = target.closest(".wb-codebook-form, .wb-key-form");
-    const panel = el.closest(".wb-coding-panel, .wb-key-panel");
-    if (!form || !panel || form.closest(".wb-coding-panel, .wb-key-panel") !== panel) {
-      return;
-    }
-    const multiline = target.tagName === "TEXTAREA";
+    const multiline = event.target.tagName === "TEXTAREA";
     if (event.key === "Enter" && (event.altKey || (multiline && !event.ctrlKey
                                                    && !event.metaKey))) {
-      return;  // a new line in a text box
+      return true;  // a new line in a text box
     }
     event.preventDefault();
     event.stopPropagation();
@@ -101,13 +137,82 @@ function render({ model, el }) {
       }
     }
     model.send({ type: "key", key: event.key, form: values });
-    box.focus();
+    box.focus({ preventScroll: true });
+    return true;
   };
-  document.addEventListener("keydown", onFormKey, true);
+  // every key typed anywhere in the panel (but in its text fields) is the panel's: the
+  // keys it knows are sent to Python, the others do nothing; none reaches JupyterLab
+  // the last click was in this panel: until the next click elsewhere, a key whose target
+  // holds the panel (the notebook's cell or body, which took the focus on that click) is
+  // the panel's too
+  let clickedInside = false;
+  const onKey = (event) => {
+    let root = inside(event.target);
+    if (!root && clickedInside) {
+      const own = panel();
+      const target = event.target;
+      if (own && target instanceof Node && target.contains(own)) {
+        root = own;
+      }
+    }
+    if (!root) {
+      return;
+    }
+    guard(root);
+    if (event.target instanceof Element && formKey(event, root)) {
+      return;
+    }
+    if (inField(event.target) || event.key === "Tab") {
+      return;  // typing in a field, or moving the focus: the root stops it going further
+    }
+    const key = forwarded(event);
+    const copy = (event.ctrlKey || event.metaKey) && (event.key === "c" || event.key === "C");
+    if (!copy) {
+      event.preventDefault();
+    }
+    event.stopPropagation();
+    if (key !== null) {
+      send(key);
+      if (document.activeElement !== box) {
+        box.focus({ preventScroll: true });
+      }
+    }
+  };
+  // after a click in the panel (a button, the transcript, a heading) the keys stay here
+  const refocus = () => {
+    const root = panel();
+    const active = document.activeElement;
+    if (root && !(active && root.contains(active) && inField(active))) {
+      box.focus({ preventScroll: true });
+    }
+  };
+  const onPointerDown = (event) => {
+    clickedInside = inside(event.target) !== null && !inField(event.target);
+  };
+  const onPointer = (event) => {
+    if (!inside(event.target) || inField(event.target)) {
+      return;
+    }
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed) {
+      refocus();  // at once, before a key typed right after the click (a selection being
+    }             // made waits for the transcript to read it on mouseup)
+    setTimeout(refocus, 0);
+    setTimeout(() => {
+      const root = panel();
+      if (root && !root.contains(document.activeElement)) {
+        refocus();
+      }
+    }, 150);
+  };
+  window.addEventListener("keydown", onKey, true);
+  window.addEventListener("pointerup", onPointer, true);
+  window.addEventListener("pointerdown", onPointerDown, true);
   el.appendChild(box);
   return () => {
-    document.removeEventListener("keydown", onFormKey, true);
-    box.removeEventListener("keydown", onKey);
+    window.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("pointerup", onPointer, true);
+    window.removeEventListener("pointerdown", onPointerDown, true);
     model.off("change:hint", show);
     model.off("change:accepted_keys", setKeys);
   };

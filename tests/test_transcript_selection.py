@@ -1,0 +1,256 @@
+"""The transcript view and the text selection: snapping, Shift-extension, one coding per
+selection, undo by uuid, and what the widget sends (only what changed)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import traitlets
+
+from workbench import CodingController, NotFoundError, Project
+from workbench.parsing.ipr_text import parse_ipr_text
+from workbench.testing import make_demo_project
+from workbench.views.coding_panel import CodingPanel
+from workbench.views.keys import KEYS, KeyCatcher
+from workbench.views.transcript import snap_to_words, word_spans
+from workbench.views.transcript_widget import TranscriptView
+
+FIRST = "I remember feeling nervous. I did not know what she would think of me."
+
+
+@pytest.fixture
+def blank(tmp_path: Path) -> Iterator[Project]:
+    project = make_demo_project(tmp_path / "blank.sqlite", codings=False)
+    yield project
+    project.close()
+
+
+def offsets(c: CodingController, words: str) -> tuple[int, int]:
+    start = c.doc.text.index(words)
+    return start, start + len(words)
+
+
+def ana_codings(project: Project) -> list[tuple[int, int, str, str]]:
+    frame = project.codings(coder="ana", with_attributes=False)
+    return sorted((int(r.start), int(r.end), str(r.code), str(r.text))
+                  for r in frame.itertuples())
+
+
+# -- snapping --------------------------------------------------------------------------
+def test_snap_widens_mid_word_ends_to_whole_words_and_drops_spaces() -> None:
+    text = "  I don't know, self-critical maybe.  "
+    s = text.index("on't")  # inside "don't"
+    e = text.index("critical") + 3  # inside "self-critical"
+    assert text[slice(*snap_to_words(text, s, e))] == "don't know, self-critical"
+    # spaces around are dropped, punctuation selected stays, touching punctuation does not
+    s, e = text.index(" know"), text.index(",") + 2
+    assert text[slice(*snap_to_words(text, s, e))] == "know,"
+    assert text[slice(*snap_to_words(text, text.index("know"), text.index(",")))] == "know"
+    assert text[slice(*snap_to_words(text, text.index("maybe") + 2, len(text)))] == "maybe."
+    # reversed ends are the same range; only spaces is empty
+    assert snap_to_words(text, e, s) == snap_to_words(text, s, e)
+    assert snap_to_words(text, 0, 2) == (2, 2)
+    assert [text[a:b] for a, b in word_spans(text)] == ["I", "don't", "know",
+                                                         "self-critical", "maybe"]
+
+
+def test_snap_stays_inside_its_bounds() -> None:
+    text = "Client: I felt it. Researcher: And then?"
+    lo, hi = text.index("I felt"), text.index(" Researcher")
+    assert text[slice(*snap_to_words(text, 0, len(text), lo, hi))] == "I felt it."
+
+
+# -- selecting and extending in the controller -----------------------------------------
+def test_mouse_selection_snaps_moves_to_its_sentence_and_stays_in_its_turn(
+        blank: Project) -> None:
+    c = CodingController(blank, "ana")
+    assert c.segment is not None and c.segment.index == 0
+    start, _ = offsets(c, "remember")
+    _, end = offsets(c, "I remember feel")
+    assert c.select(start + 2, end - 1) == offsets(c, "remember feeling")
+    assert c.selected_text == "remember feeling"
+    assert c.segment is not None and c.segment.text == "I remember feeling nervous."
+    # dragged on into the next turns: cut at the end of the turn it starts in
+    turn_end = offsets(c, FIRST)[1]
+    assert c.select(start, turn_end + 40) == (start, turn_end)
+    assert c.selected_text.endswith("think of me.")
+    # a click selects nothing and moves to the sentence clicked
+    there = offsets(c, "I just went quiet there.")[0] + 3
+    assert c.select(there, there) is None and c.selection is None
+    assert c.segment is not None and c.segment.text == "I just went quiet there."
+    with pytest.raises(ValueError, match="two offsets"):
+        c.select(-1, 4)
+
+
+def test_shift_arrows_extend_by_word_and_by_sentence(blank: Project) -> None:
+    c = CodingController(blank, "ana")
+    while c.segment is not None and c.segment.text != "I remember feeling nervous.":
+        assert c.next()
+    assert c.handle_key("Shift+ArrowRight") and c.selected_text == "I"
+    assert c.handle_key("Shift+ArrowRight") and c.selected_text == "I remember"
+    assert c.handle_key("Shift+ArrowLeft") and c.selected_text == "I"
+    c.select(*offsets(c, "remember feeling"))
+    c.handle_key("Shift+ArrowRight")
+    assert c.selected_text == "remember feeling nervous"
+    c.handle_key("Shift+ArrowDown")  # to the end of the sentence
+    assert c.selected_text == "remember feeling nervous."
+    c.handle_key("Shift+ArrowDown")  # and of the next one
+    assert c.selected_text == "remember feeling nervous. I did not know what she would " \
+                              "think of me."
+    c.handle_key("Shift+ArrowDown")  # the turn ends there: the selection stays
+    assert c.selected_text.endswith("think of me.")
+    c.handle_key("Shift+ArrowUp")
+    assert c.selected_text == "remember feeling nervous."
+    assert c.handle_key("Escape") and c.selection is None
+    # without a selection Shift+Down takes the current sentence
+    c.handle_key("Shift+ArrowDown")
+    assert c.segment is not None and c.selected_text == c.segment.text
+    # a plain move drops the selection and moves
+    here = c.segment.index if c.segment else -1
+    c.handle_key("ArrowRight")
+    assert c.selection is None and c.segment is not None and c.segment.index == here + 1
+
+
+# -- coding a selection (both backends) --------------------------------------------------
+def test_a_selection_is_one_coding_of_exactly_its_words_and_undo_removes_it(
+        demo_project: Project) -> None:
+    project = demo_project
+    c = CodingController(project, "ana", "D1_S3_client")
+    before = ana_codings(project)
+    s, e = offsets(c, "feeling nervous. I did not")
+    c.select(s + 3, e - 1)  # mid-word at both ends
+    assert c.handle_key("1")
+    key1, key2 = project.codebook.keys[:2]
+    new = [row for row in ana_codings(project) if row not in before]
+    assert new == [(s, e, key1, "feeling nervous. I did not")]
+    # another code on the same words: a second, overlapping coding
+    c.toggle_code(key2)
+    c.select(*offsets(c, "nervous"))
+    c.toggle_code(key2)
+    new = [row for row in ana_codings(project) if row not in before]
+    n_s, n_e = offsets(c, "nervous")
+    assert sorted(new) == sorted([(s, e, key1, "feeling nervous. I did not"),
+                                  (s, e, key2, "feeling nervous. I did not"),
+                                  (n_s, n_e, key2, "nervous")])
+    # shown at once: the cache holds the three ranges, the sentence shows both codes
+    shown = {(r.start, r.end, r.code) for r in c.doc.ranges.values()}
+    assert {(s, e, key1), (s, e, key2), (n_s, n_e, key2)} <= shown
+    # undo removes exactly the last one, then the one before
+    c.handle_key("z")
+    assert [row for row in ana_codings(project) if row not in before] == sorted(
+        [(s, e, key1, "feeling nervous. I did not"), (s, e, key2, "feeling nervous. I did not")])
+    c.undo()
+    assert [row for row in ana_codings(project) if row not in before] == \
+        [(s, e, key1, "feeling nervous. I did not")]
+    # the same key on the same selection removes that coding; undo puts the same one back
+    c.select(s, e)
+    uuid = next(u for u, r in c.doc.ranges.items() if (r.start, r.end, r.code) == (s, e, key1))
+    assert c.toggle_code(key1) is False
+    assert [row for row in ana_codings(project) if row not in before] == []
+    c.undo()
+    assert uuid in set(project.codings(coder="ana", with_attributes=False)["coding_uuid"])
+
+
+def test_without_a_selection_code_keys_code_the_current_sentence(blank: Project) -> None:
+    c = CodingController(blank, "ana")
+    segment = c.segment
+    assert segment is not None
+    c.handle_key("1")
+    assert ana_codings(blank) == [(segment.start, segment.end, blank.codebook.keys[0],
+                                   segment.text)]
+    with pytest.raises(NotFoundError, match="nothing is selected"):
+        c.toggle_selection_code(1)
+
+
+# -- the widget's data --------------------------------------------------------------------
+def test_panel_transcript_shows_turns_codings_current_and_selection(blank: Project) -> None:
+    panel = CodingPanel(CodingController(blank, "ana"))
+    view = panel.transcript
+    c = panel.controller
+    assert view.text == c.doc.text and len(view.turns) == len(c.doc.turns)
+    index, speaker, role, stop, start, end = view.turns[2]
+    turn = c.doc.turns[2]
+    assert (index, speaker, role, start, end) == (2, turn.speaker, turn.role, turn.start,
+                                                  turn.end)
+    assert [t[3] for t in view.turns[:3]] == ["", "00:01:10", ""]  # the first turn of a stop
+    assert c.segment is not None and view.current == [c.segment.start, c.segment.end]
+    # a selection from the browser, then a code key: the highlight is in the traits
+    s, e = offsets(c, "feeling nervous")
+    assert view.handle_message({"type": "select", "start": s + 1, "end": e - 2})
+    assert view.selection == [s, e]
+    panel.press("2")
+    code = blank.codebook.code(blank.codebook.keys[1])
+    ((start, end, colour, name, uuid),) = view.codings
+    assert (start, end, colour, name) == (s, e, code.colour, code.name)
+    assert uuid in c.doc.ranges
+    panel.press("z")
+    assert view.codings == []
+    assert not view.handle_message({"type": "select", "start": "1", "end": 3})
+    assert not view.handle_message({"type": "key", "key": "1"})
+
+
+def test_key_catcher_forwards_shift_arrows() -> None:
+    catcher = KeyCatcher()
+    seen: list[str] = []
+    catcher.on_key(seen.append)
+    for key in ("Shift+ArrowRight", "Shift+ArrowDown", "Shift+Tab"):
+        catcher.handle_message({"type": "key", "key": key})
+    assert seen == ["Shift+ArrowRight", "Shift+ArrowDown"]
+    assert "Shift+ArrowLeft" in KEYS and "Shift+ArrowUp" in KEYS
+
+
+def _long_transcript(turns: int) -> str:
+    lines = ["---", "synthetic: true", "document: LONG_S1_client", "dyad: L1", "session: 1",
+             "perspective: client", "participant: C9", "speakers:",
+             "  R: {name: Researcher, role: interviewer}",
+             "  C: {name: Client, role: participant}", "---"]
+    for i in range(turns):
+        if i % 20 == 0:
+            lines += ["", f"[00:{i // 60 % 60:02d}:{i % 60:02d}]"]
+        lines.append(f"R: What happened at moment {i}?" if i % 2 == 0 else
+                     f"C: I felt tense at moment {i}. Then it eased a little.")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_2000_turn_transcript_is_sent_once_and_moves_send_only_the_current_sentence(
+        tmp_path: Path) -> None:
+    project = make_demo_project(tmp_path / "long.sqlite", codings=False)
+    try:
+        project.import_parsed([parse_ipr_text(_long_transcript(2000), source="long.ipr.txt")],
+                              progress=False)
+        c = CodingController(project, "ana", "LONG_S1_client")
+        assert len(c.doc.turns) == 2000
+        view = TranscriptView()
+        began = time.perf_counter()
+        view.show(c)
+        took = time.perf_counter() - began
+        assert took < 2.0, f"building the 2,000-turn view took {took:.2f} s"
+        assert len(view.turns) == 2000 and view.text == c.doc.text
+        sent: list[tuple[str, int]] = []
+        view.observe(lambda ch: sent.append((ch["name"], len(json.dumps(ch["new"])))),
+                     names=traitlets.All)
+        c.next()
+        view.show(c)
+        assert [name for name, _ in sent] == ["current"]
+        assert sent[0][1] < 30  # two offsets, not the transcript
+        sent.clear()
+        view.show(c)
+        assert sent == []  # nothing changed, nothing sent
+        c.handle_key("Shift+ArrowDown")
+        c.handle_key("1")
+        view.show(c)
+        names = [name for name, _ in sent]
+        assert sorted(names) == ["codings", "selection"]
+        assert len(view.codings) == 1 and dict(sent)["codings"] < 200
+        began = time.perf_counter()
+        for _ in range(50):
+            c.handle_key("ArrowRight")
+            view.show(c)
+        per_move = (time.perf_counter() - began) / 50
+        assert per_move < 0.05, f"a move took {per_move * 1000:.0f} ms"
+    finally:
+        project.close()
