@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 KEYS: tuple[str, ...] = (
     *"1234567890", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown",
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
+    # the code palette (/): every letter is typed into its filter
+    *"aAcCeEfFgGhHiIjJkKlLoOtTwWxXyY", "/", " ", "Backspace",
 )
 """The keys forwarded to Python; every other key keeps its usual meaning."""
 
