@@ -93,6 +93,8 @@ _EXPORTS: dict[str, str] = {
     "CodingController": "workbench.views.coding_controller",
     "CodingPanel": "workbench.views.coding_panel",
     "coding_panel": "workbench.views.coding_panel",
+    "CoverageOverview": "workbench.views.coverage_overview",
+    "coverage_overview": "workbench.views.coverage_overview",
     "concordance_figure": "workbench.views.figures",
     "cooccurrence_figure": "workbench.views.figures",
     "crosstab_figure": "workbench.views.figures",
@@ -128,6 +130,7 @@ __all__ = [
     "CodingPanel",
     "CodingRangeError",
     "ConflictError",
+    "CoverageOverview",
     "DisagreementBrowser",
     "DuplicateImportError",
     "ImportFormatError",
@@ -174,6 +177,7 @@ __all__ = [
     "concordance_figure",
     "cooccurrence",
     "cooccurrence_figure",
+    "coverage_overview",
     "create_project",
     "crosstab_figure",
     "describe_agreement",
@@ -327,6 +331,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         CodingPanel,
         coding_panel,
     )
+    from workbench.views.coverage_overview import CoverageOverview, coverage_overview
     from workbench.views.disagreement_browser import DisagreementBrowser, disagreement_widget
     from workbench.views.figures import (
         concordance_figure,
