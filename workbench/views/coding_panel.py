@@ -169,14 +169,14 @@ class CodingPanel(widgets.VBox):
                                      layout=_auto())
         self.form_theme = widgets.Dropdown(description="Theme", layout=_auto())
         self.form_definition = widgets.Textarea(
-            description="Definition", layout=widgets.Layout(width="100%", height="48px"))
+            description="Definition", layout=widgets.Layout(width="calc(100% - 6px)", height="48px"))
         self.form_apply = widgets.Checkbox(value=True, description="apply to this segment",
                                            indent=False)
         self.form_parent = widgets.Dropdown(description="Under", layout=_auto())
         self.form_into = widgets.Textarea(
             description="Into", placeholder="one code a line: Name: definition (a new code), "
                                             "or an existing code's name",
-            layout=widgets.Layout(width="100%", height="72px"))
+            layout=widgets.Layout(width="calc(100% - 6px)", height="72px"))
         self.form_recode = widgets.Checkbox(value=True, indent=False,
                                             description="recode my codings of it now")
         self.form_note = widgets.HTML()
@@ -212,7 +212,7 @@ class CodingPanel(widgets.VBox):
         self._recode_keys: tuple[str, ...] = ()
         self.memo_code = widgets.Dropdown(description="Memo on", layout=_auto())
         self.memo_text = widgets.Textarea(
-            continuous_update=False, layout=widgets.Layout(width="100%", height="60px"))
+            continuous_update=False, layout=widgets.Layout(width="calc(100% - 6px)", height="60px"))
         self.memo_button = widgets.Button(description="Save memo", icon="save")
         self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
         self.progress_label = widgets.Label()
