@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import CodingController, CodingPanel, Project, create_project
+from workbench import CodebookError, CodingController, CodingPanel, Project, create_project
 from workbench.model import Code, Codebook, Theme
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.testing import demo_transcript
@@ -202,3 +202,29 @@ def test_definitions_pane_beside_the_text_by_keyboard(project: Project) -> None:
     assert "definition of relief" in panel.info_html.value
     key("Escape")
     assert panel.palette_html.value == ""
+
+
+# -- shortcuts declared in the codebook ------------------------------------------------------
+def test_declared_shortcuts_are_shown_and_typed(project: Project) -> None:
+    import dataclasses
+
+    book = project.codebook
+    declared = {"withdrawal": "wd", "task": "tk", "tension": "ts"}
+    project.load_codebook(dataclasses.replace(book, codes=tuple(
+        dataclasses.replace(c, shortcut=declared.get(c.key, "")) for c in book.codes)))
+    c = CodingController(project, "ana")
+    to_participant(c)
+    segment = c.segment
+    assert segment is not None
+    labels = {s.code.key: s.label for s in c.view_state().codes}
+    assert labels["withdrawal"] == "1 /wd Withdrawal in the relationship"
+    assert labels["task"] == "/tk Task in the relationship"
+    assert labels["anxiety"] == "2 Anxiety in the relationship"
+    press(c, "/", "t", "k", "Enter")
+    press(c, "/", "t", "s", "Enter")
+    assert stored(project) == {(segment.index, "task"), (segment.index, "tension")}
+    clash = dataclasses.replace(project.codebook, codes=tuple(
+        dataclasses.replace(x, shortcut="tk") if x.key == "hope" else x
+        for x in project.codebook.codes))
+    with pytest.raises(CodebookError, match="'tk' is already the shortcut of code"):
+        project.load_codebook(clash)

@@ -111,9 +111,14 @@ class CodeState:
 
     @property
     def label(self) -> str:
-        """The button label: the digit key and the name (``3 Rupture / strain``), or past
-        the tenth code the palette keys (``/wi Withdrawal``)."""
-        key = self.shortcut or (f"/{self.palette}" if self.palette else "")
+        """The button label: the digit key and the name (``3 Rupture / strain``), past the
+        tenth code the palette keys (``/wi Withdrawal``); a shortcut the codebook declares
+        is shown after the digit too (``3 /rs Rupture / strain``)."""
+        typed = f"/{self.palette}" if self.palette else ""
+        if self.shortcut:
+            key = f"{self.shortcut} {typed}" if self.code.shortcut else self.shortcut
+        else:
+            key = typed
         return f"{key} {self.code.name}".strip()
 
 
@@ -393,12 +398,17 @@ def _letters(text: str) -> str:
 
 
 def palette_keys(codebook: Codebook) -> dict[str, str]:
-    """Code key -> what to type in the palette to reach it first: the shortest prefix (two
-    characters or more) of the key's letters and digits that no earlier code took, e.g.
-    ``withdrawal`` -> ``wi``. Every code gets one, and no two codes the same."""
-    used: set[str] = set()
+    """Code key -> what to type in the palette to reach it first: the shortcut the
+    codebook declares for it (:attr:`Code.shortcut`), else the shortest prefix (two
+    characters or more) of the key's letters and digits that no earlier code and no
+    declared shortcut took, e.g. ``withdrawal`` -> ``wi``. Every code gets one, and no
+    two codes the same."""
+    used = {code.shortcut for code in codebook.codes if code.shortcut}
     out: dict[str, str] = {}
     for code in codebook.codes:
+        if code.shortcut:
+            out[code.key] = code.shortcut
+            continue
         letters = _letters(code.key) or "c"
         chosen = next((letters[:n] for n in range(2, len(letters) + 1)
                        if letters[:n] not in used), "")
