@@ -14,6 +14,8 @@
 * :mod:`workbench.views.keys` — :class:`KeyCatcher`, a tiny anywidget that forwards key
   presses to Python.
 * :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
+* :mod:`workbench.views.coverage_overview` — :func:`coverage_overview`: who has covered
+  which transcript (coders x documents statuses, DataFrame and HTML).
 
 The other modules here (theme and agreement figures and browsers) follow the same split.
 

@@ -4,7 +4,10 @@
 segment, moves) with coding, memos, undo, keys and error recording, and with the codebook
 inside the coding flow: a small form to create, rename, merge, split, move, retire or
 restore codes (keys ``n``, ``r``, ``m``, ``p``, ``v``, ``d``, ``b``; Enter confirms, Esc
-cancels) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
+cancels), a keyboard walk through the recode queue of split codes (``q``), a code palette
+(``/``: type to filter, Enter applies; every code is reachable by keyboard), the code whose
+definition the panel shows (``i``), the coder's coverage status (``c``) and the save state
+of the last action (:attr:`CodingController.save_state`). It holds what a
 coding panel shows (including this coder's codings of the document and an undo stack)
 and :meth:`CodingController.view_state` returns it as one frozen value. It calls
 :class:`workbench.Project` for every change, so each action is stored when it happens:
@@ -1141,13 +1144,18 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.
 
-        Coding: digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft``
-        move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m``/``p``/
-        ``v``/``d``/``b`` open the codebook form (new code, rename, merge, split, move,
-        retire, restore) and ``q`` walks the recode queue. While the form is open only
-        ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it) act; other keys
-        mean nothing, so typing never codes. In the recode queue digits choose the n-th
-        new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
+        Coding: digits toggle the n-th code (``0`` the tenth), ``/`` opens the code
+        palette (any code: type to filter), ``ArrowRight``/``ArrowLeft`` move, ``u`` goes
+        to the next uncoded segment, ``z`` undoes, ``i``/``I`` show the next/previous
+        code's definition, ``c`` sets the coverage status (in progress, then done),
+        ``n``/``r``/``m``/``p``/``v``/``d``/``b`` open the codebook form (new code, rename,
+        merge, split, move, retire, restore) and ``q`` walks the recode queue. While the
+        form is open only ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it)
+        act; other keys mean nothing, so typing never codes. In the palette every
+        character goes into its filter, ``ArrowUp``/``ArrowDown`` move the highlight,
+        ``Backspace`` deletes, ``Enter`` applies (:meth:`apply_palette`) and ``Escape``
+        closes. In the recode queue digits choose the n-th new code, ``s`` (or
+        ``ArrowRight``) skips and ``Escape`` stops.
         """
         self.sync_codebook()
         if self._walk is not None:
