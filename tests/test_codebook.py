@@ -421,3 +421,63 @@ def test_codings_of_a_retired_code_can_still_be_removed(tmp_path):
     assert not ((left.segment_id == row.segment_id) & (left.code == "withdrawal")).any()
     assert row.coding_uuid not in set(project.codings()["coding_uuid"])
     project.close()
+
+
+# -- declared palette shortcuts ------------------------------------------------------------
+def _with_shortcuts(**shortcuts: object) -> dict:
+    data = copy.deepcopy(_book())
+    codes_ = data["themes"][0]["codes"]
+    by_key = {"withdrawal": codes_[0], "silence": codes_[0]["children"][0],
+              "anxiety": codes_[1]}
+    for key, shortcut in shortcuts.items():
+        by_key[key]["shortcut"] = shortcut
+    return data
+
+
+def test_declared_shortcuts_load_write_back_and_lead_the_palette(tmp_path):
+    from workbench.parsing.codebook_yaml import codebook_to_yaml
+    from workbench.views.coding_state import palette_keys, palette_matches
+
+    book = codebook_from_mapping(_with_shortcuts(withdrawal="WD", anxiety="si"))
+    assert book.code("withdrawal").shortcut == "wd"  # lower case
+    assert book.code("silence").shortcut == ""
+    typed = palette_keys(book)
+    # silence's own prefix "si" is anxiety's declared shortcut: it takes the next one
+    assert typed == {"withdrawal": "wd", "silence": "sil", "anxiety": "si"}
+    assert palette_matches(book, "si")[0].key == "anxiety"
+    path = tmp_path / "again.yaml"
+    path.write_text(codebook_to_yaml(book), encoding="utf-8")
+    assert load_codebook_file(path) == book
+
+
+def test_a_codebook_without_shortcuts_keeps_its_fingerprint():
+    book = codebook_from_mapping(_book())
+    declared = codebook_from_mapping(_with_shortcuts(anxiety="ax"))
+    assert book.sha256 != declared.sha256
+    # the fingerprint of a code without a shortcut has no shortcut field at all
+    plain = dataclasses.replace(declared, codes=tuple(
+        dataclasses.replace(c, shortcut="") for c in declared.codes))
+    assert plain.sha256 == book.sha256
+
+
+@pytest.mark.parametrize(("shortcuts", "pattern"), [
+    ({"withdrawal": "wd", "anxiety": "WD"}, r"code 'anxiety': shortcut 'wd' is already the "
+                                            r"shortcut of code 'withdrawal'"),
+    ({"silence": "1s"}, r"code 'silence': shortcut '1s' must be a lower-case letter"),
+    ({"anxiety": "far-too-long"}, r"shortcut 'far-too-long' must be"),
+])
+def test_bad_or_clashing_shortcuts_are_refused(shortcuts, pattern):
+    with pytest.raises(CodebookError, match=pattern):
+        codebook_from_mapping(_with_shortcuts(**shortcuts), source="cb.yaml")
+
+
+def test_a_codebook_object_with_clashing_shortcuts_is_not_loaded(empty_project):
+    book = codebook_from_mapping(_book())
+    clash = _with_codes(book, [dataclasses.replace(c, shortcut="x") for c in book.codes])
+    with pytest.raises(CodebookError, match="already the shortcut of code 'withdrawal'"):
+        empty_project.load_codebook(clash)
+    assert empty_project.codebook_version() is None
+    good = _with_codes(book, [dataclasses.replace(c, shortcut=f"x{i}")
+                              for i, c in enumerate(book.codes)])
+    empty_project.load_codebook(good)
+    assert [c.shortcut for c in empty_project.codebook.codes] == ["x0", "x1", "x2"]

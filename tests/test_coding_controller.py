@@ -169,7 +169,7 @@ def test_memo_needs_a_coding_and_goes_to_the_chosen_one(blank: Project) -> None:
     assert (state.memo_code, state.memo, state.memo_codes) == \
         ("anxiety", "nervous tone", ("withdrawal", "anxiety"))
     c.set_memo("nervous tone")
-    assert c.message == "memo unchanged" and len(c.undo_stack) == 3
+    assert c.message == "memo saved on Anxiety (already stored)" and len(c.undo_stack) == 3
     with pytest.raises(ValueError, match="'rupture' is not applied"):
         c.select_memo_code("rupture")
 

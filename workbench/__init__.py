@@ -138,6 +138,8 @@ _EXPORTS: dict[str, str] = {
     "CodingPanel": "workbench.views.coding_panel",
     "SessionPlayer": "workbench.views.session_player",
     "coding_panel": "workbench.views.coding_panel",
+    "CoverageOverview": "workbench.views.coverage_overview",
+    "coverage_overview": "workbench.views.coverage_overview",
     "concordance_figure": "workbench.views.figures",
     "cooccurrence_figure": "workbench.views.figures",
     "crosstab_figure": "workbench.views.figures",
@@ -182,6 +184,7 @@ __all__ = [
     "ConsensusError",
     "CoreIdea",
     "CoreIdeaRange",
+    "CoverageOverview",
     "CqrDomain",
     "CqrError",
     "Decision",
@@ -251,6 +254,7 @@ __all__ = [
     "core_idea",
     "core_idea_history",
     "core_ideas",
+    "coverage_overview",
     "cqr_domains",
     "create_domain",
     "create_project",
@@ -470,6 +474,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         CodingPanel,
         coding_panel,
     )
+    from workbench.views.coverage_overview import CoverageOverview, coverage_overview
     from workbench.views.disagreement_browser import DisagreementBrowser, disagreement_widget
     from workbench.views.figures import (
         concordance_figure,

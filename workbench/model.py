@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
+
+from workbench.errors import CodebookError
 
 __all__ = [
     "OVERLAP_ANY",
@@ -48,6 +51,7 @@ __all__ = [
     "Theme",
     "Turn",
     "UnanchoredCoding",
+    "check_shortcuts",
     "format_video_time",
 ]
 
@@ -211,7 +215,13 @@ class Theme:
 
 @dataclass(frozen=True)
 class Code:
-    """A code of the codebook, with what a coder needs to apply it consistently."""
+    """A code of the codebook, with what a coder needs to apply it consistently.
+
+    ``shortcut`` (optional, ``""``: none) is what a coder types in the coding panel's
+    palette (key ``/``) to reach the code first, e.g. ``wd``: a letter, then up to seven
+    letters or digits, lower case, unique in the codebook (:func:`check_shortcuts`). It is
+    a workbench setting: REFI-QDA exports leave it out.
+    """
 
     key: str
     name: str
@@ -222,6 +232,7 @@ class Code:
     exclusion: str = ""
     example: str = ""
     parent: str | None = None
+    shortcut: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,11 +271,34 @@ class Codebook:
                 "name": self.name,
                 "description": self.description,
                 "themes": [vars(t) for t in self.themes],
-                "codes": [vars(c) for c in self.codes],
+                # without a shortcut a code hashes as before shortcuts existed
+                "codes": [{k: v for k, v in vars(c).items() if k != "shortcut" or v}
+                          for c in self.codes],
             },
             sort_keys=True,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+_SHORTCUT = re.compile(r"^[a-z][a-z0-9]{0,7}$")
+
+
+def check_shortcuts(codebook: Codebook) -> None:
+    """Refuse (:class:`CodebookError`) a shortcut that is not a letter followed by up to
+    seven letters or digits in lower case, or that two codes declare."""
+    owners: dict[str, str] = {}
+    for code in codebook.codes:
+        if not code.shortcut:
+            continue
+        if not _SHORTCUT.match(code.shortcut):
+            raise CodebookError(
+                f"code {code.key!r}: shortcut {code.shortcut!r} must be a lower-case letter "
+                "followed by up to seven lower-case letters or digits, e.g. 'wd'.")
+        if code.shortcut in owners:
+            raise CodebookError(
+                f"code {code.key!r}: shortcut {code.shortcut!r} is already the shortcut of "
+                f"code {owners[code.shortcut]!r}; give each code its own shortcut (or none).")
+        owners[code.shortcut] = code.key
 
 
 @dataclass(frozen=True)

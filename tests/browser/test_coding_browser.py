@@ -112,7 +112,7 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
             code_cells = page.locator(".jp-Notebook .jp-CodeCell")
             cell_count = code_cells.count()
-            assert cell_count == 4, f"expected the notebook's 4 code cells, saw {cell_count}"
+            assert cell_count == 5, f"expected the notebook's 5 code cells, saw {cell_count}"
 
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()

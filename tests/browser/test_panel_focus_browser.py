@@ -155,7 +155,7 @@ def test_keys_stay_in_the_panel_after_clicks_and_selections_code_their_words(
             # a first click in the panel makes its cell the notebook's active cell
             panel.locator(".wb-keys").click()
             before = page.evaluate(SNAPSHOT_JS)
-            assert before["count"] == 7 and before["checks_h3"] == 1, before
+            assert before["count"] == 9 and before["checks_h3"] == 1, before
 
             # 1. click a code button, then keys: → 4 1 z ↓ 2
             panel.locator("button", has_text="1 Withdrawal").click()

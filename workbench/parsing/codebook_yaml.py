@@ -16,6 +16,7 @@ Shape::
             inclusion: ...
             exclusion: ...
             example: "..."
+            shortcut: wd        # optional: typed in the panel's palette (/wd Enter)
             children: [ ...codes of the same shape... ]
 
 Every error names the theme or code and the field, and says what to write instead.
@@ -31,7 +32,7 @@ from typing import Any
 import yaml
 
 from workbench.errors import CodebookError, suggest
-from workbench.model import Code, Codebook, Theme
+from workbench.model import Code, Codebook, Theme, check_shortcuts
 from workbench.parsing.yaml_loading import load_strict
 
 __all__ = ["codebook_from_mapping", "codebook_to_yaml", "load_codebook_file", "normalise_colour",
@@ -40,7 +41,8 @@ __all__ = ["codebook_from_mapping", "codebook_to_yaml", "load_codebook_file", "n
 _TOP_FIELDS = ("name", "description", "themes")
 _THEME_FIELDS = ("key", "name", "description", "colour", "codes")
 _CODE_FIELDS = (
-    "key", "name", "colour", "definition", "inclusion", "exclusion", "example", "children",
+    "key", "name", "colour", "definition", "inclusion", "exclusion", "example", "shortcut",
+    "children",
 )
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,99}$")
 _COLOUR = re.compile(r"^#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
@@ -156,6 +158,7 @@ def codebook_from_mapping(data: Mapping[str, Any], *, source: str = "codebook") 
                 exclusion=_text(spec, "exclusion", where),
                 example=_text(spec, "example", where),
                 parent=parent,
+                shortcut=_text(spec, "shortcut", where).lower(),
             )
         )
         children = spec.get("children") or []
@@ -186,12 +189,17 @@ def codebook_from_mapping(data: Mapping[str, Any], *, source: str = "codebook") 
             raise CodebookError(f"{where}: 'codes' must be a non-empty list of codes.")
         for position, spec in enumerate(raw_codes, 1):
             add_code(spec, key, None, f"code {position} of theme {key!r}")
-    return Codebook(
+    codebook = Codebook(
         name=name,
         description=_text(data, "description", source),
         themes=tuple(themes),
         codes=tuple(codes),
     )
+    try:
+        check_shortcuts(codebook)
+    except CodebookError as exc:
+        raise CodebookError(f"{source}: {exc}") from None
+    return codebook
 
 
 def _missing_colour(where: str) -> str:
@@ -204,7 +212,7 @@ def codebook_to_yaml(codebook: Codebook) -> str:
     def code_spec(code: Code) -> dict[str, Any]:
         spec: dict[str, Any] = {"key": code.key, "name": code.name, "colour": code.colour,
                                 "definition": code.definition}
-        for field in ("inclusion", "exclusion", "example"):
+        for field in ("inclusion", "exclusion", "example", "shortcut"):
             if getattr(code, field):
                 spec[field] = getattr(code, field)
         kids = [code_spec(c) for c in codebook.codes if c.parent == code.key]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, insert, select, update
 
 from workbench.errors import CodebookError
-from workbench.model import Code, Codebook, Theme
+from workbench.model import Code, Codebook, Theme, check_shortcuts
 from workbench.storage.audit_log import new_id, now, record
 from workbench.storage.schema import codebook_versions, codes, codings, themes
 
@@ -67,6 +67,7 @@ def save_codebook_version(
     same definition or name) is refused with a message that suggests the rename command.
     """
     _check_unique_keys(codebook)
+    check_shortcuts(codebook)
     latest = conn.execute(
         select(codebook_versions.c.id, codebook_versions.c.sha256)
         .order_by(codebook_versions.c.id.desc())

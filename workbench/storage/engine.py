@@ -12,9 +12,10 @@ written). Other threads and processes see nothing of it until it commits.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from sqlalchemy.exc import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from workbench.errors import ConflictError, StorageError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Store", "head_revision", "is_url", "open_store"]
 
@@ -115,6 +118,25 @@ class Store:
         self.engine = engine
         self.location = location
         self._local = threading.local()  # .outer: this thread's atomic() connection
+        self._write_hooks: list[Callable[[str], object]] = []
+
+    def add_write_hook(self, hook: Callable[[str], object]) -> None:
+        """Call ``hook("begin")`` before each write transaction (outside :meth:`atomic`
+        blocks: the outermost one) starts and ``hook("commit")`` once it committed; the
+        coding panel shows "saving..." and "saved" from them."""
+        self._write_hooks.append(hook)
+
+    def remove_write_hook(self, hook: Callable[[str], object]) -> None:
+        """Stop calling ``hook`` (see :meth:`add_write_hook`)."""
+        if hook in self._write_hooks:
+            self._write_hooks.remove(hook)
+
+    def _notify(self, event: str) -> None:
+        for hook in list(self._write_hooks):
+            try:
+                hook(event)
+            except Exception:  # a display hook must never break a write
+                log.exception("write hook failed on %s", event)
 
     @property
     def dialect(self) -> str:
@@ -143,12 +165,14 @@ class Store:
             with _conflicts(), outer.begin_nested():
                 yield outer
             return
+        self._notify("begin")
         with self.engine.connect() as connection:
             # On SQLite this makes the transaction BEGIN IMMEDIATE (see _sqlite_begin): two
             # writers then queue on the busy timeout instead of one failing half-way.
             connection.execution_options(workbench_write=True)
             with _conflicts(), connection.begin():
                 yield connection
+        self._notify("commit")
 
     @contextmanager
     def atomic(self) -> Iterator[Connection]:
@@ -168,6 +192,7 @@ class Store:
             with _conflicts(), outer.begin_nested():
                 yield outer
             return
+        self._notify("begin")
         with self.engine.connect() as connection:
             connection.execution_options(workbench_write=True)
             with _conflicts(), connection.begin():
@@ -176,6 +201,7 @@ class Store:
                     yield connection
                 finally:
                     self._local.outer = None
+        self._notify("commit")
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -18,6 +18,8 @@
 * :mod:`workbench.views.transcript_widget` — :class:`TranscriptView`, the anywidget that
   shows the whole transcript with this coder's codings in colour and sends selections.
 * :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
+* :mod:`workbench.views.coverage_overview` — :func:`coverage_overview`: who has covered
+  which transcript (coders x documents statuses, DataFrame and HTML).
 
 The other modules here (theme and agreement figures and browsers) follow the same split.
 

@@ -4,7 +4,10 @@
 segment, moves) with coding, memos, undo, keys and error recording, and with the codebook
 inside the coding flow: a small form to create, rename, merge, split, move, retire or
 restore codes (keys ``n``, ``r``, ``m``, ``p``, ``v``, ``d``, ``b``; Enter confirms, Esc
-cancels) and a keyboard walk through the recode queue of split codes (``q``). It holds what a
+cancels), a keyboard walk through the recode queue of split codes (``q``), a code palette
+(``/``: type to filter, Enter applies; every code is reachable by keyboard), the code whose
+definition the panel shows (``i``), the coder's coverage status (``c``) and the save state
+of the last action (:attr:`CodingController.save_state`). It holds what a
 coding panel shows (including this coder's codings of the document and an undo stack)
 and :meth:`CodingController.view_state` returns it as one frozen value. It calls
 :class:`workbench.Project` for every change, so each action is stored when it happens:
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,27 +52,35 @@ from workbench.views.coding_state import (
     CodebookForm,
     ErrorInfo,
     FormKind,
+    PaletteView,
     RecodeCandidate,
     RecodeItem,
     RecodeView,
+    SaveState,
     SegmentRecord,
     UndoAction,
     ViewState,
     code_states,
+    palette_keys,
+    palette_matches,
     shortcut_for,
     turn_records,
 )
 from workbench.views.transcript import Direction, Selection, extend
 
-__all__ = ["FORM_HELP", "KEY_HELP", "RECODE_HELP", "SELECT_HELP", "CodingController",
+__all__ = ["FORM_HELP", "KEY_HELP", "PALETTE_HELP", "RECODE_HELP", "SELECT_HELP",
+           "CodingController",
            "split_targets"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 UNDO_LIMIT = 500
-KEY_HELP = ("keys: 1-9, 0 toggle codes · ← → move · u next uncoded · z undo · "
-            "n new code · r rename · m merge · p split · v move · d retire · b restore · "
-            "q recode queue")
+KEY_HELP = ("keys: 1-9, 0 toggle codes · / any code (type to filter) · ← → move · "
+            "u next uncoded · z undo · i definition of the next code (I previous) · "
+            "c coverage: in progress, then done · n new code · r rename · m merge · "
+            "p split · v move · d retire · b restore · q recode queue")
+PALETTE_HELP = ("palette: type to filter · ↑ ↓ choose · Enter applies · "
+                "Backspace deletes · Esc closes")
 FORM_HELP = "form: Enter confirms (Ctrl+Enter in a text box) · Esc cancels"
 FORM_FIELDS = ("code", "name", "key", "theme", "definition", "target", "apply", "into",
                "parent", "recode")
@@ -126,7 +138,18 @@ class CodingController(CodingSession):
         self._walk: _RecodeWalk | None = None
         self.last_merge: MergeReport | None = None
         self._selection: Selection | None = None
+        self._palette: tuple[str, int] | None = None  # (query, highlighted index)
+        self._info_code: str | None = None
+        self._coverage = "not_started"
+        self.save_state = SaveState()
+        """Whether the last action run through :meth:`perform` is stored."""
+        self.on_pending: Callable[[SaveState], object] | None = None
+        """Called with the ``pending`` state just before an action writes (the panel
+        shows "saving..." then)."""
+        self._acting = False
+        self._wrote = False
         super().__init__(project, coder, document, reviewer=reviewer, context=context)
+        project.store.add_write_hook(self._on_write)
 
     # -- errors ------------------------------------------------------------------------
     def perform(self, action: Callable[..., T], *args: object, **kwargs: object) -> T | None:
@@ -135,18 +158,44 @@ class CodingController(CodingSession):
         Returns the action's result, or ``None`` when it failed. A successful action
         clears the previous error. The codebook is synced first (:meth:`sync_codebook`), so
         a code renamed or merged by another user shows as it is now.
+
+        :attr:`save_state` follows the action: ``pending`` while it writes, ``saved`` (with
+        the time) once its writes are committed, ``error`` when it failed (nothing of it is
+        stored); an action that writes nothing leaves it as it was.
         """
+        self._acting, self._wrote = True, False
         try:
             closed = self.sync_identity()
             self.sync_codebook()
             result = action(*args, **kwargs)
         except Exception as exc:
             self.record_error(exc)
+            self.save_state = SaveState("error", time.strftime("%H:%M:%S"),
+                                        f"{type(exc).__name__}: {exc}")
             return None
+        finally:
+            self._acting = False
+        if self._wrote:
+            self.save_state = SaveState("saved", time.strftime("%H:%M:%S"))
         if closed and closed not in self.message:  # the action's message must not hide it
             self.message = f"{closed}; {self.message}" if self.message else closed
         self.last_error = None
         return result
+
+    def _on_write(self, event: str) -> None:
+        """The store's write hook: a write of an action run through :meth:`perform`."""
+        if not self._acting:
+            return
+        if event == "begin" and self.save_state.kind != "pending":
+            self.save_state = SaveState("pending")
+            if self.on_pending is not None:
+                self.on_pending(self.save_state)
+        elif event == "commit":
+            self._wrote = True
+
+    def close(self) -> None:
+        """Stop following the project's writes (the panel is gone)."""
+        self.project.store.remove_write_hook(self._on_write)
 
     def record_error(self, exc: BaseException) -> ErrorInfo:
         """Keep ``exc`` as :attr:`last_error` (and log it); returns the record."""
@@ -180,6 +229,9 @@ class CodingController(CodingSession):
             for name in others.get(key, ()):
                 by_coder.setdefault(name, []).append(key)
         memo_code = self.memo_code
+        units = [s for s in doc.segments if s.role == "participant"]
+        unit_role = "participant" if units else ""
+        units = units or list(doc.segments)
         return ViewState(
             coder=self.coder, coders=self._coders, reviewer=self.reviewer,
             documents=self._documents, document=doc.name,
@@ -202,7 +254,9 @@ class CodingController(CodingSession):
             message=self.message, error=self.last_error,
             codebook_version=self.codebook_version, form=self._form,
             recode=self.recode_view(), form_note=self.form_note(), locked=self.locked,
-            may_review=self.may_review,
+            may_review=self.may_review, palette=self.palette_view(), info=self.info_code(),
+            units=len(units), units_coded=sum(1 for s in units if doc.mine.get(s.id)),
+            unit_role=unit_role, coverage=self._coverage, save_state=self.save_state,
         )
 
     @property
@@ -285,8 +339,31 @@ class CodingController(CodingSession):
         last = self._visible_last_index()
         status = self.project.set_coverage(self.coder, self.document, status, note=note,
                                            force=force, last_index=last)
+        self._coverage = status
         self.message = f"{self.document}: {status.replace('_', ' ')}"
         return status
+
+    @property
+    def coverage_status(self) -> str:
+        """This coder's coverage status on the current document, as stored."""
+        return self._coverage
+
+    def advance_status(self) -> str:
+        """Key ``c``: ``not_started`` -> ``in_progress`` -> ``done`` (refused, as
+        :meth:`set_status` does, until the last unit is reached); ``done`` goes back to
+        ``in_progress``."""
+        following = {"not_started": "in_progress", "in_progress": "done",
+                     "done": "in_progress"}[self._coverage]
+        return self.set_status(following)
+
+    def _read_coverage(self) -> str:
+        frame = self.project.coverage(recorded_only=True)
+        rows = frame[(frame["coder"] == self.coder) & (frame["document"] == self.document)]
+        return str(rows["status"].iloc[0]) if not rows.empty else "not_started"
+
+    def _load(self, document: str) -> None:
+        super()._load(document)
+        self._coverage = self._read_coverage()
 
     def _visible_last_index(self) -> int | None:
         visible = self._visible
@@ -376,6 +453,7 @@ class CodingController(CodingSession):
             self.doc.add_range(applied.uuid, RangeRef(key, applied.start, applied.end,
                                                       memo, touched))
         self._memo_code = key
+        self._info_code = key
         name = self.codebook.code(key).name
         if applied.created:
             first = next((s for s in self.doc.segments if touched and s.id == touched[0]), None)
@@ -451,8 +529,9 @@ class CodingController(CodingSession):
                 "then write its memo."
             )
         uuid, old = mine[key]
-        if text == old:
-            self.message = "memo unchanged"
+        if text == old:  # stored already: nothing to write, no audit row
+            self.message = f"memo saved on {self.codebook.code(key).name} (already stored)"
+            self.save_state = SaveState("saved", time.strftime("%H:%M:%S"))
             return
         self.project.set_coding_memo(uuid, text, coder=self.coder)
         self.doc.set_range_memo(uuid, text)
@@ -514,6 +593,108 @@ class CodingController(CodingSession):
     def _go(self, pos: int) -> bool:
         self.sync_codebook()
         return super()._go(pos)
+
+    # -- the code palette and the definitions pane --------------------------------------
+    def open_palette(self, query: str = "") -> PaletteView:
+        """Open the code palette (key ``/``): typed letters filter the codes by name, key
+        or theme (:func:`~workbench.views.coding_state.palette_matches`), ``ArrowUp``/
+        ``ArrowDown`` move the highlight and Enter applies the highlighted code."""
+        self._form = None
+        self._palette = (query, 0)
+        self.message = "type to find a code, Enter applies it, Esc closes"
+        return self.palette_view()  # type: ignore[return-value]
+
+    def palette_view(self) -> PaletteView | None:
+        """The open palette (None when it is closed)."""
+        if self._palette is None:
+            return None
+        query, index = self._palette
+        matches = palette_matches(self.codebook, query, palette_keys(self.codebook))
+        return PaletteView(query, matches, min(index, max(len(matches) - 1, 0)))
+
+    def type_in_palette(self, text: str) -> PaletteView:
+        """Add ``text`` to the palette's query (the highlight goes back to the best match)."""
+        if self._palette is None:
+            raise CodebookError("the code palette is closed; press / to open it.")
+        self._palette = (self._palette[0] + text, 0)
+        return self._palette_moved()
+
+    def palette_backspace(self) -> PaletteView:
+        """Take the last character off the palette's query."""
+        if self._palette is None:
+            raise CodebookError("the code palette is closed; press / to open it.")
+        self._palette = (self._palette[0][:-1], 0)
+        return self._palette_moved()
+
+    def move_in_palette(self, step: int) -> PaletteView:
+        """Move the highlight ``step`` matches down (negative: up), wrapping around."""
+        view = self.palette_view()
+        if view is None:
+            raise CodebookError("the code palette is closed; press / to open it.")
+        count = len(view.matches)
+        self._palette = (view.query, (view.highlighted + step) % count if count else 0)
+        return self._palette_moved()
+
+    def _palette_moved(self) -> PaletteView:
+        view = self.palette_view()
+        assert view is not None
+        current = view.current
+        self.message = (f"{len(view.matches)} codes match {view.query!r}" if current
+                        else f"no code matches {view.query!r}: Backspace, or Esc to close")
+        return view
+
+    def apply_palette(self) -> str:
+        """Apply the highlighted code to the current selection if the panel has one
+        (an attribute ``selection`` holding ``(start, end)``), else to the current segment;
+        closes the palette and returns the code key."""
+        view = self.palette_view()
+        if view is None:
+            raise CodebookError("the code palette is closed; press / to open it.")
+        code = view.current
+        if code is None:
+            raise UnknownCodeError(f"no code matches {view.query!r}; press Backspace to widen "
+                                   "the search, or Esc to close the palette.")
+        selection = getattr(self, "selection", None)
+        if (isinstance(selection, tuple) and len(selection) == 2
+                and all(isinstance(x, int) for x in selection) and selection[0] < selection[1]):
+            self.apply_range(selection[0], selection[1], code.key)
+        else:
+            self.apply(code.key)
+        self._palette = None
+        self._info_code = code.key
+        return code.key
+
+    def close_palette(self) -> None:
+        """Close the palette without applying anything."""
+        if self._palette is not None:
+            self.message = "palette closed"
+        self._palette = None
+
+    def info_code(self) -> Code | None:
+        """The code the definitions pane shows: the palette's highlighted code, else the
+        one chosen with :meth:`show_info` (or last applied), else :attr:`current_code`."""
+        view = self.palette_view()
+        if view is not None and view.current is not None:
+            return view.current
+        key = self._info_code if self._info_code in self.codebook.keys else self.current_code
+        return self.codebook.code(key) if key is not None else None
+
+    def show_info(self, code: str | int | None = None, *, step: int = 0) -> Code | None:
+        """Show ``code``'s definition in the definitions pane, or (``code=None``) the code
+        ``step`` places after the one shown (key ``i``: next, ``I``: previous)."""
+        if code is not None:
+            self._info_code = self.code_key(code)
+        else:
+            keys = self.codebook.keys
+            shown = self.info_code()
+            if not keys:
+                return None
+            at = keys.index(shown.key) if shown is not None and shown.key in keys else -step
+            self._info_code = keys[(at + step) % len(keys)]
+        info = self.info_code()
+        if info is not None:
+            self.message = f"definition: {info.name}"
+        return info
 
     # -- the codebook, from the panel ----------------------------------------------------
     @property
@@ -1227,20 +1408,27 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
     def handle_key(self, key: str) -> bool:
         """Act on a key from the keyboard widget; False when the key means nothing here.
 
-        Coding: digits toggle the n-th code (``0`` the tenth), ``ArrowRight``/``ArrowLeft``
-        move, ``u`` goes to the next uncoded segment, ``z`` undoes, ``n``/``r``/``m``/``p``/
-        ``v``/``d``/``b`` open the codebook form (new code, rename, merge, split, move,
-        retire, restore), ``q`` walks the recode queue and ``l`` plays the session
-        recording from the segment's recall stop (:meth:`listen`). ``Shift`` + arrows select
-        words (by word, by sentence) and ``Escape`` drops the selection; while words are
-        selected, digits code them (:meth:`toggle_selection_code`). While the form is open only
-        ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close it) act; other keys
-        mean nothing, so typing never codes. In the recode queue digits choose the n-th
-        new code, ``s`` (or ``ArrowRight``) skips and ``Escape`` stops.
+        Coding: digits toggle the n-th code (``0`` the tenth), ``/`` opens the code
+        palette (any code: type to filter), ``ArrowRight``/``ArrowLeft`` move, ``u`` goes
+        to the next uncoded segment, ``z`` undoes, ``i``/``I`` show the next/previous
+        code's definition, ``c`` sets the coverage status (in progress, then done),
+        ``n``/``r``/``m``/``p``/``v``/``d``/``b`` open the codebook form (new code, rename,
+        merge, split, move, retire, restore), ``q`` walks the recode queue and ``l`` plays
+        the session recording from the segment's recall stop (:meth:`listen`). ``Shift`` +
+        arrows select words (by word, by sentence) and ``Escape`` drops the selection;
+        while words are selected, digits code them (:meth:`toggle_selection_code`). While
+        the form is open only ``Enter`` (do it: :meth:`submit_form`) and ``Escape`` (close
+        it) act; other keys mean nothing, so typing never codes. In the palette every
+        character goes into its filter, ``ArrowUp``/``ArrowDown`` move the highlight,
+        ``Backspace`` deletes, ``Enter`` applies (:meth:`apply_palette`) and ``Escape``
+        closes. In the recode queue digits choose the n-th new code, ``s`` (or
+        ``ArrowRight``) skips and ``Escape`` stops.
         """
         self.sync_codebook()
         if self._walk is not None:
             return self._recode_key(key)
+        if self._palette is not None and self._form is None:
+            return self._palette_key(key)
         if self._form is not None:
             if key == "Escape":
                 self.close_form()
@@ -1280,6 +1468,31 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
             self.open_form("restore")
         elif key in ("q", "Q"):
             self.start_recode()
+        elif key == "/":
+            self.open_palette()
+        elif key in ("i", "I"):
+            self.show_info(step=1 if key == "i" else -1)
+        elif key in ("c", "C"):
+            self.advance_status()
+        else:
+            return False
+        return True
+
+    def _palette_key(self, key: str) -> bool:
+        """A key while the palette is open: every character goes into the query (none
+        codes, moves or opens a form)."""
+        if key == "Escape":
+            self.close_palette()
+        elif key == "Enter":
+            self.apply_palette()
+        elif key == "Backspace":
+            self.palette_backspace()
+        elif key in ("ArrowDown", "ArrowRight"):
+            self.move_in_palette(1)
+        elif key in ("ArrowUp", "ArrowLeft"):
+            self.move_in_palette(-1)
+        elif len(key) == 1 and key.isprintable():
+            self.type_in_palette(key)
         else:
             return False
         return True

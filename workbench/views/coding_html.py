@@ -14,7 +14,14 @@ from html import escape
 
 from workbench.coder_identity import inert
 from workbench.model import Code, Codebook
-from workbench.views.coding_state import ErrorInfo, RecodeView, TurnView, ViewState
+from workbench.views.coding_state import (
+    ErrorInfo,
+    PaletteView,
+    RecodeView,
+    SaveState,
+    TurnView,
+    ViewState,
+)
 
 __all__ = [
     "case_html",
@@ -24,9 +31,13 @@ __all__ = [
     "error_html",
     "form_note_html",
     "header_html",
+    "info_html",
+    "palette_html",
     "recode_html",
     "reviewer_html",
     "safe_colour",
+    "save_html",
+    "status_html",
     "tint",
     "tooltip",
 ]
@@ -200,6 +211,79 @@ def form_note_html(note: str) -> str:
     if not note:
         return ""
     return f'<div class="wb-form-note" style="{_MUTED}">{_e(note)}</div>'
+
+
+def info_html(code: Code | None, codebook: Codebook, shortcut: str = "") -> str:
+    """The definitions pane: the code's name, key, theme, definition, inclusion,
+    exclusion and example (``shortcut``: how to apply it, e.g. ``3`` or ``/wi``)."""
+    if code is None:
+        return '<div class="wb-info"><i>The codebook has no codes yet.</i></div>'
+    theme = next((t.name for t in codebook.themes if t.key == code.theme), code.theme)
+    colour = safe_colour(code.colour)
+    rows = [f'<div class="wb-info-definition"><span style="{_MUTED}">Definition:</span> '
+            f"{_e(code.definition)}</div>"]
+    for css, label, text in (("inclusion", "Use for", code.inclusion),
+                             ("exclusion", "Not for", code.exclusion),
+                             ("example", "Example", code.example)):
+        if text:
+            rows.append(f'<div class="wb-info-{css}" style="margin-top:4px">'
+                        f'<span style="{_MUTED}">{label}:</span> {_e(text)}</div>')
+    key = f" <kbd>{_e(shortcut)}</kbd>" if shortcut else ""
+    return (
+        f'<div class="wb-info" style="border-left:6px solid {colour};padding:4px 8px;'
+        'overflow-wrap:anywhere;white-space:normal">'
+        f'<div><b class="wb-info-name">{_e(code.name)}</b>{key} '
+        f'<span style="{_MUTED}">({_e(theme)})</span></div>{"".join(rows)}'
+        f'<div style="{_MUTED};font-size:11px;margin-top:4px">i / I: next / previous '
+        "code's definition</div></div>"
+    )
+
+
+def palette_html(view: PaletteView | None, labels: dict[str, str]) -> str:
+    """The open code palette: the typed query and the matching codes (``labels``: code
+    key -> its button label), the highlighted one marked ("" when the palette is closed)."""
+    if view is None:
+        return ""
+    items = []
+    for i, code in enumerate(view.matches[:12]):
+        on = i == view.highlighted
+        style = "background:#1f77b4;color:#fff" if on else ""
+        items.append(f'<li class="wb-palette-item{" wb-palette-current" if on else ""}" '
+                     f'style="{style};padding:1px 4px">{_e(labels.get(code.key, code.name))}'
+                     "</li>")
+    more = len(view.matches) - 12
+    if more > 0:
+        items.append(f'<li style="{_MUTED}">... {more} more: type to narrow</li>')
+    if not view.matches:
+        items.append(f'<li style="{_MUTED}">no code matches; Backspace widens the search</li>')
+    return (
+        '<div class="wb-palette" style="border:2px solid #1f77b4;padding:4px 8px;'
+        'margin:4px 0;overflow-wrap:anywhere">'
+        f'<b>find a code:</b> <code class="wb-palette-query">{_e(view.query)}</code>▏'
+        f'<ul style="list-style:none;margin:2px 0;padding:0">{"".join(items)}</ul>'
+        f'<div style="{_MUTED};font-size:11px">↑ ↓ choose · Enter applies · Esc closes'
+        "</div></div>"
+    )
+
+
+def save_html(save: SaveState) -> str:
+    """The save state as a coloured badge."""
+    colour = {"pending": "#8a6d00", "saved": "#1a7f37", "error": "#b00020"}.get(
+        save.kind, "#555")
+    return (f'<span class="wb-save wb-save-{save.kind}" style="color:{colour};'
+            f'font-weight:bold">{_e(save.label)}</span>')
+
+
+def status_html(state: ViewState) -> str:
+    """Progress and status: ``coded N of M participant units`` and the coverage status
+    agreement uses (the save state is :func:`save_html`, shown beside it)."""
+    colour = {"done": "#1a7f37", "in_progress": "#8a6d00"}.get(state.coverage, "#555")
+    return (
+        '<div class="wb-status" style="font-size:13px">'
+        f'<span class="wb-units">{_e(state.units_label)}</span> · coverage: '
+        f'<b class="wb-coverage" style="color:{colour}">{_e(state.coverage_label)}</b> '
+        f'<span style="{_MUTED}">(key c: in progress, then done)</span></div>'
+    )
 
 
 def error_html(error: ErrorInfo | None) -> str:

@@ -21,6 +21,7 @@ from workbench.project import Project
 from workbench.views.coding_controller import (
     FORM_HELP,
     KEY_HELP,
+    PALETTE_HELP,
     RECODE_HELP,
     SELECT_HELP,
     CodingController,
@@ -33,13 +34,23 @@ from workbench.views.coding_html import (
     error_html,
     form_note_html,
     header_html,
+    info_html,
+    palette_html,
     recode_html,
     reviewer_html,
     safe_colour,
+    save_html,
+    status_html,
     tint,
     tooltip,
 )
-from workbench.views.coding_state import CodebookForm, CodeState, RecodeView, ViewState
+from workbench.views.coding_state import (
+    CodebookForm,
+    CodeState,
+    RecodeView,
+    SaveState,
+    ViewState,
+)
 from workbench.views.keys import KeyCatcher
 from workbench.views.session_player import SessionPlayer
 from workbench.views.transcript_widget import TranscriptView
@@ -53,6 +64,26 @@ _ROLE_OPTIONS = [("all turns", _ALL), ("participant turns", "participant"),
 
 def _auto(**kwargs: Any) -> widgets.Layout:
     return widgets.Layout(width="auto", **kwargs)
+
+
+def _row(children: list[widgets.Widget]) -> widgets.HBox:
+    """A row that wraps instead of scrolling sideways in a narrow notebook."""
+    return widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", min_width="0"))
+
+
+_STYLE = """<style>
+.wb-coding-panel { max-width: 100%; box-sizing: border-box; }
+.wb-coding-panel .widget-hbox, .wb-coding-panel .widget-vbox,
+.wb-coding-panel .widget-html, .wb-coding-panel .widget-html-content { min-width: 0; }
+.wb-coding-panel .wb-code-button { white-space: normal; height: auto; max-width: 100%;
+  min-height: var(--jp-widgets-inline-height, 28px); line-height: 1.3; text-align: left;
+  overflow-wrap: anywhere; padding-top: 3px; padding-bottom: 3px; }
+.wb-coding-panel .wb-text-pane .widget-html-content,
+.wb-coding-panel .wb-info-pane .widget-html-content { white-space: normal;
+  line-height: 1.4; }
+</style>"""
+"""Code button labels wrap (the full text stays in the tooltip), panes shrink: no
+horizontal scrollbar at 1400 px."""
 
 
 class CodingPanel(widgets.VBox):
@@ -74,6 +105,20 @@ class CodingPanel(widgets.VBox):
         self.reviewer_html = widgets.HTML()
         self.header_html = widgets.HTML()
         self.context_html = widgets.HTML()  # the sentence in its turn; the transcript shows it
+        self.info_html = widgets.HTML(layout=widgets.Layout(width="38%", min_width="0",
+                                                            margin="0 0 0 8px"))
+        self.info_html.add_class("wb-info-pane")  # the definitions pane, beside the text
+        self.status_html = widgets.HTML()
+        self.save_html = widgets.HTML()
+        self.in_progress_button = widgets.Button(
+            description="In progress", icon="hourglass-half", layout=_auto(),
+            tooltip="Mark this transcript as in progress for you (c)")
+        self.done_button = widgets.Button(
+            description="Done", icon="check-circle", layout=_auto(),
+            tooltip="Mark this transcript as done for you (c again); needs every unit "
+                    "reached")
+        self.palette_html = widgets.HTML()
+        self.style_html = widgets.HTML(_STYLE)
         self.previous_button = widgets.Button(description="Previous", icon="arrow-left",
                                               tooltip="Previous segment (←)", layout=_auto())
         self.next_button = widgets.Button(description="Next", icon="arrow-right",
@@ -126,14 +171,14 @@ class CodingPanel(widgets.VBox):
                                      layout=_auto())
         self.form_theme = widgets.Dropdown(description="Theme", layout=_auto())
         self.form_definition = widgets.Textarea(
-            description="Definition", layout=widgets.Layout(width="100%", height="48px"))
+            description="Definition", layout=widgets.Layout(width="calc(100% - 6px)", height="48px"))
         self.form_apply = widgets.Checkbox(value=True, description="apply to this segment",
                                            indent=False)
         self.form_parent = widgets.Dropdown(description="Under", layout=_auto())
         self.form_into = widgets.Textarea(
             description="Into", placeholder="one code a line: Name: definition (a new code), "
                                             "or an existing code's name",
-            layout=widgets.Layout(width="100%", height="72px"))
+            layout=widgets.Layout(width="calc(100% - 6px)", height="72px"))
         self.form_recode = widgets.Checkbox(value=True, indent=False,
                                             description="recode my codings of it now")
         self.form_note = widgets.HTML()
@@ -169,15 +214,17 @@ class CodingPanel(widgets.VBox):
         self._recode_keys: tuple[str, ...] = ()
         self.memo_code = widgets.Dropdown(description="Memo on", layout=_auto())
         self.memo_text = widgets.Textarea(
-            continuous_update=False, layout=widgets.Layout(width="100%", height="60px"))
+            continuous_update=False, layout=widgets.Layout(width="calc(100% - 6px)", height="60px"))
         self.memo_button = widgets.Button(description="Save memo", icon="save")
         self.progress = widgets.IntProgress(min=0, max=1, description="Progress")
         self.progress_label = widgets.Label()
         self.key_catcher = KeyCatcher(hint=f"⌨ click here, then {KEY_HELP}")
         self.player = SessionPlayer(layout=widgets.Layout(display="none"))
+        controller.on_pending = self._show_pending
         self.message_label = widgets.Label()
         self.error_html = widgets.HTML()
-        self.transcript = TranscriptView()
+        self.transcript = TranscriptView(layout=widgets.Layout(width="60%", min_width="0"))
+        self.transcript.add_class("wb-text-pane")  # the text, left of the definitions pane
         self.transcript_help = widgets.HTML(f'<span style="color:#666;font-size:12px">'
                                             f"{html.escape(SELECT_HELP)}</span>")
         self._wire()
@@ -191,29 +238,33 @@ class CodingPanel(widgets.VBox):
         box's focus) in place in the browser."""
         if not hasattr(self, "_top"):
             self._top: list[widgets.Widget] = [
-                widgets.HBox([self.coder_dropdown, self.document_dropdown,
-                              self.reviewer_toggle]),
+                self.style_html,
+                _row([self.coder_dropdown, self.document_dropdown, self.reviewer_toggle]),
                 self.case_html,
-                widgets.HBox([self.role_filter, self.speaker_filter]),
+                _row([self.role_filter, self.speaker_filter]),
                 self.reviewer_html,
                 self.header_html,
-                self.transcript,
+                _row([self.status_html, self.save_html, self.in_progress_button,
+                      self.done_button]),
+                widgets.HBox([self.transcript, self.info_html],
+                             layout=widgets.Layout(width="100%", min_width="0")),
                 self.transcript_help,
-                widgets.HBox([self.previous_button, self.next_button, self.uncoded_button,
-                              self.jump_input, self.jump_button, self.undo_button,
-                              self.refresh_button]),
+                _row([self.previous_button, self.next_button, self.uncoded_button,
+                      self.jump_input, self.jump_button, self.undo_button,
+                      self.refresh_button]),
                 self.key_catcher,
                 self.player,
+                self.palette_html,
                 self.recode_box,
             ]
             self._bottom: list[widgets.Widget] = [
-                widgets.HBox([self.new_code_button, self.rename_button, self.merge_button,
-                              self.split_button, self.move_button, self.retire_button,
-                              self.restore_button, self.recode_button]),
+                _row([self.new_code_button, self.rename_button, self.merge_button,
+                      self.split_button, self.move_button, self.retire_button,
+                      self.restore_button, self.recode_button]),
                 self.form_box,
-                widgets.HBox([self.memo_code, self.memo_button]),
+                _row([self.memo_code, self.memo_button]),
                 self.memo_text,
-                widgets.HBox([self.progress, self.progress_label]),
+                _row([self.progress, self.progress_label]),
                 self.message_label,
                 self.error_html,
                 self.codebook_accordion,
@@ -229,7 +280,8 @@ class CodingPanel(widgets.VBox):
             for code in codebook.codes:
                 if code.theme != theme.key:
                     continue
-                button = widgets.Button(tooltip=tooltip(code), layout=_auto())
+                button = widgets.Button(tooltip=tooltip(code), layout=_auto(max_width="100%"))
+                button.add_class("wb-code-button")
                 button.on_click(self._code_clicked(code.key))
                 self.code_buttons[code.key] = button
                 buttons.append(button)
@@ -238,7 +290,9 @@ class CodingPanel(widgets.VBox):
                                       style={"text_color": safe_colour(theme.colour),
                                              "font_weight": "bold"})
                 self._theme_rows.append(widgets.HBox(
-                    [title, widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))]))
+                    [title, widgets.HBox(buttons, layout=widgets.Layout(
+                        flex_flow="row wrap", flex="1 1 0%", min_width="0"))],
+                    layout=widgets.Layout(min_width="0")))
         self.codebook_accordion.children = [widgets.HTML(codebook_html(codebook, t.key))
                                             for t in codebook.themes]
         self.codebook_accordion.titles = tuple(f"Codebook: {t.name}" for t in codebook.themes)
@@ -300,6 +354,8 @@ class CodingPanel(widgets.VBox):
         self._on_click(self.retire_button, lambda: c.open_form("retire"))
         self._on_click(self.restore_button, lambda: c.open_form("restore"))
         self._on_click(self.recode_button, c.start_recode)
+        self._on_click(self.in_progress_button, lambda: c.set_status("in_progress"))
+        self._on_click(self.done_button, lambda: c.set_status("done"))
         self._on_click(self.form_cancel, c.close_form)
         self._on_click(self.recode_skip, c.skip_recode)
         self._on_click(self.recode_stop, c.stop_recode)
@@ -372,6 +428,10 @@ class CodingPanel(widgets.VBox):
         if code:
             self.controller.select_memo_code(code)
 
+    def _show_pending(self, save: SaveState) -> None:
+        """Show "saving..." before an action writes (the widget message goes out at once)."""
+        self.save_html.value = save_html(save)
+
     def press(self, key: str) -> None:
         """Handle a key as the keyboard widget does (``"1"``, ``"ArrowRight"``, ``"u"``...)."""
         self.run(lambda: self.controller.handle_key(key))
@@ -391,6 +451,16 @@ class CodingPanel(widgets.VBox):
             self.header_html.value = header_html(state)
             self.context_html.value = context_html(state)
             self.transcript.show(self.controller)
+            labels = {c.code.key: c.label for c in state.codes}
+            info = state.info
+            shortcut = next((c.shortcut or f"/{c.palette}" for c in state.codes
+                             if info is not None and c.code.key == info.key), "")
+            self.info_html.value = info_html(info, self.controller.codebook, shortcut)
+            self.palette_html.value = palette_html(state.palette, labels)
+            self.status_html.value = status_html(state)
+            self.save_html.value = save_html(state.save_state)
+            self.in_progress_button.disabled = state.coverage == "in_progress"
+            self.done_button.disabled = state.coverage == "done"
             for code_state in state.codes:
                 self._style_button(self.code_buttons[code_state.code.key], code_state, state)
             self._render_memo(state)
@@ -413,6 +483,7 @@ class CodingPanel(widgets.VBox):
             self._render_media()
             self.key_catcher.hint = (f"⌨ recode queue: {RECODE_HELP}" if state.recode
                                      else f"⌨ codebook form: {FORM_HELP}" if state.form
+                                     else f"⌨ {PALETTE_HELP}" if state.palette
                                      else f"⌨ click here, then {KEY_HELP}")
         finally:
             self._rendering = False
@@ -512,7 +583,7 @@ class CodingPanel(widgets.VBox):
 
     def _style_button(self, button: widgets.Button, code: CodeState, state: ViewState) -> None:
         colour = safe_colour(code.code.colour)
-        label = f"{code.shortcut} {code.code.name}".strip()
+        label = code.label
         if state.reviewer and code.others:
             label += f" · {', '.join(code.others)}"
         button.description = label

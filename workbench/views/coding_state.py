@@ -24,9 +24,11 @@ __all__ = [
     "CodebookForm",
     "ErrorInfo",
     "FormKind",
+    "PaletteView",
     "RecodeCandidate",
     "RecodeItem",
     "RecodeView",
+    "SaveState",
     "SegmentRecord",
     "TurnRecord",
     "TurnView",
@@ -34,6 +36,8 @@ __all__ = [
     "ViewState",
     "case_pairs",
     "code_states",
+    "palette_keys",
+    "palette_matches",
     "segment_records",
     "shortcut_for",
     "turn_records",
@@ -90,8 +94,10 @@ class CodeState:
     """One code button: the codebook entry, its shortcut and who applied it here.
 
     ``shortcut`` is the digit key that toggles it (``"1"``..``"9"``, ``"0"`` for the
-    tenth code, ``""`` after that). ``others`` lists the other coders who applied it to
-    the current segment; it is always empty unless the reviewer switch is on.
+    tenth code, ``""`` after that); ``palette`` is what to type in the palette (key ``/``)
+    so that Enter applies it (see :func:`palette_keys`), which every code has. ``others``
+    lists the other coders who applied it to the current segment; it is always empty
+    unless the reviewer switch is on.
     """
 
     code: Code
@@ -101,6 +107,19 @@ class CodeState:
     applied: bool
     memo: str
     others: tuple[str, ...]
+    palette: str = ""
+
+    @property
+    def label(self) -> str:
+        """The button label: the digit key and the name (``3 Rupture / strain``), past the
+        tenth code the palette keys (``/wi Withdrawal``); a shortcut the codebook declares
+        is shown after the digit too (``3 /rs Rupture / strain``)."""
+        typed = f"/{self.palette}" if self.palette else ""
+        if self.shortcut:
+            key = f"{self.shortcut} {typed}" if self.code.shortcut else self.shortcut
+        else:
+            key = typed
+        return f"{key} {self.code.name}".strip()
 
 
 @dataclass(frozen=True)
@@ -230,6 +249,46 @@ class RecodeView:
 
 
 @dataclass(frozen=True)
+class PaletteView:
+    """The open code palette (key ``/``): what was typed, the codes it matches (best
+    first, see :func:`palette_matches`) and the highlighted one, which Enter applies."""
+
+    query: str
+    matches: tuple[Code, ...]
+    highlighted: int
+
+    @property
+    def current(self) -> Code | None:
+        """The highlighted code (None when nothing matches)."""
+        return self.matches[self.highlighted] if self.matches else None
+
+
+SaveKind = Literal["idle", "pending", "saved", "error"]
+
+
+@dataclass(frozen=True)
+class SaveState:
+    """Whether the last action is stored: ``pending`` (being written), ``saved`` (at
+    ``at``, ``HH:MM:SS`` local time), ``error`` (``detail`` says why: nothing of that
+    action was stored) or ``idle`` (nothing written yet in this panel)."""
+
+    kind: SaveKind = "idle"
+    at: str = ""
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        """``saving...``, ``saved 14:02:07``, ``not saved: ...`` or ``nothing to save yet``."""
+        if self.kind == "pending":
+            return "saving..."
+        if self.kind == "saved":
+            return f"saved {self.at}".strip()
+        if self.kind == "error":
+            return f"not saved: {self.detail}"
+        return "nothing to save yet"
+
+
+@dataclass(frozen=True)
 class ViewState:
     """Everything the coding panel renders, computed from the controller's cache.
 
@@ -240,7 +299,14 @@ class ViewState:
     open codebook form and ``recode`` the walk through the recode queue, if any
     (see :attr:`mode`); ``form_note`` says what the open form will do with the values
     entered so far (e.g. what happens to a code's codings when it is retired);
-    ``codebook_version`` is the version the codes shown come from.
+    ``codebook_version`` is the version the codes shown come from. ``palette`` is the
+    open code palette; ``info`` the code whose definition the definitions pane shows (the
+    palette's highlighted code, else the one chosen with ``i``, else the last applied
+    here). ``units``/``units_coded`` count this transcript's participant units (every
+    unit when it has no participant turns) and those this coder has coded, whatever the
+    filter; ``coverage`` is the coder's status on the transcript as agreement reads it
+    (``not_started``, ``in_progress``, ``done``); ``save_state`` says whether the last
+    action is stored.
     """
 
     coder: str
@@ -279,13 +345,24 @@ class ViewState:
     """The coder cannot be switched (a locked panel or the project's blind round)."""
     may_review: bool = False
     """The reviewer view may be turned on (the coder is a reviewer, no blind round)."""
+    palette: PaletteView | None = None
+    info: Code | None = None
+    units: int = 0
+    units_coded: int = 0
+    unit_role: str = "participant"
+    """``participant`` when :attr:`units` counts participant units, ``""`` for every unit."""
+    coverage: str = "not_started"
+    save_state: SaveState = SaveState()
 
     @property
-    def mode(self) -> Literal["coding", "form", "recode"]:
-        """What the keys act on: the coding flow, the codebook form or the recode queue."""
+    def mode(self) -> Literal["coding", "form", "recode", "palette"]:
+        """What the keys act on: the coding flow, the codebook form, the recode queue or
+        the code palette."""
         if self.recode is not None:
             return "recode"
-        return "form" if self.form is not None else "coding"
+        if self.form is not None:
+            return "form"
+        return "palette" if self.palette is not None else "coding"
 
     @property
     def applied(self) -> tuple[str, ...]:
@@ -297,12 +374,73 @@ class ViewState:
         """``coded N of M`` for this coder and transcript (under the current filter)."""
         return f"coded {self.coded} of {self.total}"
 
+    @property
+    def units_label(self) -> str:
+        """``coded N of M participant units`` for this coder and transcript (no filter)."""
+        unit = "participant units" if self.unit_role else "units"
+        return f"coded {self.units_coded} of {self.units} {unit}"
+
+    @property
+    def coverage_label(self) -> str:
+        """The coverage status in words: ``not started``, ``in progress`` or ``done``."""
+        return self.coverage.replace("_", " ")
+
 
 def shortcut_for(position: int) -> str:
     """The digit key for the code at 0-based ``position`` (``""`` past the tenth)."""
     if position < 9:
         return str(position + 1)
     return "0" if position == 9 else ""
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def palette_keys(codebook: Codebook) -> dict[str, str]:
+    """Code key -> what to type in the palette to reach it first: the shortcut the
+    codebook declares for it (:attr:`Code.shortcut`), else the shortest prefix (two
+    characters or more) of the key's letters and digits that no earlier code and no
+    declared shortcut took, e.g. ``withdrawal`` -> ``wi``. Every code gets one, and no
+    two codes the same."""
+    used = {code.shortcut for code in codebook.codes if code.shortcut}
+    out: dict[str, str] = {}
+    for code in codebook.codes:
+        if code.shortcut:
+            out[code.key] = code.shortcut
+            continue
+        letters = _letters(code.key) or "c"
+        chosen = next((letters[:n] for n in range(2, len(letters) + 1)
+                       if letters[:n] not in used), "")
+        number = 2
+        while not chosen or chosen in used:
+            chosen, number = f"{letters}{number}", number + 1
+        used.add(chosen)
+        out[code.key] = chosen
+    return out
+
+
+def palette_matches(codebook: Codebook, query: str,
+                    keys: Mapping[str, str] | None = None) -> tuple[Code, ...]:
+    """The codes ``query`` matches, best first: the code whose palette keys are the query,
+    then codes whose key or name starts with it, then codes whose key, name or theme name
+    contains it (case and spaces ignored; codebook order within each group). An empty
+    query matches every code."""
+    keys = palette_keys(codebook) if keys is None else keys
+    needle = _letters(query)
+    if not needle:
+        return codebook.codes
+    themes = {t.key: t.name for t in codebook.themes}
+    exact, prefix, inside = [], [], []
+    for code in codebook.codes:
+        key, name = _letters(code.key), _letters(code.name)
+        if keys.get(code.key) == needle:
+            exact.append(code)
+        elif key.startswith(needle) or name.startswith(needle):
+            prefix.append(code)
+        elif needle in key or needle in name or needle in _letters(themes.get(code.theme, "")):
+            inside.append(code)
+    return tuple(exact + prefix + inside)
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -368,6 +506,7 @@ def code_states(
     names of other coders who applied them.
     """
     themes = {t.key: t for t in codebook.themes}
+    typed = palette_keys(codebook)
     out = []
     for position, code in enumerate(codebook.codes):
         theme = themes.get(code.theme)
@@ -380,5 +519,6 @@ def code_states(
             applied=applied is not None,
             memo=applied[1] if applied else "",
             others=tuple(sorted(others.get(code.key, ()))),
+            palette=typed[code.key],
         ))
     return tuple(out)

@@ -46,6 +46,8 @@ KEYS: tuple[str, ...] = (
     *"uUzZnNrRmMpPvVdDbBqQsS", "Escape", "Enter",
     *"lL",  # l: listen to the session recording from the segment's recall stop
     "Shift+ArrowLeft", "Shift+ArrowRight", "Shift+ArrowUp", "Shift+ArrowDown",
+    # the code palette (/): every letter is typed into its filter
+    *"aAcCeEfFgGhHiIjJkKoOtTwWxXyY", "/", " ", "Backspace",
 )
 """The coding panel's keys (the default ``keys``); every other key keeps its usual meaning."""
 
