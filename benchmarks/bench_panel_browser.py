@@ -58,7 +58,8 @@ _MEASURE_JS = """
 () => {
   window.__wb = { waits: [] };
   const keys = () => document.querySelector('.wb-coding-panel .wb-keys');
-  document.addEventListener('keydown', (event) => {
+  // on window, capture phase: the panel's key catcher stops keys there from going further
+  window.addEventListener('keydown', (event) => {
     const root = document.querySelector('.wb-coding-panel');
     const box = keys();
     const t0 = event.timeStamp;
@@ -142,8 +143,12 @@ def drive(server: helpers.Server, name: str, presses: int) -> dict[str, list[Any
             for i in range(presses):
                 for kind, key in (("move", "ArrowRight"), ("apply", "1")):
                     page.keyboard.press(key)
-                    result = page.evaluate("() => window.__wb.waits.at(-1)")
-                    samples[kind].append(result)
+                    count = len(samples[kind]) + len(samples["move" if kind == "apply"
+                                                             else "apply"])
+                    result = page.evaluate(
+                        f"() => window.__wb.waits.length > {count} ? window.__wb.waits.at(-1) "
+                        ": null")
+                    samples[kind].append(result or {"paint": None, "wall": None})
                     page.wait_for_timeout(30)  # let the kernel settle, as a coder would
                 if i % 25 == 24:
                     print(f"  {i + 1} of {presses} moves and applies")
