@@ -28,6 +28,10 @@ _EXPORTS: dict[str, str] = {
     "unitizing_agreement": "workbench.agreement",
     "align_moments": "workbench.analysis.dual_perspective",
     "source_caption": "workbench.analysis.summaries",
+    "calibration": "workbench.calibration",
+    "calibration_differences": "workbench.calibration",
+    "calibration_view": "workbench.calibration",
+    "CalibrationError": "workbench.errors",
     "Decision": "workbench.consensus",
     "consensus_items": "workbench.consensus",
     "decision_history": "workbench.consensus",
@@ -135,6 +139,7 @@ __all__ = [
     "AgreementInputError",
     "AppliedCoding",
     "AttributeSheetError",
+    "CalibrationError",
     "CaseAttributes",
     "Code",
     "CodeHitsReport",
@@ -190,6 +195,9 @@ __all__ = [
     "align_moments",
     "alpha_chart",
     "build_report",
+    "calibration",
+    "calibration_differences",
+    "calibration_view",
     "code_agreement",
     "code_case_matrix",
     "code_hits",
@@ -286,10 +294,12 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         frequencies,
         source_caption,
     )
+    from workbench.calibration import calibration, calibration_differences, calibration_view
     from workbench.consensus import Decision, consensus_items, decision_history
     from workbench.errors import (
         AgreementInputError,
         AttributeSheetError,
+        CalibrationError,
         CodebookError,
         CodingRangeError,
         ConflictError,

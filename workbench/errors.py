@@ -158,6 +158,11 @@ class ReasonRequiredError(ConsensusError):
     """A decision that goes against the coders' majority was given no reason."""
 
 
+class CalibrationError(WorkbenchError, ValueError):
+    """A coder cannot be calibrated as asked (unknown coder or code, or no training
+    document with a settled consensus that the coder coded)."""
+
+
 class UsageError(WorkbenchError, ValueError):
     """A command-line argument that cannot be used (e.g. a blank coder name)."""
 
