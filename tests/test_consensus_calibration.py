@@ -147,3 +147,18 @@ def test_training_view_shows_table_charts_and_differences(team: Project):
     assert "withdrawal" in html and "Where nina and the consensus differ" in html
     figures = [child for child in view.children if getattr(child, "outputs", None)]
     assert len(figures) == 2
+
+
+def test_items_with_many_coders_count_every_vote():
+    from workbench.analysis.consensus import consensus_items
+
+    names = [f"c{i:02d}" for i in range(70)]  # more coders than bits in an int64
+    rows = [(f"u{i}", "doc", "anxiety", name, 10, 20) for i, name in enumerate(names)]
+    rows += [(f"v{i}", "doc", "anxiety", name, 50, 60 + i % 2) for i, name in enumerate(names[:40])]
+    codings = pd.DataFrame(rows, columns=["coding_uuid", "document", "code", "coder", "start",
+                                          "end"])
+    items = consensus_items(codings, {"doc": names})
+    assert items["status"].tolist() == ["unanimous", "open"]
+    assert items["votes"].tolist() == ["70 of 70", "40 of 70"]
+    assert items["not_applied_by"].iat[1] == tuple(names[40:])
+    assert items["majority"].tolist() == ["applied", "applied"]

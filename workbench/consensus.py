@@ -139,7 +139,8 @@ def _raw_items(project: Project, panel: list[str], docs: list[str],
                codes: Sequence[str] | None, in_progress: InProgress,
                raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     if raw is None:
-        raw = project.codings(coder=panel, document=docs, with_attributes=False)
+        with project.store.reading() as conn:
+            raw = store.voting_codings(conn, documents_=docs, coder_names=panel)
     pending = int(raw["pending_recode"].sum())
     raw = raw[~raw["pending_recode"]]
     counted = logic.counted_coders(docs, panel, _coverage(project), in_progress=in_progress)
