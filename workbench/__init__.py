@@ -45,6 +45,10 @@ _EXPORTS: dict[str, str] = {
     "FrequencyThresholds": "workbench.cqr",
     "align_moments": "workbench.analysis.dual_perspective",
     "source_caption": "workbench.analysis.summaries",
+    "calibration": "workbench.calibration",
+    "calibration_differences": "workbench.calibration",
+    "calibration_view": "workbench.calibration",
+    "CalibrationError": "workbench.errors",
     "Decision": "workbench.consensus",
     "consensus_items": "workbench.consensus",
     "decision_history": "workbench.consensus",
@@ -171,6 +175,7 @@ __all__ = [
     "AppliedCoding",
     "AttributeSheetError",
     "AuditComment",
+    "CalibrationError",
     "CaseAttributes",
     "Code",
     "CodeHitsReport",
@@ -241,6 +246,9 @@ __all__ = [
     "alpha_chart",
     "audit_comments",
     "build_report",
+    "calibration",
+    "calibration_differences",
+    "calibration_view",
     "code_agreement",
     "code_case_matrix",
     "code_hits",
@@ -354,6 +362,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
         frequencies,
         source_caption,
     )
+    from workbench.calibration import calibration, calibration_differences, calibration_view
     from workbench.consensus import Decision, consensus_items, decision_history
     from workbench.cqr import (
         FrequencyThresholds,
@@ -377,6 +386,7 @@ if TYPE_CHECKING:  # static type checkers and IDEs see the names eagerly
     from workbench.errors import (
         AgreementInputError,
         AttributeSheetError,
+        CalibrationError,
         CodebookError,
         CodingRangeError,
         ConflictError,

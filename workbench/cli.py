@@ -22,6 +22,8 @@
     workbench info PROJECT
     workbench export codings PROJECT OUT.csv
     workbench export qdpx|qdc|xlsx|csv PROJECT OUT  (REFI-QDA project or codebook, tables)
+                     [--consensus]   (qdpx: the consensus layer as user "consensus";
+                     xlsx|csv: the consensus table, written anyway once decisions exist)
     workbench export PROJECT [--qdpx F] [--qdc F] [--xlsx F] [--csv DIR]   (several at once)
     workbench sample PROJECT            (build the synthetic sample study)
     workbench report PROJECT OUT.html [--tables-dir DIR] [--coders a,b] [--documents d1,d2]
@@ -219,6 +221,11 @@ def _parser() -> argparse.ArgumentParser:
             q.add_argument("--positions", choices=("codepoint", "utf16"), default="codepoint",
                            help="count selection positions in code points (default; ATLAS.ti, "
                                 "QualCoder, MAXQDA) or UTF-16 code units (for NVivo)")
+        if what != "qdc":
+            q.add_argument("--consensus", action="store_true",
+                           help="qdpx: add the consensus layer as the codings of a user "
+                                "'consensus'; xlsx/csv: add the consensus table even before "
+                                "any decision (it is added anyway once decisions exist)")
 
     p = sub.add_parser("report", help="theme report: one offline HTML file (+ CSV/XLSX tables)")
     p.add_argument("project")
@@ -479,7 +486,8 @@ def run(args: argparse.Namespace) -> int:
                      if args.tables_dir else "")
             print(f"wrote {args.out} ({len(theme_report.figures)} figures{where})")
         elif args.command == "export" and args.what != "codings":
-            _export(project, args.what, args.out, getattr(args, "positions", "codepoint"))
+            _export(project, args.what, args.out, getattr(args, "positions", "codepoint"),
+                    consensus=bool(getattr(args, "consensus", False)))
         elif args.command == "export":
             frame = project.codings()
             args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -644,24 +652,36 @@ def _import_refi(project: Project, files: list[Path], args: argparse.Namespace,
         print(line)
 
 
-def _export(project: Project, what: str, out: Path, positions: str = "codepoint") -> None:
+def _export(project: Project, what: str, out: Path, positions: str = "codepoint", *,
+            consensus: bool = False) -> None:
     from workbench.interop import export_csv_tables, export_qdc, export_qdpx, export_xlsx
 
     if what == "qdpx":
-        export_qdpx(project, out, positions="utf16" if positions == "utf16" else "codepoint")
+        export_qdpx(project, out, positions="utf16" if positions == "utf16" else "codepoint",
+                    consensus=consensus)
+        extra = ""
+        if consensus:
+            from workbench.consensus import consensus_codings
+
+            extra = (f" and {len(consensus_codings(project, with_attributes=False))} "
+                     "consensus codings (user 'consensus')")
         print(f"wrote {len(project.documents())} documents and "
-              f"{len(project.codings(with_attributes=False))} codings to {out} (positions in "
-              f"{'UTF-16 code units' if positions == 'utf16' else 'code points'})")
+              f"{len(project.codings(with_attributes=False))} codings{extra} to {out} "
+              f"(positions in {'UTF-16 code units' if positions == 'utf16' else 'code points'})")
     elif what == "qdc":
         codebook = project.codebook
         export_qdc(codebook, out, identities=project.refi_identities())
         print(f"wrote {len(codebook.codes)} codes to {out}")
     elif what == "csv":
-        written = export_csv_tables(project, out)
+        written = export_csv_tables(project, out, consensus=consensus or None)
         print(f"wrote {', '.join(p.name for p in written)} to {out}")
     else:
-        export_xlsx(project, out)
-        print(f"wrote the codings, segments, cases and codebook tables to {out}")
+        from workbench.consensus import has_decisions
+
+        with_consensus = consensus or has_decisions(project)
+        export_xlsx(project, out, consensus=with_consensus)
+        print(f"wrote the codings, segments, cases, codebook"
+              f"{' and consensus' if with_consensus else ''} tables to {out}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

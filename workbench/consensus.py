@@ -51,12 +51,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONSENSUS_CODER",
+    "TABLE_COLUMNS",
     "Decision",
     "DecisionKind",
     "PlannedDecision",
     "consensus_caption",
     "consensus_codings",
     "consensus_items",
+    "consensus_table",
     "decide",
     "decide_many",
     "decision_history",
@@ -139,7 +141,8 @@ def _raw_items(project: Project, panel: list[str], docs: list[str],
                codes: Sequence[str] | None, in_progress: InProgress,
                raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     if raw is None:
-        raw = project.codings(coder=panel, document=docs, with_attributes=False)
+        with project.store.reading() as conn:
+            raw = store.voting_codings(conn, documents_=docs, coder_names=panel)
     pending = int(raw["pending_recode"].sum())
     raw = raw[~raw["pending_recode"]]
     counted = logic.counted_coders(docs, panel, _coverage(project), in_progress=in_progress)
@@ -499,6 +502,44 @@ def consensus_codings(project: Project, *, coders: Sequence[str] | str | None = 
     frame.attrs.update(stats)
     frame.attrs.update(source="consensus", coders=panel, documents=docs,
                        source_caption=consensus_caption(panel, stats))
+    return frame
+
+
+#: Columns of :func:`consensus_table`.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "document", "start", "end", "text", "code", "code_name", "theme", "provenance", "votes",
+    "applied_by", "not_applied_by", "item_id", "decision_id", "decision_kind", "revision",
+    "decided_by", "decided_at", "reason")
+
+
+def consensus_table(project: Project, *, coders: Sequence[str] | str | None = None,
+                    documents: Sequence[str] | str | None = None,
+                    in_progress: InProgress = "exclude") -> pd.DataFrame:
+    """The consensus layer with its provenance, one row per consensus coding, for export
+    (:data:`TABLE_COLUMNS`): range and text, code, ``provenance`` (``unanimous`` or the
+    decision), ``votes`` (n of k), the coders who applied the code in the item and those
+    who did not, ``item_id``, ``decision_id``, ``decision_kind``, ``revision``,
+    ``decided_by``, ``decided_at`` (empty for unanimous items) and ``reason``.
+    ``attrs["source_caption"]`` says whose consensus it is."""
+    panel = _panel(project, coders)
+    docs = _documents(project, documents)
+    layer = consensus_codings(project, coders=panel, documents=docs, in_progress=in_progress,
+                              with_attributes=False)
+    items = consensus_items(project, coders=panel, documents=docs, in_progress=in_progress)
+    by_item = items.set_index("item_id")
+    current = _current(project, docs).set_index("decision_id")
+    frame = layer.reindex(columns=[c for c in TABLE_COLUMNS if c in layer.columns]).copy()
+    frame["applied_by"] = [", ".join(by_item.at[i, "applied_by"]) for i in layer["item_id"]]
+    frame["not_applied_by"] = [", ".join(by_item.at[i, "not_applied_by"])
+                               for i in layer["item_id"]]
+    ids = layer["decision_id"]
+    for column, source in (("decision_kind", "kind"), ("revision", "revision"),
+                           ("decided_by", "decided_by"), ("decided_at", "decided_at")):
+        frame[column] = [None if pd.isna(d) else current.at[int(d), source] for d in ids]
+    frame["revision"] = pd.array(frame["revision"].tolist(), dtype="Int64")
+    frame["reason"] = layer["memo"].to_numpy()
+    frame = frame.reindex(columns=list(TABLE_COLUMNS))
+    frame.attrs.update(layer.attrs)
     return frame
 
 

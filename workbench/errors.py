@@ -24,6 +24,7 @@ and what to do about it::
     ├── ConsensusError (ValueError)         a consensus decision that cannot be recorded
     │   └── ReasonRequiredError             a decision against the majority without reason
     ├── CqrError (ValueError)               a CQR domain, core idea, comment or option is invalid
+    ├── CalibrationError (ValueError)       a coder cannot be calibrated against the consensus
     ├── UsageError (ValueError)             a command-line argument is invalid (blank name)
     ├── MediaError (ValueError)             a session recording that cannot be played here
     └── StorageError                        the database cannot be opened or migrated
@@ -39,6 +40,7 @@ from collections.abc import Iterable
 __all__ = [
     "AgreementInputError",
     "AttributeSheetError",
+    "CalibrationError",
     "CodebookError",
     "ConflictError",
     "ConsensusError",
@@ -165,6 +167,11 @@ class ReasonRequiredError(ConsensusError):
 class CqrError(WorkbenchError, ValueError):
     """A CQR domain, core idea, audit comment or cross-analysis option that cannot be used
     as given (blank text, a range outside the document, an answer without a reason)."""
+
+
+class CalibrationError(WorkbenchError, ValueError):
+    """A coder cannot be calibrated as asked (unknown coder or code, or no training
+    document with a settled consensus that the coder coded)."""
 
 
 class UsageError(WorkbenchError, ValueError):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -55,6 +56,7 @@ __all__ = [
     "majority",
 ]
 
+_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 #: What a decision can do with an item.
 DECISION_KINDS: tuple[str, ...] = ("apply", "reject", "adjust", "recode")
 #: The majority rule in words (stated in attrs and error messages).
@@ -155,37 +157,118 @@ def consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
     if codes is not None:
         frame = frame[frame["code"].isin(list(codes))]
     order = {c: i for i, c in enumerate(codes or sorted(set(frame["code"])))}
-    frame = frame.assign(_rank=frame["code"].map(order)).sort_values(
-        ["document", "_rank", "start", "end", "coder"], kind="stable").reset_index(drop=True)
-    cluster = _clusters(frame)
-    bounds = np.flatnonzero(np.r_[True, cluster[1:] != cluster[:-1], True]) \
-        if len(cluster) else np.zeros(1, np.int64)
-    docs_, codes_ = frame["document"].astype(str).tolist(), frame["code"].astype(str).tolist()
-    coders_ = frame["coder"].astype(str).tolist()
-    starts, ends = frame["start"].astype(int).tolist(), frame["end"].astype(int).tolist()
-    uuids_ = frame["coding_uuid"].astype(str).tolist()
-    rows = []
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        document, code = docs_[lo], codes_[lo]
-        names = list(counted[document])
-        k = len(names)
-        present = set(coders_[lo:hi])
-        applied = [c for c in names if c in present]
-        n = len(applied)
-        ranges = tuple(zip(coders_[lo:hi], starts[lo:hi], ends[lo:hi], uuids_[lo:hi],
-                           strict=True))
-        uuids = sorted(uuids_[lo:hi])
-        same = len(set(zip(starts[lo:hi], ends[lo:hi], strict=True))) == 1
-        unanimous = k >= 2 and n == k and hi - lo == k and same
-        rows.append((item_id(document, code, uuids, names), document, code,
-                     min(starts[lo:hi]), max(ends[lo:hi]),
-                     "unanimous" if unanimous else "open", n, k, f"{n} of {k}", majority(n, k),
-                     tuple(applied), tuple(c for c in names if c not in present),
-                     tuple(names), tuple(uuids), ranges))
-    items = pd.DataFrame(rows, columns=list(ITEM_COLUMNS))
+    doc_id, doc_names = pd.factorize(frame["document"].astype(str), sort=True)
+    coder_id, coder_names = pd.factorize(frame["coder"].astype(str), sort=True)
+    rank = frame["code"].map(order).to_numpy(np.int64)
+    starts_all = frame["start"].to_numpy(np.int64)
+    ends_all = frame["end"].to_numpy(np.int64)
+    sort = np.lexsort((coder_id, ends_all, starts_all, rank, doc_id))
+    frame = frame.iloc[sort].reset_index(drop=True)
+    doc_id, coder_id, rank = doc_id[sort], coder_id[sort], rank[sort]
+    starts, ends = starts_all[sort], ends_all[sort]
+    group = doc_id * (len(order) + 1) + rank
+    new_group = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
+    reach = pd.Series(ends).groupby(np.cumsum(new_group)).cummax().to_numpy()
+    new_cluster = new_group.copy()
+    if len(new_cluster):
+        new_cluster[1:] |= starts[1:] >= reach[:-1]
+    lo = np.flatnonzero(new_cluster)
+    hi = np.r_[lo[1:], len(frame)].astype(np.int64)
+    items = _items(frame, counted, list(doc_names), list(coder_names), doc_id, coder_id,
+                   starts, ends, lo, hi)
     items.attrs["n_codings_not_counted"] = not_counted
     items.attrs["majority_rule"] = MAJORITY_RULE
     return items
+
+
+def _safe(values: Sequence[str]) -> bool:
+    """Whether ``json.dumps`` writes each of ``values`` as itself between quotes."""
+    return _PLAIN.fullmatch("".join(values)) is not None
+
+
+def _items(frame: pd.DataFrame, counted: Mapping[str, Sequence[str]], doc_names: list[str],
+           coder_names: list[str], doc_id: np.ndarray, coder_id: np.ndarray,
+           starts: np.ndarray, ends: np.ndarray, lo: np.ndarray, hi: np.ndarray
+           ) -> pd.DataFrame:
+    """One row per cluster ``frame[lo:hi]`` (sorted as in :func:`consensus_items`),
+    the per-cluster numbers computed with array reductions."""
+    if not len(lo):
+        return pd.DataFrame(columns=list(ITEM_COLUMNS))
+    n_rows = hi - lo
+    span_start = np.minimum.reduceat(starts, lo)
+    span_end = np.maximum.reduceat(ends, lo)
+    same = ((span_start == np.maximum.reduceat(starts, lo))
+            & (span_end == np.minimum.reduceat(ends, lo)))
+    cdoc = doc_id[lo]
+    # the voting coders, who applied and who did not: one tuple per (document, coder set)
+    if len(coder_names) <= 62:
+        mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), coder_id.astype(np.int64)),
+                                      lo)
+        _, first, key = np.unique(np.stack([cdoc.astype(np.int64), mask], 1), axis=0,
+                                  return_index=True, return_inverse=True)
+        key = key.reshape(-1)
+    else:  # more than 62 coders: no bit mask in an int64
+        sets = [(int(d), tuple(sorted(set(coder_id[a:b].tolist()))))
+                for d, a, b in zip(cdoc, lo, hi, strict=True)]
+        index: dict[tuple[int, tuple[int, ...]], int] = {}
+        key_l: list[int] = []
+        first_l: list[int] = []
+        for i, value in enumerate(sets):
+            j = index.setdefault(value, len(first_l))
+            if j == len(first_l):
+                first_l.append(i)
+            key_l.append(j)
+        key, first = np.asarray(key_l, np.int64), np.asarray(first_l, np.int64)
+    names_of = [list(counted[d]) for d in doc_names]
+    k_of = np.array([len(n) for n in names_of], np.int64)
+    applied_t, not_applied_t, n_t = [], [], []
+    for i in first.tolist():
+        names = names_of[int(cdoc[i])]
+        present = {coder_names[j] for j in coder_id[lo[i]:hi[i]].tolist()}
+        applied = tuple(c for c in names if c in present)
+        applied_t.append(applied)
+        not_applied_t.append(tuple(c for c in names if c not in present))
+        n_t.append(len(applied))
+    n = np.asarray(n_t, np.int64)[key]
+    k = k_of[cdoc]
+    counted_t = [tuple(names) for names in names_of]
+    unanimous = (k >= 2) & (n == k) & (n_rows == k) & same
+    coders_ = [coder_names[j] for j in coder_id]
+    uuids_ = frame["coding_uuid"].astype(str).tolist()
+    starts_l, ends_l = starts.tolist(), ends.tolist()
+    ranges_all = list(zip(coders_, starts_l, ends_l, uuids_, strict=True))
+    bounds = list(zip(lo.tolist(), hi.tolist(), strict=True))
+    ranges = [tuple(ranges_all[a:b]) for a, b in bounds]
+    sorted_uuids = [tuple(sorted(uuids_[a:b])) for a, b in bounds]
+    codes_ = frame["code"].astype(str).to_numpy()[lo].tolist()
+    docs_ = [doc_names[int(d)] for d in cdoc]
+    ids = _item_ids(docs_, codes_, sorted_uuids, cdoc, names_of, uuids_)
+    n_l, k_l = n.tolist(), k.tolist()
+    return pd.DataFrame({
+        "item_id": ids, "document": docs_, "code": codes_,
+        "start": span_start, "end": span_end,
+        "status": np.where(unanimous, "unanimous", "open").astype(object),
+        "n": n, "k": k, "votes": [f"{a} of {b}" for a, b in zip(n_l, k_l, strict=True)],
+        "majority": np.where(2 * n > k, "applied",
+                             np.where(2 * n < k, "not applied", "tie")).astype(object),
+        "applied_by": [applied_t[i] for i in key], "not_applied_by":
+        [not_applied_t[i] for i in key], "counted_coders": [counted_t[int(d)] for d in cdoc],
+        "coding_uuids": sorted_uuids, "ranges": ranges,
+    }, columns=list(ITEM_COLUMNS))
+
+
+def _item_ids(docs: list[str], codes: list[str], uuids: list[tuple[str, ...]],
+              cdoc: np.ndarray, names_of: list[list[str]], all_uuids: list[str]) -> list[str]:
+    """:func:`item_id` of every cluster; the JSON payload is written by hand when every
+    uuid and name is plain ASCII without quotes or backslashes (the same bytes)."""
+    names_json = [json.dumps(sorted(map(str, names))) for names in names_of]
+    if not _safe(all_uuids) or not all(_safe(names) for names in names_of):
+        return [item_id(d, c, u, names_of[int(i)])
+                for d, c, u, i in zip(docs, codes, uuids, cdoc, strict=True)]
+    sha = hashlib.sha256
+    return [f"{d}|{c}|" + sha(('[["' + '", "'.join(u) + '"], ' + names_json[i] + "]")
+                              .encode()).hexdigest()[:16]
+            for d, c, u, i in zip(docs, codes, uuids, cdoc.tolist(), strict=True)]
 
 
 def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:

@@ -19,12 +19,13 @@ from workbench.interop.refi_codebook import QdcImport, export_qdc, read_qdc
 from workbench.interop.refi_export import export_qdpx
 from workbench.interop.refi_import import RefiImportReport, import_qdc, import_qdpx
 from workbench.interop.refi_speakers import SpeakerPreview, preview_speakers
-from workbench.interop.tables_export import export_csv_tables, export_xlsx
+from workbench.interop.tables_export import export_consensus, export_csv_tables, export_xlsx
 
 __all__ = [
     "QdcImport",
     "RefiImportReport",
     "SpeakerPreview",
+    "export_consensus",
     "export_csv_tables",
     "export_qdc",
     "export_qdpx",

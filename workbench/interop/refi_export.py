@@ -27,6 +27,12 @@ file (:meth:`Project.refi_identities`; a GUID another object of the export alrea
 falls back to the derived one), imported codes keep their ``Description`` as read, and the
 imported sets come back as ``Sets`` (see :mod:`refi_codebook`). Every coder is a ``User``,
 with or without codings. The audit trail is not exported.
+
+With ``consensus=True`` the consensus layer (:func:`workbench.consensus.consensus_codings`
+of every registered coder) is exported too, as the codings of one more ``User`` named
+``consensus`` whose GUID derives from that name in a namespace of its own (never a
+registered coder's): one ``PlainTextSelection`` per consensus coding, the decision's reason
+as its note. A project with a coder registered as "consensus" is refused.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from workbench.errors import NotFoundError
+from workbench.errors import ConsensusError, NotFoundError
 from workbench.interop._refi import ORIGIN, PROJECT_NS, make_guid, xml_text
 from workbench.interop.positions import POSITION_UNITS, UTF16_NOTE, PositionUnit, to_unit
 from workbench.interop.refi_codebook import code_guid, codes_element, export_guid, sets_element
@@ -127,14 +133,34 @@ def _document_guid(name: str, text: str) -> str:
     return make_guid("document", name, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
-def build_project_xml(project: Project, name: str, *, positions: PositionUnit = "codepoint"
-                      ) -> tuple[etree._Element, dict[str, str]]:
+#: GUID of the ``consensus`` user of an export with ``consensus=True``.
+CONSENSUS_USER_GUID = make_guid("consensus-layer", "consensus")
+
+
+def _consensus_codings(project: Project) -> pd.DataFrame:
+    from workbench.consensus import CONSENSUS_CODER, consensus_codings
+
+    if CONSENSUS_CODER in project.coders():
+        raise ConsensusError(
+            f"a coder is registered as {CONSENSUS_CODER!r}, the name of the consensus user; "
+            "export without consensus=True and write the consensus table with "
+            "workbench.interop.export_consensus instead.")
+    return consensus_codings(project, with_attributes=False)
+
+
+def build_project_xml(project: Project, name: str, *, positions: PositionUnit = "codepoint",
+                      consensus: bool = False) -> tuple[etree._Element, dict[str, str]]:
     """The ``<Project>`` element and the source texts by GUID (see the module docstring).
 
     With ``positions="utf16"`` the origin says so, so that the workbench reads the file back
-    right (NVivo ignores the origin).
+    right (NVivo ignores the origin). ``consensus=True`` adds the consensus user and its
+    selections.
     """
     codings = project.codings(with_attributes=False)
+    if consensus:
+        layer = _consensus_codings(project)
+        codings = pd.concat([codings, layer[[c for c in codings.columns if c in layer.columns]]],
+                            ignore_index=True)
     codebook = _codebook(project, codings)
     identities = project.refi_identities()
     used = {SYSTEM_USER_GUID}
@@ -150,6 +176,12 @@ def build_project_xml(project: Project, name: str, *, positions: PositionUnit = 
         user_guid[coder] = export_guid(identities.get(("user", coder)),
                                        make_guid("user", coder), used)
         _sub(users, "User", guid=user_guid[coder], name=xml_text(coder))
+    if consensus:
+        from workbench.consensus import CONSENSUS_CODER
+
+        user_guid[CONSENSUS_CODER] = CONSENSUS_USER_GUID
+        used.add(CONSENSUS_USER_GUID)
+        _sub(users, "User", guid=CONSENSUS_USER_GUID, name=CONSENSUS_CODER)
     code_guids: dict[str, str] = {}
     if codebook is not None and (codebook.themes or codebook.codes):
         codes = codes_element(codebook, PROJECT_NS, identities, coded=set(codings["code"]),
@@ -268,7 +300,7 @@ def _cases(root: etree._Element, cases: pd.DataFrame, guids: dict[str, str]) -> 
 
 
 def export_qdpx(project: Project, path: str | Path, *, name: str | None = None,
-                positions: PositionUnit = "codepoint") -> Path:
+                positions: PositionUnit = "codepoint", consensus: bool = False) -> Path:
     """Write ``project`` as a REFI-QDA ``.qdpx`` (validated against Project.xsd first).
 
     ``name`` is the REFI project name (default: the file name without extension).
@@ -276,13 +308,16 @@ def export_qdpx(project: Project, path: str | Path, *, name: str | None = None,
     ATLAS.ti, QualCoder, MAXQDA and the workbench read these) or ``"utf16"`` (UTF-16 code
     units, as NVivo reads and writes them; see :mod:`workbench.interop.positions`). The file
     is written through a temporary file, so a failed export leaves no half-written file.
+    ``consensus=True`` adds the consensus layer as the codings of a user ``consensus``
+    (see the module docstring).
     """
     from workbench.interop.xml_safety import schema_errors
 
     path = Path(path)
     if positions not in POSITION_UNITS:
         raise ValueError(f"positions must be one of {list(POSITION_UNITS)}, not {positions!r}.")
-    root, sources = build_project_xml(project, name or path.stem, positions=positions)
+    root, sources = build_project_xml(project, name or path.stem, positions=positions,
+                                      consensus=consensus)
     problems = schema_errors(root, "project")
     if problems:  # pragma: no cover - a bug in this module, not a user error
         raise RuntimeError("the exported project.qde does not validate: " + "; ".join(problems))

@@ -12,10 +12,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, exists, func, insert, select, update
 
 from workbench.storage.audit_log import new_id
-from workbench.storage.schema import codes, consensus_decisions, documents
+from workbench.storage.schema import (
+    coders,
+    codes,
+    codings,
+    consensus_decisions,
+    documents,
+    recode_queue,
+)
 
 __all__ = [
     "DECISION_COLUMNS",
@@ -24,6 +31,7 @@ __all__ = [
     "insert_decision",
     "latest_revision",
     "supersede",
+    "voting_codings",
 ]
 
 #: Columns of :func:`decisions_frame`, in order.
@@ -103,4 +111,28 @@ def decisions_frame(conn: Connection, *, current_only: bool = True,
     frame["rests_on"] = [json.loads(v) for v in frame["rests_on"]]
     for column in ("start", "end", "superseded_by"):
         frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def voting_codings(conn: Connection, *, documents_: Sequence[str],
+                   coder_names: Sequence[str]) -> pd.DataFrame:
+    """What the consensus items need of the codings, in one query (no segment or case
+    columns): ``coding_uuid``, ``document``, ``code``, ``coder``, ``start``, ``end``,
+    ``pending_recode``, unordered."""
+    pending = exists().where(recode_queue.c.coding_uuid == codings.c.uuid,
+                             recode_queue.c.resolved_at.is_(None))
+    stmt = (
+        select(codings.c.uuid, documents.c.name, codes.c.key, coders.c.name,
+               codings.c.start, codings.c.end, pending)
+        .join(documents, documents.c.id == codings.c.document_id)
+        .join(codes, codes.c.id == codings.c.code_id)
+        .join(coders, coders.c.id == codings.c.coder_id)
+        .where(documents.c.name.in_(list(documents_)), coders.c.name.in_(list(coder_names)))
+    )
+    rows = [tuple(row) for row in conn.execute(stmt).all()]
+    frame = pd.DataFrame(rows, columns=["coding_uuid", "document", "code", "coder", "start",
+                                        "end", "pending_recode"])
+    frame["start"] = frame["start"].astype("int64")
+    frame["end"] = frame["end"].astype("int64")
+    frame["pending_recode"] = frame["pending_recode"].astype(bool)
     return frame
