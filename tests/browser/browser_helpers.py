@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import os
 import secrets
 import signal
@@ -238,3 +239,22 @@ def kill_kernels_of(runtime: Path) -> None:
             if str(runtime).encode() in cmdline.read_bytes():
                 with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(cmdline.parent.name), signal.SIGKILL)
+
+
+IDLE = re.compile(r"\| Idle")
+"""JupyterLab's status bar once the kernel is idle."""
+
+
+def open_notebook(page: Any, server: Server, name: str, timeout: float = 90_000) -> None:
+    """Open the notebook ``name`` (relative to the server's root) and wait until its kernel
+    is idle."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
+    expect(page.get_by_text(IDLE)).to_be_visible(timeout=timeout)
+
+
+def run_all_cells(page: Any) -> None:
+    """Run every cell of the open notebook (the Run menu's "Run All Cells")."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()

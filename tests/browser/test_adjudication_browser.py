@@ -95,10 +95,8 @@ def test_settle_three_disagreements_by_keyboard(lab: Lab) -> None:
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
         with helpers.failure_report(browser, page, ARTIFACTS / "adjudication_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/{NAME}?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab.server, NAME)
+            helpers.run_all_cells(page)
             view = page.locator(".wb-adjudication")
             expect(view).to_be_visible(timeout=90_000)
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)

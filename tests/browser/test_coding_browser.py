@@ -108,14 +108,12 @@ def test_code_by_click_and_by_keyboard_in_jupyterlab(lab: Lab) -> None:
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
         with helpers.failure_report(browser, page, ARTIFACTS / "coding_panel_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
+            helpers.open_notebook(page, lab.server, NOTEBOOK.name)
             code_cells = page.locator(".jp-Notebook .jp-CodeCell")
             cell_count = code_cells.count()
             assert cell_count == 5, f"expected the notebook's 5 code cells, saw {cell_count}"
 
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.run_all_cells(page)
             panel = page.locator(".wb-coding-panel")
             expect(panel).to_be_visible(timeout=90_000)
             expect(panel.get_by_text("<script>window.__xss=1</script>", exact=False)) \

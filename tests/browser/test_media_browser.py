@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import struct
 import time
 import wave
@@ -127,10 +126,8 @@ def test_choosing_a_stop_seeks_the_recording(lab: Lab) -> None:
         page.on("request", lambda request: requests.append(request.url))
         with helpers.failure_report(browser, page, ARTIFACTS / "session_player_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/media.ipynb?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab.server, "media.ipynb")
+            helpers.run_all_cells(page)
             panel = page.locator(".wb-coding-panel")
             expect(panel).to_be_visible(timeout=90_000)
             audio = panel.locator("audio.wb-player-media")

@@ -138,10 +138,8 @@ def test_keys_stay_in_the_panel_after_clicks_and_selections_code_their_words(
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
         with helpers.failure_report(browser, page, ARTIFACTS / "panel_focus_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab.server, NOTEBOOK.name)
+            helpers.run_all_cells(page)
             panel = page.locator(".wb-coding-panel")
             expect(panel).to_be_visible(timeout=90_000)
             expect(panel.locator(".wb-tv-text").first).to_be_visible(timeout=30_000)

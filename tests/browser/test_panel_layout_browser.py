@@ -127,10 +127,8 @@ def test_panel_fits_1400x900_with_definitions_beside_and_palette_by_keyboard(
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
         with helpers.failure_report(browser, page, ARTIFACTS / "panel_layout_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab.server, NOTEBOOK.name)
+            helpers.run_all_cells(page)
             panel = page.locator(".wb-coding-panel")
             expect(panel).to_be_visible(timeout=90_000)
             expect(panel.locator(".wb-code-button")).to_have_count(40, timeout=30_000)

@@ -82,10 +82,8 @@ def _open_panel(page: Any, lab: Lab) -> Any:
     """Open the notebook, run all cells and return the coding panel's locator."""
     from playwright.sync_api import expect
 
-    page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
-    expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    helpers.open_notebook(page, lab.server, NOTEBOOK.name)
+    helpers.run_all_cells(page)
     panel = page.locator(".wb-coding-panel")
     expect(panel).to_be_visible(timeout=90_000)
     expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)
@@ -125,10 +123,8 @@ def test_walk_the_recode_queue_by_keyboard(lab: Lab) -> None:
         page.on("pageerror", lambda exc: console.append(f"pageerror: {exc}"))
         with helpers.failure_report(browser, page, ARTIFACTS / "recode_queue_failure.png",
                                     lab.server.log_tail, console=console):
-            page.goto(f"{lab.server.url}/lab/tree/{NOTEBOOK.name}?token={lab.server.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab.server, NOTEBOOK.name)
+            helpers.run_all_cells(page)
             panel = page.locator(".wb-coding-panel")
             expect(panel).to_be_visible(timeout=90_000)
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=60_000)

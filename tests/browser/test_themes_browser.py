@@ -114,10 +114,8 @@ def test_notebook_figures_render_in_jupyterlab(
         aborted, console, crashes = _watch(page)
         with helpers.failure_report(browser, page, ARTIFACTS / "themes_lab_failure.png",
                                     lab.log_tail, console=console, aborted=aborted):
-            page.goto(f"{lab.url}/lab/tree/{NOTEBOOK.name}?token={lab.token}")
-            expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=90_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            helpers.open_notebook(page, lab, NOTEBOOK.name)
+            helpers.run_all_cells(page)
             page.wait_for_function(PLOTS_DRAWN, timeout=180_000)
             expect(page.get_by_text(re.compile(r"\| Idle"))).to_be_visible(timeout=120_000)
             errors = page.locator(".jp-OutputArea-output[data-mime-type="
