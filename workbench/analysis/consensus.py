@@ -33,10 +33,14 @@ new code, ``reject`` nothing. Open items are not in it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import itertools
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,7 +60,6 @@ __all__ = [
     "majority",
 ]
 
-_PLAIN = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 #: What a decision can do with an item.
 DECISION_KINDS: tuple[str, ...] = ("apply", "reject", "adjust", "recode")
 #: The majority rule in words (stated in attrs and error messages).
@@ -119,18 +122,40 @@ def counted_coders(documents: Sequence[str], coders: Sequence[str],
     return {doc: [c for c in coders if (c, doc) in have] for doc in documents}
 
 
-def _clusters(frame: pd.DataFrame) -> np.ndarray:
-    """Cluster number per row of ``frame`` sorted by document, code, start, end."""
-    if frame.empty:
-        return np.zeros(0, np.int64)
-    group = (frame["document"].astype(str) + "\x00" + frame["code"].astype(str)).to_numpy()
-    new_group = np.r_[True, group[1:] != group[:-1]]
-    ends = frame["end"].to_numpy(np.int64)
-    starts = frame["start"].to_numpy(np.int64)
-    reach = pd.Series(ends).groupby(np.cumsum(new_group)).cummax().to_numpy()
-    new_cluster = new_group.copy()
-    new_cluster[1:] |= starts[1:] >= reach[:-1]
-    return np.cumsum(new_cluster) - 1
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the items' many small tuples are made (none
+    of them in a cycle): its passes over them would cost more than making them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Codes (-1 for missing) and the distinct values of ``column``."""
+    codes, uniques = pd.factorize(column)
+    return np.asarray(codes, np.int64), list(uniques)
+
+
+def _as_objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-d object array holding ``values`` as they are (tuples stay elements)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _names_index(raw: list[Any], present: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Sorted ``str`` of the distinct ``raw`` values at ``present``, and the position of
+    each raw value among them (-1 when not present; one more entry, -1, for missing)."""
+    text = [str(value) for value in raw]
+    names = sorted({text[int(i)] for i in present})
+    position = {name: i for i, name in enumerate(names)}
+    out = np.full(len(raw) + 1, -1, np.int64)
+    for i in present.tolist():
+        out[i] = position[text[i]]
+    return names, out
 
 
 def consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
@@ -143,55 +168,117 @@ def consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
     are the span of its ranges; ``ranges`` lists ``(coder, start, end, uuid)``. Rows are
     ordered by document, code (``codes`` order when given), start. ``attrs`` counts the
     codings left out because their coder did not vote on the document.
+
+    Built with array operations over the codings (one sort, reductions per cluster) and
+    one Python pass per item for its tuples and the SHA-256 of its id.
     """
     need = ("coding_uuid", "document", "code", "coder", "start", "end")
     missing = [c for c in need if c not in codings.columns]
     if missing:
         raise ConsensusError(f"the codings frame has no column(s) {missing}; pass "
                              "project.codings().")
-    voting = {(doc, c) for doc, names in counted.items() for c in names}
-    in_docs = codings[codings["document"].isin(list(counted))]
-    keep = [(d, c) in voting for d, c in zip(in_docs["document"], in_docs["coder"], strict=True)]
-    frame = in_docs[np.asarray(keep, bool)] if len(in_docs) else in_docs
-    not_counted = int(len(in_docs) - len(frame))
-    if codes is not None:
-        frame = frame[frame["code"].isin(list(codes))]
-    order = {c: i for i, c in enumerate(codes or sorted(set(frame["code"])))}
-    doc_id, doc_names = pd.factorize(frame["document"].astype(str), sort=True)
-    coder_id, coder_names = pd.factorize(frame["coder"].astype(str), sort=True)
-    rank = frame["code"].map(order).to_numpy(np.int64)
-    starts_all = frame["start"].to_numpy(np.int64)
-    ends_all = frame["end"].to_numpy(np.int64)
-    sort = np.lexsort((coder_id, ends_all, starts_all, rank, doc_id))
-    frame = frame.iloc[sort].reset_index(drop=True)
-    doc_id, coder_id, rank = doc_id[sort], coder_id[sort], rank[sort]
-    starts, ends = starts_all[sort], ends_all[sort]
-    group = doc_id * (len(order) + 1) + rank
-    new_group = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
-    reach = pd.Series(ends).groupby(np.cumsum(new_group)).cummax().to_numpy()
-    new_cluster = new_group.copy()
-    if len(new_cluster):
-        new_cluster[1:] |= starts[1:] >= reach[:-1]
-    lo = np.flatnonzero(new_cluster)
-    hi = np.r_[lo[1:], len(frame)].astype(np.int64)
-    items = _items(frame, counted, list(doc_names), list(coder_names), doc_id, coder_id,
-                   starts, ends, lo, hi)
+    with _no_gc():
+        items, not_counted = _consensus_items(codings, counted, codes)
     items.attrs["n_codings_not_counted"] = not_counted
     items.attrs["majority_rule"] = MAJORITY_RULE
     return items
 
 
-def _safe(values: Sequence[str]) -> bool:
-    """Whether ``json.dumps`` writes each of ``values`` as itself between quotes."""
-    return _PLAIN.fullmatch("".join(values)) is not None
+def _consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
+                     codes: Sequence[str] | None) -> tuple[pd.DataFrame, int]:
+    doc_c, doc_u = _factorize(codings["document"])
+    coder_c, coder_u = _factorize(codings["coder"])
+    code_c, code_u = _factorize(codings["code"])
+    # which (document, coder) votes: a table over the distinct values (last row/column:
+    # missing values, which never vote)
+    coder_at = {c: j for j, c in enumerate(coder_u)}
+    vote = np.zeros((len(doc_u) + 1, len(coder_u) + 1), bool)
+    in_counted = np.zeros(len(doc_u) + 1, bool)
+    for i, doc in enumerate(doc_u):
+        if doc in counted:
+            in_counted[i] = True
+            for name in counted[doc]:
+                j = coder_at.get(name)
+                if j is not None:
+                    vote[i, j] = True
+    voting = vote[doc_c, coder_c]
+    not_counted = int(in_counted[doc_c].sum() - voting.sum())
+    if codes is None:
+        used = code_c[voting]
+        present = np.flatnonzero(np.bincount(used[used >= 0], minlength=len(code_u)))
+        wanted = sorted(code_u[int(i)] for i in present)
+    else:
+        wanted = list(codes)
+    order = {c: i for i, c in enumerate(wanted)}
+    rank_u = np.array([order.get(c, -1) for c in code_u] + [-1], np.int64)
+    rows = np.flatnonzero(voting & (rank_u[code_c] >= 0))
+    doc_names, doc_map = _names_index(doc_u, _present(doc_c[rows], len(doc_u)))
+    coder_names, coder_map = _names_index(coder_u, _present(coder_c[rows], len(coder_u)))
+    doc_id, coder_id = doc_map[doc_c[rows]], coder_map[coder_c[rows]]
+    group = doc_id * (len(order) + 1) + rank_u[code_c[rows]]
+    starts = codings["start"].to_numpy(np.int64)[rows]
+    ends = codings["end"].to_numpy(np.int64)[rows]
+    sort = _order(group, starts, ends, coder_id, len(coder_names))
+    rows, group, doc_id, coder_id = rows[sort], group[sort], doc_id[sort], coder_id[sort]
+    starts, ends = starts[sort], ends[sort]
+    new_group = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, bool)
+    reach = _group_cummax(ends, np.cumsum(new_group) - 1)
+    new_cluster = new_group.copy()
+    if len(new_cluster):
+        new_cluster[1:] |= starts[1:] >= reach[:-1]
+    lo = np.flatnonzero(new_cluster)
+    hi = np.r_[lo[1:], len(rows)].astype(np.int64)
+    uuids = codings["coding_uuid"].to_numpy(object)[rows].tolist()
+    try:
+        joined = "".join(uuids)
+    except TypeError:  # not all str
+        uuids = [str(u) for u in uuids]
+        joined = "".join(uuids)
+    code_text = np.array([str(c) for c in code_u] + [""], object)
+    items = _items(counted, doc_names, coder_names, doc_id, coder_id, code_text[code_c[rows]],
+                   uuids, joined, starts, ends, new_group, lo, hi)
+    return items, not_counted
 
 
-def _items(frame: pd.DataFrame, counted: Mapping[str, Sequence[str]], doc_names: list[str],
+def _present(codes: np.ndarray, n: int) -> np.ndarray:
+    """The distinct values among ``codes`` (all in 0..n-1), ascending."""
+    return np.flatnonzero(np.bincount(codes, minlength=n))
+
+
+def _order(group: np.ndarray, starts: np.ndarray, ends: np.ndarray, coder_id: np.ndarray,
+           n_coders: int) -> np.ndarray:
+    """The stable order by group, start, end, coder: one int64 key when it fits."""
+    if not len(group):
+        return np.zeros(0, np.intp)
+    s0, e0 = int(starts.min()), int(ends.min())
+    width_s, width_e = int(starts.max()) - s0 + 1, int(ends.max()) - e0 + 1
+    if (int(group.max()) + 1) * width_s * width_e * max(n_coders, 1) < 2 ** 63:
+        key = ((group * width_s + (starts - s0)) * width_e + (ends - e0)) * max(n_coders, 1) \
+            + coder_id
+        return np.argsort(key, kind="stable")
+    return np.lexsort((coder_id, ends, starts, group))
+
+
+def _group_cummax(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Running maximum of ``values`` within each run of equal, ascending ``groups``."""
+    if not len(values):
+        return values.copy()
+    low = int(values.min())
+    width = int(values.max()) - low + 1
+    if int(groups[-1]) < (2 ** 62) // width:  # shift each group above the ones before it
+        offset = groups.astype(np.int64) * width
+        return np.maximum.accumulate(values - low + offset) - offset + low
+    return pd.Series(values).groupby(groups).cummax().to_numpy()
+
+
+def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
            coder_names: list[str], doc_id: np.ndarray, coder_id: np.ndarray,
-           starts: np.ndarray, ends: np.ndarray, lo: np.ndarray, hi: np.ndarray
+           code_text: np.ndarray, uuids: list[str], joined: str, starts: np.ndarray,
+           ends: np.ndarray, new_group: np.ndarray, lo: np.ndarray, hi: np.ndarray
            ) -> pd.DataFrame:
-    """One row per cluster ``frame[lo:hi]`` (sorted as in :func:`consensus_items`),
-    the per-cluster numbers computed with array reductions."""
+    """One row per cluster ``lo:hi`` of the sorted codings (as in :func:`consensus_items`):
+    the numbers with array reductions; the tuples that only depend on who votes and who
+    applied made once and shared; per item only its ranges, uuids and id."""
     if not len(lo):
         return pd.DataFrame(columns=list(ITEM_COLUMNS))
     n_rows = hi - lo
@@ -200,75 +287,131 @@ def _items(frame: pd.DataFrame, counted: Mapping[str, Sequence[str]], doc_names:
     same = ((span_start == np.maximum.reduceat(starts, lo))
             & (span_end == np.minimum.reduceat(ends, lo)))
     cdoc = doc_id[lo]
-    # the voting coders, who applied and who did not: one tuple per (document, coder set)
-    if len(coder_names) <= 62:
-        mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), coder_id.astype(np.int64)),
-                                      lo)
-        _, first, key = np.unique(np.stack([cdoc.astype(np.int64), mask], 1), axis=0,
-                                  return_index=True, return_inverse=True)
-        key = key.reshape(-1)
-    else:  # more than 62 coders: no bit mask in an int64
-        sets = [(int(d), tuple(sorted(set(coder_id[a:b].tolist()))))
-                for d, a, b in zip(cdoc, lo, hi, strict=True)]
-        index: dict[tuple[int, tuple[int, ...]], int] = {}
-        key_l: list[int] = []
-        first_l: list[int] = []
-        for i, value in enumerate(sets):
-            j = index.setdefault(value, len(first_l))
-            if j == len(first_l):
-                first_l.append(i)
-            key_l.append(j)
-        key, first = np.asarray(key_l, np.int64), np.asarray(first_l, np.int64)
-    names_of = [list(counted[d]) for d in doc_names]
-    k_of = np.array([len(n) for n in names_of], np.int64)
+    names_of = [tuple(counted[d]) for d in doc_names]
+    panels: dict[tuple[str, ...], int] = {}
+    panel_of = np.array([panels.setdefault(n, len(panels)) for n in names_of], np.int64)
+    panel_names = list(panels)
+    cpanel = panel_of[cdoc]
+    key, first = _voter_sets(cpanel, coder_id, lo, hi, len(panel_names), len(coder_names))
     applied_t, not_applied_t, n_t = [], [], []
     for i in first.tolist():
-        names = names_of[int(cdoc[i])]
+        names = panel_names[int(cpanel[i])]
         present = {coder_names[j] for j in coder_id[lo[i]:hi[i]].tolist()}
         applied = tuple(c for c in names if c in present)
         applied_t.append(applied)
         not_applied_t.append(tuple(c for c in names if c not in present))
         n_t.append(len(applied))
     n = np.asarray(n_t, np.int64)[key]
-    k = k_of[cdoc]
-    counted_t = [tuple(names) for names in names_of]
+    k = np.array([len(p) for p in panel_names], np.int64)[cpanel]
     unanimous = (k >= 2) & (n == k) & (n_rows == k) & same
-    coders_ = [coder_names[j] for j in coder_id]
-    uuids_ = frame["coding_uuid"].astype(str).tolist()
-    starts_l, ends_l = starts.tolist(), ends.tolist()
-    ranges_all = list(zip(coders_, starts_l, ends_l, uuids_, strict=True))
-    bounds = list(zip(lo.tolist(), hi.tolist(), strict=True))
-    ranges = [tuple(ranges_all[a:b]) for a, b in bounds]
-    sorted_uuids = [tuple(sorted(uuids_[a:b])) for a, b in bounds]
-    codes_ = frame["code"].astype(str).to_numpy()[lo].tolist()
-    docs_ = [doc_names[int(d)] for d in cdoc]
-    ids = _item_ids(docs_, codes_, sorted_uuids, cdoc, names_of, uuids_)
-    n_l, k_l = n.tolist(), k.tolist()
+    top = int(max(n.max(), k.max())) + 1
+    votes = np.empty((top, top), object)
+    for a, b in itertools.product(range(top), range(top)):
+        votes[a, b] = f"{a} of {b}"
+    said = np.where(2 * n > k, 0, np.where(2 * n < k, 1, 2))
+    # per item: its uuids (sorted) and ranges, tuples sliced from one tuple of all rows
+    lo_l, hi_l = lo.tolist(), hi.tolist()
+    every_uuid = tuple(uuids)
+    sorted_uuids = [every_uuid[a:b] if b - a == 1 else tuple(sorted(every_uuid[a:b]))
+                    for a, b in zip(lo_l, hi_l, strict=True)]
+    coders_ = np.array(coder_names, object)[coder_id].tolist()
+    every_range = tuple(zip(coders_, starts.tolist(), ends.tolist(), every_uuid, strict=True))
+    ranges = [every_range[a:b] for a, b in zip(lo_l, hi_l, strict=True)]
+    group_lo = np.flatnonzero(new_group)
+    prefixes = _as_objects([f"{doc_names[int(d)]}|{c}|" for d, c in
+                            zip(doc_id[group_lo], code_text[group_lo], strict=True)])
+    prefix = prefixes[(np.cumsum(new_group) - 1)[lo]]
+    names_json = [json.dumps(sorted(map(str, names))) for names in panel_names]
+    ids = prefix + _digests(sorted_uuids, uuids, joined, lo, n_rows, cpanel, names_json)
     return pd.DataFrame({
-        "item_id": ids, "document": docs_, "code": codes_,
-        "start": span_start, "end": span_end,
-        "status": np.where(unanimous, "unanimous", "open").astype(object),
-        "n": n, "k": k, "votes": [f"{a} of {b}" for a, b in zip(n_l, k_l, strict=True)],
-        "majority": np.where(2 * n > k, "applied",
-                             np.where(2 * n < k, "not applied", "tie")).astype(object),
-        "applied_by": [applied_t[i] for i in key], "not_applied_by":
-        [not_applied_t[i] for i in key], "counted_coders": [counted_t[int(d)] for d in cdoc],
-        "coding_uuids": sorted_uuids, "ranges": ranges,
-    }, columns=list(ITEM_COLUMNS))
+        "item_id": ids, "document": np.array(doc_names, object)[cdoc],
+        "code": code_text[lo], "start": span_start, "end": span_end,
+        "status": np.array(["open", "unanimous"], object)[unanimous.astype(np.intp)],
+        "n": n, "k": k, "votes": votes[n, k],
+        "majority": np.array(["applied", "not applied", "tie"], object)[said],
+        "applied_by": _as_objects(applied_t)[key],
+        "not_applied_by": _as_objects(not_applied_t)[key],
+        "counted_coders": _as_objects(panel_names)[cpanel],
+        "coding_uuids": _as_objects(sorted_uuids), "ranges": _as_objects(ranges),
+    }, columns=list(ITEM_COLUMNS), copy=False)
 
 
-def _item_ids(docs: list[str], codes: list[str], uuids: list[tuple[str, ...]],
-              cdoc: np.ndarray, names_of: list[list[str]], all_uuids: list[str]) -> list[str]:
-    """:func:`item_id` of every cluster; the JSON payload is written by hand when every
-    uuid and name is plain ASCII without quotes or backslashes (the same bytes)."""
-    names_json = [json.dumps(sorted(map(str, names))) for names in names_of]
-    if not _safe(all_uuids) or not all(_safe(names) for names in names_of):
-        return [item_id(d, c, u, names_of[int(i)])
-                for d, c, u, i in zip(docs, codes, uuids, cdoc, strict=True)]
+def _voter_sets(panel: np.ndarray, coder_id: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                n_panels: int, n_coders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per cluster the number of its (panel of counted coders, set of coders with a range)
+    and, per such pair, its first cluster."""
+    if n_coders <= 62:  # the set as a bit mask in an int64
+        mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), coder_id.astype(np.int64)),
+                                      lo)
+        if n_panels < 2 ** (62 - n_coders):
+            _, first, key = np.unique(panel.astype(np.int64) << n_coders | mask,
+                                      return_index=True, return_inverse=True)
+        else:
+            _, first, key = np.unique(np.stack([panel.astype(np.int64), mask], 1), axis=0,
+                                      return_index=True, return_inverse=True)
+        return key.reshape(-1), first
+    sets = [(int(d), tuple(sorted(set(coder_id[a:b].tolist()))))
+            for d, a, b in zip(panel, lo, hi, strict=True)]
+    index: dict[tuple[int, tuple[int, ...]], int] = {}
+    key_l: list[int] = []
+    first_l: list[int] = []
+    for i, value in enumerate(sets):
+        j = index.setdefault(value, len(first_l))
+        if j == len(first_l):
+            first_l.append(i)
+        key_l.append(j)
+    return np.asarray(key_l, np.int64), np.asarray(first_l, np.int64)
+
+
+#: How :func:`item_id`'s JSON payload joins the uuids: written as themselves between quotes
+#: (plain printable ASCII without quotes or backslashes) or as ``json.dumps`` escapes them.
+_PLAIN_JSON = ('", "', '[["', '"], ')
+_ESCAPED_JSON = (", ", "[[", "], ")
+_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+
+
+def _digests(sorted_uuids: list[tuple[str, ...]], uuids: list[str], joined: str,
+             lo: np.ndarray, n_rows: np.ndarray, panel: np.ndarray, names_json: list[str]
+             ) -> np.ndarray:
+    """The digest part of :func:`item_id` for every cluster (object array of str).
+
+    The JSON payloads ``[[uuids...], [names...]]`` (the bytes ``json.dumps`` writes) are
+    written one after the other into one buffer, each hashed from a view of it. ``uuids``
+    are the rows' uuids (any order) and ``joined`` their concatenation."""
+    n = len(uuids)
+    flat = np.fromiter(itertools.chain.from_iterable(sorted_uuids), object, count=n)
+    plain = (joined.isascii() and joined.isprintable() and '"' not in joined
+             and "\\" not in joined)
+    if plain:
+        length = np.fromiter(map(len, uuids), np.int64, count=n)
+    else:  # as json.dumps writes them (quotes included): ASCII too
+        flat = _as_objects([encode_basestring_ascii(u) for u in flat])
+        length = np.fromiter(map(len, flat), np.int64, count=n)
+    between, opening, closing = _PLAIN_JSON if plain else _ESCAPED_JSON
+    tails = [closing + names + "]" for names in names_json]
+    # before each uuid: the separator, or (first of its item) the previous item's tail
+    # and the opening
+    before = np.full(n, between, object)
+    before[lo[1:]] = _as_objects([t + opening for t in tails])[panel[:-1]]
+    before[0] = opening
+    pieces = np.empty(2 * n + 1, object)
+    pieces[0:2 * n:2] = before
+    pieces[1:2 * n:2] = flat
+    pieces[2 * n] = tails[int(panel[-1])]
+    data = memoryview("".join(pieces.tolist()).encode("ascii"))
+    size = np.add.reduceat(length, lo) + len(opening) + len(between) * (n_rows - 1) \
+        + np.array([len(t) for t in tails], np.int64)[panel]
+    stop = np.cumsum(size)
+    begin = stop - size
     sha = hashlib.sha256
-    return [f"{d}|{c}|" + sha(('[["' + '", "'.join(u) + '"], ' + names_json[i] + "]")
-                              .encode()).hexdigest()[:16]
-            for d, c, u, i in zip(docs, codes, uuids, cdoc.tolist(), strict=True)]
+    digests = b"".join([sha(data[a:b]).digest()
+                        for a, b in zip(begin.tolist(), stop.tolist(), strict=True)])
+    raw = np.frombuffer(digests, np.uint8).reshape(-1, 32)[:, :8]
+    text = np.empty((len(raw), 17), np.uint8)
+    text[:, 0:16:2] = _HEX[raw >> 4]
+    text[:, 1:16:2] = _HEX[raw & 15]
+    text[:, 16] = ord("\n")
+    return _as_objects(text.tobytes().decode("ascii").split("\n")[:-1])
 
 
 def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -281,34 +424,76 @@ def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFram
     ``n_open`` (items not in the layer for want of a decision), ``n_rejected``,
     ``n_stale_decisions``.
     """
-    by_item = {str(row.item_id): row for row in decisions.itertuples()}
-    rows: list[tuple[object, ...]] = []
-    n_open = n_used = n_rejected = 0
-    for item in items.itertuples():
-        decision = by_item.get(str(item.item_id))
-        if decision is None:
-            if item.status == "unanimous":
-                rows.append((item.item_id, item.document, item.code, item.start, item.end,
-                             "unanimous", f"{item.k} of {item.k}", item.n, item.k, None, None,
-                             None, None, "", list(item.coding_uuids)))
-            else:
-                n_open += 1
-            continue
-        n_used += 1
-        if decision.kind == "reject":
-            n_rejected += 1
-            continue
-        code = decision.new_code if decision.kind == "recode" else item.code
-        rows.append((item.item_id, item.document, code, int(decision.start), int(decision.end),
-                     f"decision {decision.kind} (#{decision.decision_id}, revision "
-                     f"{decision.revision})", f"{decision.votes} of {decision.k}",
-                     int(decision.votes), int(decision.k), int(decision.decision_id),
-                     int(decision.revision), decision.decided_by, decision.decided_at,
-                     decision.reason, list(item.coding_uuids)))
-    layer = pd.DataFrame(rows, columns=list(LAYER_COLUMNS))
-    known = set(items["item_id"])
+    item_ids = items["item_id"].astype(str).to_numpy(object)
+    if len(decisions):
+        keys = decisions["item_id"].astype(str)
+        last = ~keys.duplicated(keep="last").to_numpy()  # the last decision of an item counts
+        chosen = decisions[last]
+        found = pd.Index(keys[last]).get_indexer(item_ids)
+    else:
+        chosen = decisions
+        found = np.full(len(items), -1, np.intp)
+    decided = found >= 0
+    kinds = chosen["kind"].to_numpy(object) if len(chosen) else np.zeros(0, object)
+    kind = kinds[found[decided]] if decided.any() else np.zeros(0, object)
+    status = items["status"].to_numpy(object)
+    unanimous = ~decided & (status == "unanimous")
+    rejected = np.zeros(len(items), bool)
+    rejected[decided] = kind == "reject"
+    used = decided & ~rejected
+    keep = unanimous | used
+    n_open = int((~decided & ~unanimous).sum())
+    n_stale = len(chosen) - len(np.unique(found[decided]))
+    at = np.flatnonzero(keep)
+    layer = _layer_rows(items, chosen, at, found[at], unanimous[at])
     layer.attrs.update(
-        n_unanimous=int((layer["provenance"] == "unanimous").sum()),
-        n_decisions=n_used, n_open=n_open, n_rejected=n_rejected,
-        n_stale_decisions=int(sum(1 for key in by_item if key not in known)))
+        n_unanimous=int(unanimous.sum()), n_decisions=int(decided.sum()), n_open=n_open,
+        n_rejected=int(rejected.sum()), n_stale_decisions=int(n_stale))
     return layer
+
+
+_KEEP = object()  # a settled item's code stays unless recoded
+
+
+def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
+                found: np.ndarray, unanimous: np.ndarray) -> pd.DataFrame:
+    """The layer's rows: items ``at`` (in order), unanimous or settled by ``chosen``'s row
+    ``found``; columns built as lists so they take the types a frame of rows would."""
+    if not len(at):
+        return pd.DataFrame(columns=list(LAYER_COLUMNS))
+    take = found[~unanimous]
+    d = chosen.iloc[take]
+    kinds = d["kind"].astype(str).tolist()
+    ids = [int(v) for v in d["decision_id"]]
+    revisions = [int(v) for v in d["revision"]]
+    votes = [int(v) for v in d["votes"]]
+    ks = [int(v) for v in d["k"]]
+    dec = {
+        "code": [nc if kd == "recode" else _KEEP for kd, nc in
+                 zip(kinds, d["new_code"].tolist(), strict=True)],
+        "start": [int(v) for v in d["start"]], "end": [int(v) for v in d["end"]],
+        "provenance": [f"decision {kd} (#{i}, revision {r})"
+                       for kd, i, r in zip(kinds, ids, revisions, strict=True)],
+        "votes": [f"{v} of {k}" for v, k in zip(votes, ks, strict=True)],
+        "n": votes, "k": ks, "decision_id": ids, "revision": revisions,
+        "decided_by": d["decided_by"].tolist(), "decided_at": d["decided_at"].tolist(),
+        "reason": d["reason"].tolist(),
+    }
+    rows = items.iloc[at]
+    k_item = rows["k"].tolist()
+    columns: dict[str, list[Any]] = {
+        "item_id": rows["item_id"].tolist(), "document": rows["document"].tolist(),
+        "code": rows["code"].tolist(), "start": rows["start"].tolist(),
+        "end": rows["end"].tolist(), "provenance": ["unanimous"] * len(at),
+        "votes": [f"{k} of {k}" for k in k_item], "n": rows["n"].tolist(), "k": k_item,
+        "decision_id": [None] * len(at), "revision": [None] * len(at),
+        "decided_by": [None] * len(at), "decided_at": [None] * len(at),
+        "reason": [""] * len(at)}
+    where = np.flatnonzero(~unanimous).tolist()
+    for name, values in dec.items():
+        column = columns[name]
+        for i, value in zip(where, values, strict=True):
+            if value is not _KEEP:
+                column[i] = value
+    columns["rests_on"] = [list(u) for u in rows["coding_uuids"]]
+    return pd.DataFrame(columns, columns=list(LAYER_COLUMNS))
