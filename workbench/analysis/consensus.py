@@ -33,12 +33,11 @@ new code, ``reject`` nothing. Open items are not in it.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import operator
+from collections.abc import Mapping, Sequence
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
@@ -122,19 +121,6 @@ def counted_coders(documents: Sequence[str], coders: Sequence[str],
     return {doc: [c for c in coders if (c, doc) in have] for doc in documents}
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while the items' many small tuples are made (none
-    of them in a cycle): its passes over them would cost more than making them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _factorize(column: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Codes (-1 for missing) and the distinct values of ``column``."""
     codes, uniques = pd.factorize(column)
@@ -177,8 +163,7 @@ def consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]],
     if missing:
         raise ConsensusError(f"the codings frame has no column(s) {missing}; pass "
                              "project.codings().")
-    with _no_gc():
-        items, not_counted = _consensus_items(codings, counted, codes)
+    items, not_counted = _consensus_items(codings, counted, codes)
     items.attrs["n_codings_not_counted"] = not_counted
     items.attrs["majority_rule"] = MAJORITY_RULE
     return items
@@ -228,16 +213,36 @@ def _consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]]
         new_cluster[1:] |= starts[1:] >= reach[:-1]
     lo = np.flatnonzero(new_cluster)
     hi = np.r_[lo[1:], len(rows)].astype(np.int64)
-    uuids = codings["coding_uuid"].to_numpy(object)[rows].tolist()
-    try:
-        joined = "".join(uuids)
-    except TypeError:  # not all str
-        uuids = [str(u) for u in uuids]
-        joined = "".join(uuids)
+    uuids = _fresh(codings["coding_uuid"].to_numpy(object)[rows])
     code_text = np.array([str(c) for c in code_u] + [""], object)
-    items = _items(counted, doc_names, coder_names, doc_id, coder_id, code_text[code_c[rows]],
-                   uuids, joined, starts, ends, new_group, lo, hi)
+    args = (counted, doc_names, coder_names, doc_id, coder_id, code_text[code_c[rows]])
+    try:
+        items = _items(*args, uuids, starts, ends, new_group, lo, hi)
+    except _NotText:  # uuids that are not all str: as str
+        items = _items(*args, [str(u) for u in uuids], starts, ends, new_group, lo, hi)
     return items, not_counted
+
+
+def _fresh(values: np.ndarray) -> list[Any]:
+    """``values`` as a list; str values as new copies made one after the other (they are
+    read many times in this order, and the originals lie scattered in memory)."""
+    try:
+        joined = "\n".join(values.tolist())
+    except TypeError:  # not all str
+        return values.tolist()
+    parts = joined.split("\n")
+    return parts if len(parts) == len(values) else values.tolist()
+
+
+class _NotText(Exception):
+    """A coding uuid that is not a str."""
+
+
+def _ints(values: np.ndarray) -> list[int]:
+    """``values.tolist()``, equal values sharing one int object when their range is small."""
+    if len(values) and int(values.min()) >= 0 and int(values.max()) < 4 * len(values) + 1024:
+        return np.arange(int(values.max()) + 1).astype(object)[values].tolist()
+    return values.tolist()
 
 
 def _present(codes: np.ndarray, n: int) -> np.ndarray:
@@ -273,7 +278,7 @@ def _group_cummax(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
            coder_names: list[str], doc_id: np.ndarray, coder_id: np.ndarray,
-           code_text: np.ndarray, uuids: list[str], joined: str, starts: np.ndarray,
+           code_text: np.ndarray, uuids: list[str], starts: np.ndarray,
            ends: np.ndarray, new_group: np.ndarray, lo: np.ndarray, hi: np.ndarray
            ) -> pd.DataFrame:
     """One row per cluster ``lo:hi`` of the sorted codings (as in :func:`consensus_items`):
@@ -309,20 +314,28 @@ def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
     for a, b in itertools.product(range(top), range(top)):
         votes[a, b] = f"{a} of {b}"
     said = np.where(2 * n > k, 0, np.where(2 * n < k, 1, 2))
-    # per item: its uuids (sorted) and ranges, tuples sliced from one tuple of all rows
+    # per item: its uuids (sorted) and ranges, tuples sliced from one tuple of all rows.
+    # Many tuples are made: they are collected into object arrays (np.fromiter with a
+    # count), which the garbage collector does not scan, rather than into growing lists.
+    n_items = len(lo)
     lo_l, hi_l = lo.tolist(), hi.tolist()
     every_uuid = tuple(uuids)
-    sorted_uuids = [every_uuid[a:b] if b - a == 1 else tuple(sorted(every_uuid[a:b]))
-                    for a, b in zip(lo_l, hi_l, strict=True)]
+    sorted_uuids = np.fromiter(map(every_uuid.__getitem__, map(slice, lo_l, hi_l)), object,
+                               count=n_items)
+    several = np.flatnonzero(n_rows > 1)
+    sorted_uuids[several] = np.fromiter(map(tuple, map(sorted, sorted_uuids[several])),
+                                        object, count=len(several))
     coders_ = np.array(coder_names, object)[coder_id].tolist()
-    every_range = tuple(zip(coders_, starts.tolist(), ends.tolist(), every_uuid, strict=True))
-    ranges = [every_range[a:b] for a, b in zip(lo_l, hi_l, strict=True)]
+    every_range = tuple(np.fromiter(zip(coders_, _ints(starts), _ints(ends), every_uuid,
+                                        strict=True), object, count=len(uuids)).tolist())
+    ranges = np.fromiter(map(every_range.__getitem__, map(slice, lo_l, hi_l)), object,
+                         count=n_items)
     group_lo = np.flatnonzero(new_group)
     prefixes = _as_objects([f"{doc_names[int(d)]}|{c}|" for d, c in
                             zip(doc_id[group_lo], code_text[group_lo], strict=True)])
     prefix = prefixes[(np.cumsum(new_group) - 1)[lo]]
     names_json = [json.dumps(sorted(map(str, names))) for names in panel_names]
-    ids = prefix + _digests(sorted_uuids, uuids, joined, lo, n_rows, cpanel, names_json)
+    ids = prefix + _digests(sorted_uuids, lo, cpanel, names_json)
     return pd.DataFrame({
         "item_id": ids, "document": np.array(doc_names, object)[cdoc],
         "code": code_text[lo], "start": span_start, "end": span_end,
@@ -332,7 +345,7 @@ def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
         "applied_by": _as_objects(applied_t)[key],
         "not_applied_by": _as_objects(not_applied_t)[key],
         "counted_coders": _as_objects(panel_names)[cpanel],
-        "coding_uuids": _as_objects(sorted_uuids), "ranges": _as_objects(ranges),
+        "coding_uuids": sorted_uuids, "ranges": ranges,
     }, columns=list(ITEM_COLUMNS), copy=False)
 
 
@@ -368,50 +381,56 @@ def _voter_sets(panel: np.ndarray, coder_id: np.ndarray, lo: np.ndarray, hi: np.
 _PLAIN_JSON = ('", "', '[["', '"], ')
 _ESCAPED_JSON = (", ", "[[", "], ")
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
+_DIGEST = operator.methodcaller("digest")
+_CONTROL = bytes(range(32)) + b"\x7f"
 
 
-def _digests(sorted_uuids: list[tuple[str, ...]], uuids: list[str], joined: str,
-             lo: np.ndarray, n_rows: np.ndarray, panel: np.ndarray, names_json: list[str]
-             ) -> np.ndarray:
+def _digests(sorted_uuids: np.ndarray, lo: np.ndarray, panel: np.ndarray,
+             names_json: list[str]) -> np.ndarray:
     """The digest part of :func:`item_id` for every cluster (object array of str).
 
     The JSON payloads ``[[uuids...], [names...]]`` (the bytes ``json.dumps`` writes) are
-    written one after the other into one buffer, each hashed from a view of it. ``uuids``
-    are the rows' uuids (any order) and ``joined`` their concatenation."""
-    n = len(uuids)
-    flat = np.fromiter(itertools.chain.from_iterable(sorted_uuids), object, count=n)
-    plain = (joined.isascii() and joined.isprintable() and '"' not in joined
-             and "\\" not in joined)
-    if plain:
-        length = np.fromiter(map(len, uuids), np.int64, count=n)
-    else:  # as json.dumps writes them (quotes included): ASCII too
-        flat = _as_objects([encode_basestring_ascii(u) for u in flat])
-        length = np.fromiter(map(len, flat), np.int64, count=n)
-    between, opening, closing = _PLAIN_JSON if plain else _ESCAPED_JSON
-    tails = [closing + names + "]" for names in names_json]
-    # before each uuid: the separator, or (first of its item) the previous item's tail
-    # and the opening
-    before = np.full(n, between, object)
-    before[lo[1:]] = _as_objects([t + opening for t in tails])[panel[:-1]]
-    before[0] = opening
-    pieces = np.empty(2 * n + 1, object)
-    pieces[0:2 * n:2] = before
-    pieces[1:2 * n:2] = flat
-    pieces[2 * n] = tails[int(panel[-1])]
-    data = memoryview("".join(pieces.tolist()).encode("ascii"))
-    size = np.add.reduceat(length, lo) + len(opening) + len(between) * (n_rows - 1) \
-        + np.array([len(t) for t in tails], np.int64)[panel]
-    stop = np.cumsum(size)
-    begin = stop - size
-    sha = hashlib.sha256
-    digests = b"".join([sha(data[a:b]).digest()
-                        for a, b in zip(begin.tolist(), stop.tolist(), strict=True)])
+    written into one text, one a line, and hashed line by line. First with every uuid
+    written as itself between quotes, which is what ``json.dumps`` writes when the text
+    is printable ASCII and no uuid has a quote or backslash (checked on the whole text,
+    counting them); else with each uuid escaped as ``json.dumps`` does (ASCII, no line
+    breaks)."""
+    flat = np.fromiter(itertools.chain.from_iterable(sorted_uuids), object,
+                       count=int(lo[-1]) + len(sorted_uuids[-1]))
+    n = len(flat)
+    quotes = np.array([t.count('"') for t in names_json], np.int64)[panel].sum() + 2 * n
+    slashes = np.array([t.count("\\") for t in names_json], np.int64)[panel].sum()
+    for plain in (True, False):
+        between, opening, closing = _PLAIN_JSON if plain else _ESCAPED_JSON
+        tails = [closing + names + "]" for names in names_json]
+        if not plain:
+            flat = _as_objects([encode_basestring_ascii(u) for u in flat])
+        # before each uuid: the separator or, first of its item, the previous item's tail,
+        # a line break and the opening
+        pieces = np.empty(2 * n + 1, object)
+        pieces[0:2 * n:2] = between
+        pieces[2 * lo[1:]] = _as_objects([t + "\n" + opening for t in tails])[panel[:-1]]
+        pieces[0] = opening
+        pieces[1:2 * n:2] = flat
+        pieces[2 * n] = tails[int(panel[-1])]
+        try:
+            text = "".join(pieces.tolist())
+        except TypeError:
+            raise _NotText from None
+        if not plain:
+            data = text.encode("ascii")
+            break
+        if text.isascii() and text.count('"') == quotes and text.count("\\") == slashes:
+            data = text.encode("ascii")
+            if len(data.translate(None, _CONTROL)) == len(data) - len(lo) + 1:
+                break  # no control character but the line breaks
+    digests = b"".join(map(_DIGEST, map(hashlib.sha256, data.split(b"\n"))))
     raw = np.frombuffer(digests, np.uint8).reshape(-1, 32)[:, :8]
-    text = np.empty((len(raw), 17), np.uint8)
-    text[:, 0:16:2] = _HEX[raw >> 4]
-    text[:, 1:16:2] = _HEX[raw & 15]
-    text[:, 16] = ord("\n")
-    return _as_objects(text.tobytes().decode("ascii").split("\n")[:-1])
+    hexed = np.empty((len(raw), 17), np.uint8)
+    hexed[:, 0:16:2] = _HEX[raw >> 4]
+    hexed[:, 1:16:2] = _HEX[raw & 15]
+    hexed[:, 16] = ord("\n")
+    return _as_objects(hexed.tobytes().decode("ascii").split("\n")[:-1])
 
 
 def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -424,7 +443,9 @@ def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFram
     ``n_open`` (items not in the layer for want of a decision), ``n_rejected``,
     ``n_stale_decisions``.
     """
-    item_ids = items["item_id"].astype(str).to_numpy(object)
+    item_ids = items["item_id"].to_numpy(object)
+    if len(item_ids) and pd.api.types.infer_dtype(item_ids, skipna=False) != "string":
+        item_ids = items["item_id"].astype(str).to_numpy(object)
     if len(decisions):
         keys = decisions["item_id"].astype(str)
         last = ~keys.duplicated(keep="last").to_numpy()  # the last decision of an item counts
@@ -455,20 +476,14 @@ def consensus_layer(items: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFram
 _KEEP = object()  # a settled item's code stays unless recoded
 
 
-def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
-                found: np.ndarray, unanimous: np.ndarray) -> pd.DataFrame:
-    """The layer's rows: items ``at`` (in order), unanimous or settled by ``chosen``'s row
-    ``found``; columns built as lists so they take the types a frame of rows would."""
-    if not len(at):
-        return pd.DataFrame(columns=list(LAYER_COLUMNS))
-    take = found[~unanimous]
-    d = chosen.iloc[take]
+def _decided(d: pd.DataFrame) -> dict[str, list[Any]]:
+    """The layer's columns for the settled items decided by ``d`` (one row each)."""
     kinds = d["kind"].astype(str).tolist()
     ids = [int(v) for v in d["decision_id"]]
     revisions = [int(v) for v in d["revision"]]
     votes = [int(v) for v in d["votes"]]
     ks = [int(v) for v in d["k"]]
-    dec = {
+    return {
         "code": [nc if kd == "recode" else _KEEP for kd, nc in
                  zip(kinds, d["new_code"].tolist(), strict=True)],
         "start": [int(v) for v in d["start"]], "end": [int(v) for v in d["end"]],
@@ -479,9 +494,17 @@ def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
         "decided_by": d["decided_by"].tolist(), "decided_at": d["decided_at"].tolist(),
         "reason": d["reason"].tolist(),
     }
+
+
+def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
+                found: np.ndarray, unanimous: np.ndarray) -> pd.DataFrame:
+    """The layer's rows: items ``at`` (in order), unanimous or settled by ``chosen``'s row
+    ``found``; columns built as lists so they take the types a frame of rows would."""
+    if not len(at):
+        return pd.DataFrame(columns=list(LAYER_COLUMNS))
     rows = items.iloc[at]
     k_item = rows["k"].tolist()
-    columns: dict[str, list[Any]] = {
+    columns: dict[str, Any] = {
         "item_id": rows["item_id"].tolist(), "document": rows["document"].tolist(),
         "code": rows["code"].tolist(), "start": rows["start"].tolist(),
         "end": rows["end"].tolist(), "provenance": ["unanimous"] * len(at),
@@ -490,10 +513,10 @@ def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
         "decided_by": [None] * len(at), "decided_at": [None] * len(at),
         "reason": [""] * len(at)}
     where = np.flatnonzero(~unanimous).tolist()
-    for name, values in dec.items():
+    for name, values in (_decided(chosen.iloc[found[~unanimous]]) if where else {}).items():
         column = columns[name]
         for i, value in zip(where, values, strict=True):
             if value is not _KEEP:
                 column[i] = value
-    columns["rests_on"] = [list(u) for u in rows["coding_uuids"]]
+    columns["rests_on"] = np.fromiter(map(list, rows["coding_uuids"]), object, count=len(at))
     return pd.DataFrame(columns, columns=list(LAYER_COLUMNS))
