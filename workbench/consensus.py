@@ -34,6 +34,7 @@ elsewhere are left out of the items, and ``k`` is the number of coders who vote 
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -139,15 +140,20 @@ def _documents(project: Project, documents: Sequence[str] | str | None) -> list[
 
 def _raw_items(project: Project, panel: list[str], docs: list[str],
                codes: Sequence[str] | None, in_progress: InProgress,
-               raw: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+               raw: pd.DataFrame | None = None, *, only_codes: bool = False
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Items of ``docs`` and the codings read; ``only_codes`` reads only the codings of
+    ``codes`` (the pending-recode count then covers only them)."""
+    if codes is None:
+        codes = [c.key for c in project.codebook.codes]
     if raw is None:
         with project.store.reading() as conn:
-            raw = store.voting_codings(conn, documents_=docs, coder_names=panel)
+            raw = store.voting_codings(conn, documents_=docs, coder_names=panel,
+                                       code_keys=codes if only_codes else None)
     pending = int(raw["pending_recode"].sum())
     raw = raw[~raw["pending_recode"]]
     counted = logic.counted_coders(docs, panel, _coverage(project), in_progress=in_progress)
-    order = [c.key for c in project.codebook.codes]
-    items = logic.consensus_items(raw, counted, codes=order if codes is None else list(codes))
+    items = logic.consensus_items(raw, counted, codes=list(codes))
     items.attrs["n_pending_recode_excluded"] = pending
     items.attrs["coders"] = panel
     items.attrs["in_progress"] = in_progress
@@ -194,9 +200,12 @@ def _item(project: Project, item_id: str, panel: list[str], in_progress: InProgr
     if len(parts) != 3:
         raise ConsensusError(f"{item_id!r} is not an item id; take one from "
                              "project.consensus_items()['item_id'].")
-    document = parts[0]
+    document, code = parts[0], parts[1]
     docs = _documents(project, [document])
-    items, _ = _raw_items(project, panel, docs, None, in_progress)
+    # an item is one cluster of one code: only that code's codings (if in the codebook)
+    keys = [c.key for c in project.codebook.codes]
+    items, _ = _raw_items(project, panel, docs, [code] if code in keys else [], in_progress,
+                          only_codes=True)
     found = items[items["item_id"] == item_id]
     if found.empty:
         raise ConsensusError(
@@ -204,6 +213,9 @@ def _item(project: Project, item_id: str, panel: list[str], in_progress: InProgr
             "changed since it was listed (or another panel of coders was chosen); list the "
             "items again with project.consensus_items() and decide on the current one.")
     return found.iloc[0]
+
+
+_DecisionRow = namedtuple("_DecisionRow", store.DECISION_COLUMNS)  # type: ignore[misc]
 
 
 def _as_decision(row: Any) -> Decision:
@@ -330,11 +342,11 @@ def _who(project: Project, decided_by: str | None) -> str:
 
 def _read(project: Project, decision_id: int) -> Decision:
     with project.store.reading() as conn:
-        frame = store.decisions_frame(conn, current_only=False, decision_id=decision_id)
-    if frame.empty:
+        rows = store.decision_rows(conn, current_only=False, decision_id=decision_id)
+    if not rows:
         raise NotFoundError(f"no consensus decision #{decision_id}; "
                             "project.decision_history() lists them.")
-    return _as_decision(next(frame.itertuples()))
+    return _as_decision(_DecisionRow(*rows[0]))
 
 
 def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None = None,
@@ -351,14 +363,13 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     panel = _panel(project, coders)
     found = _item(project, item, panel, in_progress)
     with project.store.reading() as conn:
-        before = store.decisions_frame(conn, item_key=item)
-    if not before.empty:
+        before = store.current_decision(conn, item)
+        revision = store.latest_revision(conn, item) + 1
+    if before is not None:
         raise ConsensusError(
-            f"item {item!r} is already decided (decision #{int(before['decision_id'].iat[0])}); "
+            f"item {item!r} is already decided (decision #{before}); "
             "change it with project.revise_decision(decision_id, ...).")
     stored = _resolve(project, found, kind, start, end, new_code)
-    with project.store.reading() as conn:
-        revision = store.latest_revision(conn, item) + 1
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
                  _who(project, decided_by), revision, None)
     return _read(project, new)

@@ -38,7 +38,7 @@ import itertools
 import json
 import operator
 from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import numpy as np

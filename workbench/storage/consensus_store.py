@@ -27,6 +27,8 @@ from workbench.storage.schema import (
 __all__ = [
     "DECISION_COLUMNS",
     "any_decision",
+    "current_decision",
+    "decision_rows",
     "decisions_frame",
     "insert_decision",
     "latest_revision",
@@ -78,11 +80,20 @@ def any_decision(conn: Connection) -> bool:
                         ).first() is not None
 
 
-def decisions_frame(conn: Connection, *, current_only: bool = True,
-                    documents_: Sequence[str] | None = None,
-                    item_key: str | None = None,
-                    decision_id: int | None = None) -> pd.DataFrame:
-    """Decisions as a frame (:data:`DECISION_COLUMNS`), oldest first; ``rests_on`` parsed."""
+def current_decision(conn: Connection, item_key: str) -> int | None:
+    """Id of the current (not superseded) decision on an item, or None."""
+    return conn.execute(select(consensus_decisions.c.id)
+                        .where(consensus_decisions.c.item_key == item_key,
+                               consensus_decisions.c.superseded_by.is_(None))
+                        .limit(1)).scalar()
+
+
+def decision_rows(conn: Connection, *, current_only: bool = True,
+                  documents_: Sequence[str] | None = None,
+                  item_key: str | None = None,
+                  decision_id: int | None = None) -> list[tuple[Any, ...]]:
+    """Decisions as row tuples (:data:`DECISION_COLUMNS`), oldest first; ``rests_on``
+    parsed (what :func:`decisions_frame` holds, without building a frame)."""
     new = codes.alias("new_code")
     stmt = (
         select(consensus_decisions.c.id, consensus_decisions.c.item_key, documents.c.name,
@@ -106,19 +117,30 @@ def decisions_frame(conn: Connection, *, current_only: bool = True,
         stmt = stmt.where(consensus_decisions.c.item_key == item_key)
     if decision_id is not None:
         stmt = stmt.where(consensus_decisions.c.id == decision_id)
-    rows = [tuple(row) for row in conn.execute(stmt).all()]
+    rests = DECISION_COLUMNS.index("rests_on")
+    return [(*row[:rests], json.loads(row[rests]), *row[rests + 1:])
+            for row in conn.execute(stmt).all()]
+
+
+def decisions_frame(conn: Connection, *, current_only: bool = True,
+                    documents_: Sequence[str] | None = None,
+                    item_key: str | None = None,
+                    decision_id: int | None = None) -> pd.DataFrame:
+    """Decisions as a frame (:data:`DECISION_COLUMNS`), oldest first; ``rests_on`` parsed."""
+    rows = decision_rows(conn, current_only=current_only, documents_=documents_,
+                         item_key=item_key, decision_id=decision_id)
     frame = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
-    frame["rests_on"] = [json.loads(v) for v in frame["rests_on"]]
     for column in ("start", "end", "superseded_by"):
         frame[column] = frame[column].astype("Int64")
     return frame
 
 
 def voting_codings(conn: Connection, *, documents_: Sequence[str],
-                   coder_names: Sequence[str]) -> pd.DataFrame:
+                   coder_names: Sequence[str],
+                   code_keys: Sequence[str] | None = None) -> pd.DataFrame:
     """What the consensus items need of the codings, in one query (no segment or case
     columns): ``coding_uuid``, ``document``, ``code``, ``coder``, ``start``, ``end``,
-    ``pending_recode``, unordered."""
+    ``pending_recode``, unordered; ``code_keys`` narrows it to those codes."""
     pending = exists().where(recode_queue.c.coding_uuid == codings.c.uuid,
                              recode_queue.c.resolved_at.is_(None))
     stmt = (
@@ -129,6 +151,8 @@ def voting_codings(conn: Connection, *, documents_: Sequence[str],
         .join(coders, coders.c.id == codings.c.coder_id)
         .where(documents.c.name.in_(list(documents_)), coders.c.name.in_(list(coder_names)))
     )
+    if code_keys is not None:
+        stmt = stmt.where(codes.c.key.in_(list(code_keys)))
     rows = [tuple(row) for row in conn.execute(stmt).all()]
     frame = pd.DataFrame(rows, columns=["coding_uuid", "document", "code", "coder", "start",
                                         "end", "pending_recode"])
