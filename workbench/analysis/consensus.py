@@ -215,27 +215,20 @@ def _consensus_items(codings: pd.DataFrame, counted: Mapping[str, Sequence[str]]
     hi = np.r_[lo[1:], len(rows)].astype(np.int64)
     uuids = _fresh(codings["coding_uuid"].to_numpy(object)[rows])
     code_text = np.array([str(c) for c in code_u] + [""], object)
-    args = (counted, doc_names, coder_names, doc_id, coder_id, code_text[code_c[rows]])
-    try:
-        items = _items(*args, uuids, starts, ends, new_group, lo, hi)
-    except _NotText:  # uuids that are not all str: as str
-        items = _items(*args, [str(u) for u in uuids], starts, ends, new_group, lo, hi)
+    items = _items(counted, doc_names, coder_names, doc_id, coder_id, code_text[code_c[rows]],
+                   uuids, starts, ends, new_group, new_cluster, lo, hi)
     return items, not_counted
 
 
-def _fresh(values: np.ndarray) -> list[Any]:
-    """``values`` as a list; str values as new copies made one after the other (they are
-    read many times in this order, and the originals lie scattered in memory)."""
+def _fresh(values: np.ndarray) -> list[str]:
+    """``values`` as a list of str: new copies made one after the other (they are read many
+    times in this order, and the originals lie scattered in memory)."""
     try:
         joined = "\n".join(values.tolist())
     except TypeError:  # not all str
-        return values.tolist()
+        return [str(v) for v in values.tolist()]
     parts = joined.split("\n")
     return parts if len(parts) == len(values) else values.tolist()
-
-
-class _NotText(Exception):
-    """A coding uuid that is not a str."""
 
 
 def _ints(values: np.ndarray) -> list[int]:
@@ -279,8 +272,8 @@ def _group_cummax(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
            coder_names: list[str], doc_id: np.ndarray, coder_id: np.ndarray,
            code_text: np.ndarray, uuids: list[str], starts: np.ndarray,
-           ends: np.ndarray, new_group: np.ndarray, lo: np.ndarray, hi: np.ndarray
-           ) -> pd.DataFrame:
+           ends: np.ndarray, new_group: np.ndarray, new_cluster: np.ndarray, lo: np.ndarray,
+           hi: np.ndarray) -> pd.DataFrame:
     """One row per cluster ``lo:hi`` of the sorted codings (as in :func:`consensus_items`):
     the numbers with array reductions; the tuples that only depend on who votes and who
     applied made once and shared; per item only its ranges, uuids and id."""
@@ -322,7 +315,10 @@ def _items(counted: Mapping[str, Sequence[str]], doc_names: list[str],
     every_uuid = tuple(uuids)
     sorted_uuids = np.fromiter(map(every_uuid.__getitem__, map(slice, lo_l, hi_l)), object,
                                count=n_items)
-    several = np.flatnonzero(n_rows > 1)
+    # sort the uuids of the items where they are out of order
+    ordered = _as_objects(uuids)
+    inverted = np.flatnonzero((ordered[1:] < ordered[:-1]) & ~new_cluster[1:]) + 1
+    several = np.unique((np.cumsum(new_cluster) - 1)[inverted])
     sorted_uuids[several] = np.fromiter(map(tuple, map(sorted, sorted_uuids[several])),
                                         object, count=len(several))
     coders_ = np.array(coder_names, object)[coder_id].tolist()
@@ -413,10 +409,7 @@ def _digests(sorted_uuids: np.ndarray, lo: np.ndarray, panel: np.ndarray,
         pieces[0] = opening
         pieces[1:2 * n:2] = flat
         pieces[2 * n] = tails[int(panel[-1])]
-        try:
-            text = "".join(pieces.tolist())
-        except TypeError:
-            raise _NotText from None
+        text = "".join(pieces.tolist())
         if not plain:
             data = text.encode("ascii")
             break
@@ -518,5 +511,13 @@ def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
         for i, value in zip(where, values, strict=True):
             if value is not _KEEP:
                 column[i] = value
-    columns["rests_on"] = np.fromiter(map(list, rows["coding_uuids"]), object, count=len(at))
+    columns["rests_on"] = np.fromiter(map(list, rows["coding_uuids"].to_numpy()), object,
+                                      count=len(at))
+    for name in _TEXT_COLUMNS:  # str (or None) columns stay object: no inference needed
+        columns[name] = _as_objects(columns[name])
     return pd.DataFrame(columns, columns=list(LAYER_COLUMNS))
+
+
+#: Layer columns of str (or None) values.
+_TEXT_COLUMNS = ("item_id", "document", "code", "provenance", "votes", "decided_by",
+                 "reason")
