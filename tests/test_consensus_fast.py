@@ -213,6 +213,12 @@ def test_layer_matches_the_plain_loop(seed: int):
         fast, plain = consensus_layer(items, chosen), plain_layer(items, chosen)
         pd.testing.assert_frame_equal(fast, plain)
         assert fast.attrs == plain.attrs
+    decided = items[items["item_id"].isin(decisions["item_id"])]  # every layer row a decision
+    pd.testing.assert_frame_equal(consensus_layer(decided, decisions),
+                                  plain_layer(decided, decisions))
+    unanimous = items[items["status"] == "unanimous"]  # none
+    pd.testing.assert_frame_equal(consensus_layer(unanimous, decisions),
+                                  plain_layer(unanimous, decisions))
     settled = items.assign(status=np.where(items["item_id"].isin(decisions["item_id"]),
                                            "settled", items["status"]))
     pd.testing.assert_frame_equal(consensus_layer(settled, decisions),

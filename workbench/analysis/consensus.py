@@ -492,32 +492,41 @@ def _decided(d: pd.DataFrame) -> dict[str, list[Any]]:
 def _layer_rows(items: pd.DataFrame, chosen: pd.DataFrame, at: np.ndarray,
                 found: np.ndarray, unanimous: np.ndarray) -> pd.DataFrame:
     """The layer's rows: items ``at`` (in order), unanimous or settled by ``chosen``'s row
-    ``found``; columns built as lists so they take the types a frame of rows would."""
+    ``found``; each column of the type a frame of such rows would infer (int64, or float64
+    with NaN when unanimous rows leave it empty, object for text)."""
     if not len(at):
         return pd.DataFrame(columns=list(LAYER_COLUMNS))
-    rows = items.iloc[at]
-    k_item = rows["k"].tolist()
+    m = len(at)
+    k = items["k"].to_numpy(np.int64)[at]
     columns: dict[str, Any] = {
-        "item_id": rows["item_id"].tolist(), "document": rows["document"].tolist(),
-        "code": rows["code"].tolist(), "start": rows["start"].tolist(),
-        "end": rows["end"].tolist(), "provenance": ["unanimous"] * len(at),
-        "votes": [f"{k} of {k}" for k in k_item], "n": rows["n"].tolist(), "k": k_item,
-        "decision_id": [None] * len(at), "revision": [None] * len(at),
-        "decided_by": [None] * len(at), "decided_at": [None] * len(at),
-        "reason": [""] * len(at)}
-    where = np.flatnonzero(~unanimous).tolist()
-    for name, values in (_decided(chosen.iloc[found[~unanimous]]) if where else {}).items():
-        column = columns[name]
-        for i, value in zip(where, values, strict=True):
-            if value is not _KEEP:
-                column[i] = value
-    columns["rests_on"] = np.fromiter(map(list, rows["coding_uuids"].to_numpy()), object,
-                                      count=len(at))
-    for name in _TEXT_COLUMNS:  # str (or None) columns stay object: no inference needed
-        columns[name] = _as_objects(columns[name])
+        name: items[name].to_numpy(object)[at] for name in ("item_id", "document", "code")}
+    columns.update({name: items[name].to_numpy(np.int64)[at] for name in ("start", "end", "n")})
+    same = {int(v): f"{v} of {v}" for v in np.unique(k).tolist()}
+    columns.update(
+        k=k, provenance=np.full(m, "unanimous", object),
+        votes=_as_objects([same[v] for v in k.tolist()]), reason=np.full(m, "", object),
+        decided_by=np.full(m, None, object))
+    where = np.flatnonzero(~unanimous)
+    settled = _decided(chosen.iloc[found[~unanimous]]) if len(where) else {}
+    for name in ("decision_id", "revision"):
+        if not len(where):
+            columns[name] = np.full(m, None, object)
+        elif len(where) == m:
+            columns[name] = np.asarray(settled[name], np.int64)
+        else:
+            columns[name] = np.full(m, np.nan)
+            columns[name][where] = settled[name]
+    decided_at: list[Any] = [None] * m
+    for name, values in settled.items():
+        if name == "decided_at":
+            for i, value in zip(where.tolist(), values, strict=True):
+                decided_at[i] = value
+        elif name not in ("decision_id", "revision"):
+            column = columns[name]
+            for i, value in zip(where.tolist(), values, strict=True):
+                if value is not _KEEP:
+                    column[i] = value
+    columns["decided_at"] = decided_at
+    columns["rests_on"] = np.fromiter(map(list, items["coding_uuids"].to_numpy(object)[at]),
+                                      object, count=m)
     return pd.DataFrame(columns, columns=list(LAYER_COLUMNS))
-
-
-#: Layer columns of str (or None) values.
-_TEXT_COLUMNS = ("item_id", "document", "code", "provenance", "votes", "decided_by",
-                 "reason")
