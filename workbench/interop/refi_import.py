@@ -32,7 +32,9 @@ is returned. Steps:
    identical coding is skipped, and codings already in the project are left as they are,
    so importing the same file twice changes nothing;
 5. notes attached to a source, a code or nothing become document, code and project memos of
-   their authors (counted in ``memos``);
+   their authors (counted in ``memos``). A memo the project already holds (a coder has one
+   per target, and one per coding) is never replaced: the file's paragraphs it does not
+   hold yet are appended (:func:`merge_memo`) and the report lists it in ``memos_merged``;
 6. the GUIDs of the documents, users and new codes and themes, and the descriptions of the
    new codes and themes, are stored as :class:`~workbench.model.RefiIdentity` rows (an
    identity already stored is kept) so that :func:`~workbench.interop.export_qdpx` writes
@@ -43,12 +45,16 @@ is returned. Steps:
 from __future__ import annotations
 
 import bisect
+import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
+
+from workbench.coder_identity import inert
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.importing.importer import Progress
 from workbench.interop._refi import make_guid
@@ -84,6 +90,9 @@ class RefiImportReport:
     """Selections (kept whole) that cover more than one segment."""
     memos: int = 0
     """Project, document and code memos imported (coding memos go with the codings)."""
+    memos_merged: tuple[str, ...] = ()
+    """Memos the project already had that the file's notes were added to (nothing the
+    project held is replaced: the new paragraphs are appended), one line each."""
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     split: tuple[str, ...] = ()
@@ -102,6 +111,7 @@ class RefiImportReport:
             + (f", {self.across_segments} selection(s) across several segments (kept whole)"
                if self.across_segments else ""),
         ]
+        lines += [f"  memo merged: {item}" for item in self.memos_merged]
         lines += [f"  split: {item}" for item in self.split]
         lines += [f"  set: {item}" for item in self.sets]
         lines += [f"  not imported: {item}" for item in self.skipped]
@@ -199,6 +209,7 @@ class _Importer:
         self.where = where
         self.skipped = list(read.skipped)
         self.warnings = list(read.warnings)
+        self.merged: list[str] = []
 
     def run(
         self, unit: SegmentUnit | None, attributes: Mapping[str, CaseAttributes],
@@ -216,13 +227,14 @@ class _Importer:
             self.project.add_coder(name)
         new = self._apply(items)
         memos = self._memos(sources, coder_of)
+        merged = tuple(self.merged)
         sets = self._identities(sources, added, themes_added, users, coder_of)
         return RefiImportReport(
             path=self.where, origin=self.read.origin, documents=tuple(documents),
             codes_added=tuple(added), coders=tuple(coders), codings=len(items),
             codings_new=new, across_segments=across, memos=memos, skipped=tuple(self.skipped),
             warnings=tuple(self.warnings), split=tuple(self.read.codes.split),
-            sets=tuple(sets),
+            sets=tuple(sets), memos_merged=merged,
         )
 
     def _identities(self, sources: list[ReadSource], codes: list[str], themes: list[str],
@@ -381,22 +393,64 @@ class _Importer:
             if key is not None:
                 add("code", key, notes)
         add("project", "", self.read.project_memos)
+        stored = self.project.memos()
+        held = {(str(r.coder), str(r.target_kind), str(r.target_key)): str(r.text)
+                for r in stored.itertuples()}
         for (coder, kind, key), texts in wanted.items():
             self.project.add_coder(coder)
-            self.project.write_memo(coder, kind, key, "\n\n".join(dict.fromkeys(texts)))
+            incoming = "\n\n".join(dict.fromkeys(texts))
+            before = held.get((coder, kind, key), "")
+            text = merge_memo(before, incoming)
+            if text == before:
+                continue
+            if before.strip():
+                self.merged.append(f"{inert(coder)}'s {kind} memo"
+                                   + (f" on {inert(key)}" if key else ""))
+            self.project.write_memo(coder, kind, key, text)
         return len(wanted)
 
     def _apply(self, items: list[RangeItem]) -> int:
         if not items:
             return 0
         existing = self.project.codings(with_attributes=False)
-        have = set(zip(existing["document"], existing["start"].astype(int),
-                       existing["end"].astype(int), existing["code"], existing["coder"],
-                       strict=True))
+        have: dict[tuple[object, ...], tuple[str, str]] = {
+            (doc, start, end, code, coder): (str(uuid), "" if pd.isna(memo) else str(memo))
+            for doc, start, end, code, coder, uuid, memo in zip(
+                existing["document"], existing["start"].astype(int),
+                existing["end"].astype(int), existing["code"], existing["coder"],
+                existing["coding_uuid"], existing["memo"], strict=True)}
         todo = [item for item in items if item[:5] not in have]
+        for item in items:  # a coding already there keeps its memo, the file's is added
+            held = have.get(item[:5])
+            if held is None or not item[5].strip():
+                continue
+            uuid, before = held
+            text = merge_memo(before, item[5])
+            if text != before:
+                if before.strip():
+                    self.merged.append(f"{inert(item[4])}'s memo on the {item[3]} coding "
+                                       f"{item[1]}..{item[2]} of {inert(item[0])}")
+                self.project.set_coding_memo(uuid, text, coder=item[4])
+                have[item[:5]] = (uuid, text)
         if todo:
             self.project.apply_ranges(todo)
         return len(todo)
+
+
+def merge_memo(held: str, incoming: str) -> str:
+    """``held`` with the paragraphs of ``incoming`` it does not already hold appended
+    (paragraphs are separated by blank lines; compared with surrounding spaces stripped),
+    so importing the same file twice changes nothing and no stored text is lost."""
+    if not incoming.strip():
+        return held
+    if not held.strip():
+        return incoming
+    have = {p.strip() for p in re.split(r"\n\s*\n", held)}
+    new = [p.strip() for p in re.split(r"\n\s*\n", incoming)
+           if p.strip() and p.strip() not in have]
+    if not new:
+        return held
+    return held.rstrip() + "".join("\n\n" + p for p in dict.fromkeys(new))
 
 
 class _CoderNames:
