@@ -18,7 +18,9 @@ is returned. Steps:
    attributes). A missing dyad is the case (or source) name, a missing session 0 and a
    missing perspective ``"unknown"``, with a warning; ``attributes=`` overrides per document;
 2. the codes join the project's codebook (see :mod:`refi_codebook`): codes whose key the
-   codebook already has are taken to be the same code; only new ones are added. Names
+   codebook already has are taken to be the same code, and so are codes with the GUID of
+   one of ours, whatever the file names them (:mod:`refi_match`: renamed in another
+   program; the warnings say so); only new ones are added. Names
    such as ATLAS.ti's ``parent::child`` become parent and child codes unless
    ``split_hierarchy=False`` (each split is listed in the report's ``split``);
 3. every user becomes a coder, with or without codings (but the system user of the
@@ -59,6 +61,7 @@ from workbench.errors import ImportFormatError, NotFoundError
 from workbench.importing.importer import Progress
 from workbench.interop._refi import make_guid
 from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
+from workbench.interop.refi_match import match_known_codes
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
 from workbench.model import CaseAttributes, Codebook, ImportReport, RefiIdentity, SegmentUnit
@@ -217,6 +220,7 @@ class _Importer:
     ) -> RefiImportReport:
         sources = self._unique_names(self.read.sources)
         documents = self._documents(sources, unit, attributes, progress)
+        self._match_known_codes()
         added, themes_added = self._codebook()
         coder_of = _CoderNames(self.read.users)
         items, across = self._codings(sources, coder_of)
@@ -293,6 +297,18 @@ class _Importer:
                                               unit=group_unit, progress=progress)
             reports.update((r.document, r) for r in done)
         return [reports[s.text.transcript.name] for s in sources]
+
+    def _match_known_codes(self) -> None:
+        """Codes of the file with one of our codes' GUIDs are those codes (renamed in
+        another program): see :mod:`workbench.interop.refi_match`."""
+        try:
+            existing: Codebook | None = self.project.codebook
+        except NotFoundError:
+            existing = None
+        codes, notes = match_known_codes(self.read.codes, existing,
+                                         self.project.refi_identities(), self.where)
+        self.read.codes = codes
+        self.warnings += notes
 
     def _codebook(self) -> tuple[list[str], list[str]]:
         imported = self.read.codes.codebook
