@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-import pytest
 
 from workbench.model import ImportReport
 from workbench.parsing.ipr_text import parse_ipr_text
@@ -148,7 +147,7 @@ def test_deleting_the_decided_words_marks_the_decision_stale_with_a_reason(
     layer = project.codings(source="consensus")
     assert layer.attrs["n_stale_decisions"] >= 1
     assert "stale decision" in layer.attrs["source_caption"]
-    assert not ((layer["item_id"] == quiet)).any()
+    assert not (layer["item_id"] == quiet).any()
     # other decisions are untouched: the reject here, the decision on D2
     assert history.loc[rejected.decision_id, "stale_reason"] == ""
     assert history.loc[elsewhere.decision_id, "stale_reason"] == ""

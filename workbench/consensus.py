@@ -65,6 +65,7 @@ __all__ = [
     "has_decisions",
     "raw_caption",
     "revise_decision",
+    "settled_items",
 ]
 
 DecisionKind = Literal["apply", "reject", "adjust", "recode"]
@@ -584,3 +585,14 @@ def raw_caption(coders: Sequence[str], *, pooled: bool, decided: bool) -> str:
         return f"raw codings of {_names(coders)}"
     text = f"pooled raw codings of {len(coders)} coder{'s' if len(coders) != 1 else ''}"
     return text + (", consensus not used" if decided else ", no consensus yet")
+
+
+def settled_items(project: Project, documents: Sequence[str] | str) -> dict[str, tuple[int, str]]:
+    """Item id -> (decision id, decided by) of every item on ``documents`` settled as stored
+    now (by anyone, in any session; decisions a re-import made stale are left out): one
+    lean query, which the adjudication view runs on every key to see what others settled."""
+    docs = [documents] if isinstance(documents, str) else list(documents)
+    with project.store.reading() as conn:
+        stored = store.current_decision_keys(conn, documents_=docs)
+    return {item: (decision_id, who) for item, (decision_id, who, stale) in stored.items()
+            if not stale}

@@ -118,7 +118,7 @@ def decisions_frame(conn: Connection, *, current_only: bool = True,
         stmt = stmt.where(consensus_decisions.c.item_key == item_key)
     if decision_id is not None:
         stmt = stmt.where(consensus_decisions.c.id == decision_id)
-    rows = [tuple(row) + ("",) for row in conn.execute(stmt).all()]
+    rows = [(*tuple(row), "") for row in conn.execute(stmt).all()]
     frame = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     frame["rests_on"] = [json.loads(v) for v in frame["rests_on"]]
     frame["stale_reason"] = [stale_reason(v) for v in frame["rests_on"]]
