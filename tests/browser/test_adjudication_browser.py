@@ -11,7 +11,8 @@ queue ("settled elsewhere by tom", progress counts it). After each key it waits 
 progress "N of 16 settled" and for the decision in the database; at the end the project
 holds exactly those five decisions, four by ana, with the reason, and the notebook file
 is byte for byte what the test wrote (the view stores in the project, never in the
-notebook; JupyterLab's autosave is off so that only the view could have written it). Screenshot ``test-artifacts/adjudication.png``.
+notebook; JupyterLab's autosave is off so that only the view could have written it).
+Screenshot ``test-artifacts/adjudication.png``.
 
 Needs ``/usr/bin/chromium`` (never ``playwright install``); skips without it, fails under
 ``CI=true``.
