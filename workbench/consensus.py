@@ -18,6 +18,8 @@ majority rule and the layer itself are pure functions in :mod:`workbench.analysi
 * :func:`consensus_codings` - the consensus layer as a codings frame (the columns of
   ``Project.codings()``, ``coder`` = ``"consensus"``, plus ``provenance``, ``votes``,
   ``item_id``, ``decision_id``): not a coder of the project, a layer of its own.
+* :func:`settled_items` - which items of some documents are settled as stored now, by
+  whom (one lean query; the adjudication view runs it on every key).
 * :func:`consensus_caption` and :func:`raw_caption` - the caption that says what a codings
   frame holds (``attrs["source_caption"]``, which the summaries and the report print), e.g.
   ``"consensus of ana, ben and chloe: 12 decisions, 30 unanimous, 2 open items left out"``
@@ -25,6 +27,11 @@ majority rule and the layer itself are pure functions in :mod:`workbench.analysi
 
 Every decision and revision writes an audit row (``entity="consensus"``, the item id as
 key) in the same transaction.
+
+**Re-import.** A re-import that changes a document's text moves its decisions' ranges
+with the codings (:func:`workbench.importing.document_writer.reanchor_decisions`); a range
+that cannot be placed is marked stale (``stale_reason``): left out of the layer, counted in
+``n_stale_decisions``, its item ``open`` again, and :func:`decide` on it supersedes it.
 
 **Coverage.** Once the project records coverage, a coder votes only on the documents she
 marked ``done`` (``in_progress="include"`` counts documents in progress too); her codings
