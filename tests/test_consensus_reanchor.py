@@ -15,6 +15,7 @@ from workbench.model import ImportReport
 from workbench.parsing.ipr_text import parse_ipr_text
 from workbench.project import Project
 from workbench.testing import demo_transcript
+from workbench.views.adjudication import AdjudicationController
 
 C1 = "D1_S3_client"
 QUIET = "I just went quiet"  # inside the withdrawal item at 245..269 of the demo
@@ -159,11 +160,19 @@ def test_deleting_the_decided_words_marks_the_decision_stale_with_a_reason(
     assert len(project.codings(with_attributes=False)) + len(project.unanchored_codings()) \
         == n_codings
 
-    # the team decides the item anew: the new revision supersedes the stale one
-    again = project.decide(quiet, "apply", start=lo, end=lo + len("I just went quiet there."),
-                           decided_by="tom")
-    assert again.revision == 2
+    # the adjudication view queues it again and does not count it settled
+    controller = AdjudicationController(project, decided_by="tom", documents=C1)
+    assert quiet in controller.item_ids
+    assert controller.settled == items.attrs["n_settled"]
+    while controller.view().item_id != quiet:
+        controller.next()
+    controller.press("a")  # the majority range: ana's and ben's
+    assert controller.view().error == ""
+    # the team decided the item anew: the new revision supersedes the stale one
+    again = project.decision_history().iloc[-1]
+    assert again["item_id"] == quiet and again["revision"] == 2
+    assert (again["start"], again["end"]) == (lo, lo + len("I just went quiet there."))
     history = project.decision_history().set_index("decision_id")
-    assert history.loc[adjusted.decision_id, "superseded_by"] == again.decision_id
+    assert history.loc[adjusted.decision_id, "superseded_by"] == again["decision_id"]
     items = project.consensus_items(documents=C1)
     assert items.loc[items["item_id"] == quiet, "status"].tolist() == ["settled"]

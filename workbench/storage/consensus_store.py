@@ -152,18 +152,20 @@ def voting_codings(conn: Connection, *, documents_: Sequence[str],
 
 
 def current_decision_keys(conn: Connection, *, documents_: Sequence[str]
-                          ) -> dict[str, tuple[int, str, str]]:
-    """Item key -> (decision id, decided by, stale reason) of the current decisions on
-    ``documents_``: one lean query, for a view that checks on every key what others settled."""
+                          ) -> dict[str, tuple[int, str, bool]]:
+    """Item key -> (decision id, decided by, stale) of the current decisions on
+    ``documents_``: one lean query (no JSON parsed), for a view that checks on every key
+    what others settled. ``stale``: a re-import could not place the decision's range."""
+    marked = consensus_decisions.c.rests_on.like('%"stale": {%')  # json.dumps of rests_on
     stmt = (
         select(consensus_decisions.c.item_key, consensus_decisions.c.id,
-               consensus_decisions.c.decided_by, consensus_decisions.c.rests_on)
+               consensus_decisions.c.decided_by, marked)
         .join(documents, documents.c.id == consensus_decisions.c.document_id)
         .where(consensus_decisions.c.superseded_by.is_(None),
                documents.c.name.in_(list(documents_)))
     )
-    return {str(key): (int(id_), str(who), stale_reason(json.loads(rests)))
-            for key, id_, who, rests in conn.execute(stmt).all()}
+    return {str(key): (int(id_), str(who), bool(stale))
+            for key, id_, who, stale in conn.execute(stmt).all()}
 
 
 def decisions_of_document(conn: Connection, document_id: int) -> list[dict[str, Any]]:
