@@ -450,6 +450,10 @@ class ImportReport:
     reanchored: int = 0
     unanchored: tuple[UnanchoredCoding, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: consensus decisions whose range was placed on the new text
+    decisions_reanchored: int = 0
+    #: (decision id, reason) of decisions whose range could not be placed (marked stale)
+    stale_decisions: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)
