@@ -29,8 +29,8 @@ def blank(tmp_path: Path) -> Iterator[Project]:
     project.close()
 
 
-def offsets(c: CodingController, words: str) -> tuple[int, int]:
-    start = c.doc.text.index(words)
+def offsets(c: CodingController, words: str, after: int = 0) -> tuple[int, int]:
+    start = c.doc.text.index(words, after)
     return start, start + len(words)
 
 
@@ -65,7 +65,7 @@ def test_snap_stays_inside_its_bounds() -> None:
 
 
 # -- selecting and extending in the controller -----------------------------------------
-def test_mouse_selection_snaps_moves_to_its_sentence_and_stays_in_its_turn(
+def test_mouse_selection_snaps_moves_to_its_sentence_and_runs_across_turns(
         blank: Project) -> None:
     c = CodingController(blank, "ana")
     assert c.segment is not None and c.segment.index == 0
@@ -74,10 +74,24 @@ def test_mouse_selection_snaps_moves_to_its_sentence_and_stays_in_its_turn(
     assert c.select(start + 2, end - 1) == offsets(c, "remember feeling")
     assert c.selected_text == "remember feeling"
     assert c.segment is not None and c.segment.text == "I remember feeling nervous."
-    # dragged on into the next turns: cut at the end of the turn it starts in
-    turn_end = offsets(c, FIRST)[1]
-    assert c.select(start, turn_end + 40) == (start, turn_end)
-    assert c.selected_text.endswith("think of me.")
+    # dragged on into the next turns: the selection runs across them, its end snapped
+    going_start, going_end = offsets(c, "What was going", start)
+    assert c.select(start, going_end - 2) == (start, going_end)
+    assert c.selected_text.startswith("remember feeling nervous.")
+    assert c.selected_text.endswith("think of me.\n\n[00:04:30]\nResearcher: What was going")
+    assert "across 2 turns" in c.message
+    assert c.segment is not None and c.segment.text == "I remember feeling nervous."
+    # an end in a label or a stop marker moves back into the turn text before it ...
+    label = offsets(c, "Client: I just went")[0] + 3  # inside "Client: "
+    assert c.select(start, label) == (start, offsets(c, "for you here?", start)[1])
+    # ... a start in one moves forward to the turn text after it
+    stop = offsets(c, "[00:04:30]")[0] + 2
+    assert c.select(stop, going_end) == (going_start, going_end)
+    assert c.segment is not None and c.segment.index == 4  # the interviewer's question
+    # only labels and stop markers: nothing selected
+    assert c.select(stop, going_start - 2) is None and c.selection is None
+    # a drag from right to left is the same range
+    assert c.select(going_end - 2, start) == (start, going_end)
     # a click selects nothing and moves to the sentence clicked
     there = offsets(c, "I just went quiet there.")[0] + 3
     assert c.select(there, there) is None and c.selection is None
@@ -101,8 +115,22 @@ def test_shift_arrows_extend_by_word_and_by_sentence(blank: Project) -> None:
     c.handle_key("Shift+ArrowDown")  # and of the next one
     assert c.selected_text == "remember feeling nervous. I did not know what she would " \
                               "think of me."
-    c.handle_key("Shift+ArrowDown")  # the turn ends there: the selection stays
+    c.handle_key("Shift+ArrowDown")  # the turn ends there: on into the next turn
+    assert c.selected_text.endswith("think of me.\n\n[00:04:30]\n"
+                                    "Researcher: What was going on for you here?")
+    c.handle_key("Shift+ArrowLeft")  # by word inside the interviewer's turn
+    assert c.selected_text.endswith("Researcher: What was going on for you")
+    for _ in range(6):  # back to "What": the selection ends with the first turn
+        c.handle_key("Shift+ArrowLeft")
     assert c.selected_text.endswith("think of me.")
+    c.handle_key("Shift+ArrowLeft")  # over the label and the stop marker
+    assert c.selected_text == "remember feeling nervous. I did not know what she would " \
+                              "think of"
+    c.handle_key("Shift+ArrowRight")
+    assert c.selected_text.endswith("think of me")
+    c.handle_key("Shift+ArrowRight")  # over the stop marker and the label to "What"
+    assert c.selected_text.endswith("think of me.\n\n[00:04:30]\nResearcher: What")
+    c.handle_key("Shift+ArrowUp")
     c.handle_key("Shift+ArrowUp")
     assert c.selected_text == "remember feeling nervous."
     assert c.handle_key("Escape") and c.selection is None

@@ -12,6 +12,7 @@ meanwhile is refused instead of coded at the wrong place.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +115,12 @@ class CodingDocument:
             if name not in names:
                 names.append(name)
         self.others = others
+
+    @functools.cached_property
+    def turn_bounds(self) -> tuple[tuple[int, int], ...]:
+        """``(start, end)`` of every turn's text, in order (what a selection keeps its ends
+        in; labels and stop markers lie between)."""
+        return tuple(sorted((t.start, t.end) for t in self.turns.values()))
 
     # -- this coder's codings ------------------------------------------------------------
     def segments_touched(self, start: int, end: int) -> tuple[int, ...]:
