@@ -258,6 +258,8 @@ class CodingController(CodingSession):
             may_review=self.may_review, palette=self.palette_view(), info=self.info_code(),
             units=len(units), units_coded=sum(1 for s in units if doc.mine.get(s.id)),
             unit_role=unit_role, coverage=self._coverage, save_state=self.save_state,
+            other_coders=tuple(sorted({r.coder for r in doc.other_ranges.values()}))
+            if self.reviewer else (),
         )
 
     @property
@@ -279,7 +281,7 @@ class CodingController(CodingSession):
         if not (self.reviewer and not self.may_review):
             return ""
         self.reviewer = False
-        self.doc.others = {}
+        self.doc.clear_others()
         self.message = ("reviewer view closed: " + (
             "the project is in a blind round" if self._blind else
             f"{inert(self.coder)} is no longer a reviewer"))
@@ -326,7 +328,7 @@ class CodingController(CodingSession):
         if self.reviewer:
             self.doc.load_others(self.project, self.coder)
         else:
-            self.doc.others = {}
+            self.doc.clear_others()
         self.message = "reviewer view: all coders' codings shown" if on else "blind coding"
 
     # -- coverage ----------------------------------------------------------------------

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from workbench.model import Codebook, format_video_time
-from workbench.views.coding_document import RangeRef
+from workbench.views.coding_document import OtherRange, RangeRef
 from workbench.views.coding_state import SegmentRecord, TurnRecord
 
 __all__ = [
@@ -195,16 +195,23 @@ def turn_rows(turns: Mapping[int, TurnRecord]) -> list[list[object]]:
     return rows
 
 
-def coding_rows(ranges: Mapping[str, RangeRef], codebook: Codebook) -> list[list[object]]:
+def coding_rows(ranges: Mapping[str, RangeRef], codebook: Codebook,
+                others: Mapping[str, OtherRange] | None = None) -> list[list[object]]:
     """One row per coding (uuid -> range), ordered by start: ``[start, end, colour, code
-    name, uuid]`` (a code no longer in the codebook shows grey under its key)."""
+    name, uuid, coder]`` (a code no longer in the codebook shows grey under its key).
+    ``coder`` is ``""`` for this coder's own codings (``ranges``) and the other coder's
+    name for ``others`` (the reviewer view), which the view draws dashed and never acts on.
+    """
     codes = {c.key: c for c in codebook.codes}
+    items: list[tuple[str, str, int, int, str]] = [
+        (uuid, ref.code, ref.start, ref.end, "") for uuid, ref in ranges.items()]
+    items += [(uuid, ref.code, ref.start, ref.end, ref.coder)
+              for uuid, ref in (others or {}).items() if uuid not in ranges]
     rows: list[list[object]] = []
-    for uuid, ref in sorted(ranges.items(), key=lambda kv: (kv[1].start, kv[1].end, kv[0])):
-        key = ref.code
+    for uuid, key, start, end, coder in sorted(items, key=lambda i: (i[2], i[3], i[4], i[0])):
         code = codes.get(key)
         colour = code.colour if code is not None and _HEX.match(code.colour or "") else "#777777"
-        rows.append([ref.start, ref.end, colour, code.name if code is not None else key, uuid])
+        rows.append([start, end, colour, code.name if code is not None else key, uuid, coder])
     return rows
 
 
