@@ -43,7 +43,7 @@ from workbench.errors import (
     suggest,
 )
 from workbench.media import PlaybackState, RecallStop, session_media
-from workbench.model import Code, Codebook, MergeReport
+from workbench.model import Code, Codebook, MergeReport, shortcut_note
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument, RangeRef
 from workbench.views.coding_session import CodingSession
@@ -1007,8 +1007,9 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         return version
 
     def restore_code(self, code: str) -> int:
-        """Put the retired ``code`` back into the codebook (with its codings); returns the
-        codebook version."""
+        """Put the retired ``code`` back into the codebook (with its codings and its palette
+        shortcut; the message says if another code took the shortcut meanwhile); returns
+        the codebook version."""
         frame = self.project.retired_codes()
         row = frame[frame["code"] == code]
         if row.empty:
@@ -1018,10 +1019,13 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
                 + (f"the retired codes are {', '.join(retired)}." if retired
                    else "no code is retired."))
         name, n = str(row["code_name"].iloc[0]), int(row["n_codings"].iloc[0])
+        had = str(row["shortcut"].iloc[0])
         version = self.project.restore_code(code)
         self.sync_codebook()
+        note = shortcut_note(had, self.codebook, code)
         self.message = (f"restored {name} (codebook version {version})"
-                        + (f": its {n} codings show again" if n else ""))
+                        + (f": its {n} codings show again" if n else "")
+                        + (f"; {note}" if note else ""))
         return version
 
     # -- the recode queue ----------------------------------------------------------------

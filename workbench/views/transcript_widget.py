@@ -6,12 +6,12 @@ Python (:mod:`workbench.views.transcript`): the document text (:attr:`~Transcrip
 one row per turn (:attr:`~TranscriptView.turns`: speaker, role, recall-stop time, offsets),
 the codings (:attr:`~TranscriptView.codings`: range, code colour and name, and in the
 reviewer view the other coders' codings with the coder's name), the current sentence and
-the selection. The browser shows every turn as it reads, each coding
-as a tint and a stripe under its words in its code's colour (several codings of one
-passage stack their stripes, and a margin stripe per code marks the turn), another
-coder's coding (reviewer view) with a dashed underline and a hatched margin stripe named
-``coder: code``, the current sentence outlined and the selection in blue. It renders only the turns near what is
-visible (blocks of turns filled in as they scroll into view and emptied again as they
+the selection. The browser shows every turn as it reads, each coding as a tint and a
+stripe under its words in its code's colour (several codings of one passage stack their
+stripes, and a margin stripe per code marks the turn), another coder's coding (reviewer
+view) with a dashed underline and a hatched margin stripe named ``coder: code``, the
+current sentence outlined and the selection in blue. It renders only the turns near what
+is visible (blocks of turns filled in as they scroll into view and emptied again as they
 leave), so a 2,000-turn transcript stays smooth.
 
 :meth:`TranscriptView.show` sends only what changed: a move sends the current sentence's
