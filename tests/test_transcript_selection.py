@@ -200,7 +200,7 @@ def test_panel_transcript_shows_turns_codings_current_and_selection(blank: Proje
     view = panel.transcript
     c = panel.controller
     assert view.text == c.doc.text and len(view.turns) == len(c.doc.turns)
-    index, speaker, role, stop, start, end = view.turns[2]
+    index, speaker, role, _stop, start, end = view.turns[2]
     turn = c.doc.turns[2]
     assert (index, speaker, role, start, end) == (2, turn.speaker, turn.role, turn.start,
                                                   turn.end)
