@@ -53,6 +53,7 @@ __all__ = [
     "UnanchoredCoding",
     "check_shortcuts",
     "format_video_time",
+    "shortcut_note",
 ]
 
 Perspective = Literal["client", "therapist"]
@@ -299,6 +300,20 @@ def check_shortcuts(codebook: Codebook) -> None:
                 f"code {code.key!r}: shortcut {code.shortcut!r} is already the shortcut of "
                 f"code {owners[code.shortcut]!r}; give each code its own shortcut (or none).")
         owners[code.shortcut] = code.key
+
+
+def shortcut_note(had: str, codebook: Codebook, key: str) -> str:
+    """What became of the palette shortcut ``had`` of the code ``key`` restored into
+    ``codebook`` (``""`` when it had none): back, or taken by another code meanwhile."""
+    if not had:
+        return ""
+    mine = next((c for c in codebook.codes if c.key == key), None)
+    if mine is not None and mine.shortcut == had:
+        return f"its palette shortcut /{had} works again"
+    owner = next((c for c in codebook.codes if c.shortcut == had), None)
+    taker = f"{owner.name} ({owner.key})" if owner is not None else "another code"
+    return (f"its palette shortcut /{had} was taken by {taker} while it was retired, so it "
+            "has none now: declare another (shortcut: in the codebook YAML) and load it")
 
 
 @dataclass(frozen=True)

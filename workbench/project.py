@@ -314,13 +314,16 @@ class Project:
         return self._operate(lambda conn: ops.retire_code(conn, key, actor=self.actor))
 
     def restore_code(self, key: str) -> int:
-        """Put a retired code back into the codebook."""
+        """Put a retired code back into the codebook, with its palette shortcut unless
+        another code took it while it was retired (:func:`~workbench.model.shortcut_note`
+        says which happened)."""
         return self._operate(lambda conn: ops.restore_code(conn, key, actor=self.actor))
 
     def retired_codes(self) -> pd.DataFrame:
         """Codes taken out of the codebook (retired, merged or split), most recently retired
         first, one row each: ``code``, ``code_name``, ``theme``, ``theme_name``,
-        ``definition``, ``retired_version`` and ``n_codings`` (codings still on the code).
+        ``definition``, ``retired_version``, ``n_codings`` (codings still on the code) and
+        ``shortcut`` (the palette shortcut it had, which a restore gives back if free).
         :meth:`restore_code` puts one back."""
         with self.store.reading() as conn:
             return queries.retired_codes_frame(conn)

@@ -70,7 +70,7 @@ from workbench.project import Project
 RangeItem = tuple[str, int, int, str, str, str]
 """``(document, start, end, code, coder, memo)``, as :meth:`Project.apply_ranges` takes."""
 
-__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx"]
+__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx", "keep_shortcuts"]
 
 SYSTEM_USER_GUID = make_guid("user", "system")
 """The GUID of the workbench's own user in exported files (never imported as a coder)."""
@@ -159,17 +159,46 @@ def import_qdc(project: Project, path: str | Path, *, split_hierarchy: bool = Tr
     sets of its codes for export (see :mod:`refi_codebook`). ``split_hierarchy=False``
     keeps ``parent::child`` names as they are. The result's ``version`` is the codebook
     version; its ``summary()`` lists the splits, sets and warnings. The codebook and the
-    identities are stored in one transaction."""
+    identities are stored in one transaction. REFI-QDA has no shortcut field: a code the
+    project already has (the same key: the workbench's own footer key, else the key made
+    from the name) keeps its palette shortcut (:func:`keep_shortcuts`); a new code has
+    none."""
     read = read_qdc_file(path, split_hierarchy=split_hierarchy)
     keys = set(read.codebook.keys)
     themes = {t.key for t in read.codebook.themes}
     with project.atomic():  # the codebook and its identities, or neither
+        read.codebook = keep_shortcuts(project, read.codebook)
         read.version = project.load_codebook(read.codebook, retire_missing=retire_missing)
         project.record_refi_identities(
             i for i in read.identities
             if i.kind == "set" or (i.kind == "code" and i.key in keys)
             or (i.kind == "theme" and i.key in themes))
     return read
+
+
+def keep_shortcuts(project: Project, codebook: Codebook) -> Codebook:
+    """``codebook`` (read from a REFI-QDA file, which has no shortcut field) with the palette
+    shortcut each of its codes has in ``project`` already: a code of the current codebook
+    with the same key keeps its shortcut, a retired code coming back gets the one it had
+    unless a code of ``codebook`` holds it; a code new to the project has none (or the one
+    ``codebook`` gives it)."""
+    try:
+        current = project.codebook
+    except NotFoundError:
+        return codebook
+    live = {c.key: c.shortcut for c in current.codes if c.shortcut}
+    retired = project.retired_codes()
+    old = {str(k): str(v) for k, v in zip(retired["code"], retired["shortcut"], strict=True)
+           if v and k not in live}
+    codes = [replace(c, shortcut=live[c.key]) if not c.shortcut and c.key in live else c
+             for c in codebook.codes]
+    taken = {c.shortcut for c in codes if c.shortcut}
+    for i, code in enumerate(codes):
+        had = old.get(code.key, "")
+        if not code.shortcut and had and had not in taken:
+            codes[i] = replace(code, shortcut=had)
+            taken.add(had)
+    return replace(codebook, codes=tuple(codes))
 
 
 def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
@@ -335,7 +364,7 @@ class _Importer:
         used = {c.theme for c in new} | theme_keys
         merged = replace(existing, themes=tuple(t for t in themes if t.key in used),
                          codes=(*existing.codes, *new))
-        self.project.load_codebook(merged)
+        self.project.load_codebook(keep_shortcuts(self.project, merged))
         return [c.key for c in new], [t.key for t in merged.themes if t.key not in theme_keys]
 
     def _codings(
