@@ -351,3 +351,31 @@ def test_a_renamed_own_export_is_matched_by_the_derived_guid(sqlite_demo: Projec
     assert report.codings_new == 0
     assert len(sqlite_demo.codings(with_attributes=False)) == before
     assert any("'Pulling away'" in w and "withdrawal" in w for w in report.warnings)
+
+
+def test_a_qdc_with_a_code_renamed_elsewhere_renames_ours(empty_project: Project,
+                                                          tmp_path: Path) -> None:
+    """Loading a .qdc again after "Joy" became "Happiness" in another program (same GUID):
+    the code keeps its key and set membership and takes the new name; no code is added;
+    the summary says so."""
+    from workbench import import_qdc
+
+    project = empty_project
+    import_qdc(project, _foreign_qdc(tmp_path / "cb.qdc"))
+    keys = project.codebook.keys
+    renamed = tmp_path / "renamed.qdc"
+    renamed.write_text(_foreign_qdc(tmp_path / "x.qdc").read_text(encoding="utf-8")
+                       .replace('name="Joy"', 'name="Happiness"'), encoding="utf-8")
+    read = import_qdc(project, renamed)
+    assert project.codebook.keys == keys
+    assert project.codebook.code("joy").name == "Happiness"
+    assert "happiness" not in project.codebook.keys
+    assert any("'Happiness'" in w and "new name of that code" in w for w in read.warnings)
+    assert "Happiness" in read.summary()
+    sets = [i for i in project.refi_identities().values() if i.kind == "set"]
+    assert [s.detail.get("codes") for s in sets] == [["joy", "work"]]
+    out = export_qdc(project.codebook, tmp_path / "back.qdc",
+                     identities=project.refi_identities())
+    root = etree.fromstring(out.read_bytes(), safe_parser())
+    names = {c.get("guid"): c.get("name") for c in root.iter("{urn:QDA-XML:codebook:1.0}Code")}
+    assert names[JOY] == "Happiness"

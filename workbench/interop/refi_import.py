@@ -60,7 +60,7 @@ from workbench.coder_identity import inert
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.importing.importer import Progress
 from workbench.interop._refi import make_guid
-from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
+from workbench.interop.refi_codebook import CodesImport, QdcImport, keep_sets, read_qdc_file
 from workbench.interop.refi_match import match_known_codes
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
@@ -162,8 +162,19 @@ def import_qdc(project: Project, path: str | Path, *, split_hierarchy: bool = Tr
     identities are stored in one transaction. REFI-QDA has no shortcut field: a code the
     project already has (the same key: the workbench's own footer key, else the key made
     from the name) keeps its palette shortcut (:func:`keep_shortcuts`); a new code has
-    none."""
+    none. A code with the GUID of one of ours is that code, whatever the file names it
+    (:mod:`refi_match`): a new name renames it, its key and codings stay."""
     read = read_qdc_file(path, split_hierarchy=split_hierarchy)
+    try:
+        current: Codebook | None = project.codebook
+    except NotFoundError:
+        current = None
+    matched, notes = match_known_codes(
+        CodesImport(read.codebook, keys=read.keys, identities=read.identities), current,
+        project.refi_identities(), str(path), loads=True)
+    read.codebook, read.keys, read.identities = matched.codebook, matched.keys, \
+        matched.identities
+    read.warnings += notes
     keys = set(read.codebook.keys)
     themes = {t.key for t in read.codebook.themes}
     with project.atomic():  # the codebook and its identities, or neither

@@ -21,11 +21,13 @@ __all__ = ["match_known_codes"]
 
 
 def match_known_codes(codes: CodesImport, codebook: Codebook | None,
-                      identities: Mapping[tuple[str, str], RefiIdentity], where: str
-                      ) -> tuple[CodesImport, list[str]]:
+                      identities: Mapping[tuple[str, str], RefiIdentity], where: str, *,
+                      loads: bool = False) -> tuple[CodesImport, list[str]]:
     """``codes`` with each code whose GUID is one of ``codebook``'s given that code's key
-    (in ``keys``, the codebook, parents and identities), and one warning per such code
-    whose name differs. Codes without a known GUID are left as they are."""
+    (in ``keys``, the codebook, parents, code identities and set members), and one warning
+    per such code whose name differs. Codes without a known GUID are left as they are.
+    ``loads``: the file is loaded as the codebook (a ``.qdc``), so a differing name renames
+    our code; otherwise (a ``.qdpx``) our code keeps its name."""
     if codebook is None or not codes.keys:
         return codes, []
     ours: dict[str, str] = {}
@@ -38,11 +40,13 @@ def match_known_codes(codes: CodesImport, codebook: Codebook | None,
     remap = {old: new for old, new in matched.items() if old != new}
     names = {c.key: c.name for c in codebook.codes}
     theirs = {c.key: c.name for c in codes.codebook.codes}
+    then = ("it is loaded as a new name of that code, which keeps its key and codings"
+            if loads else
+            "its codings go to that code, which keeps its name here (rename it with "
+            "wb.rename_code if the new name should stay)")
     warnings = [f"{where}: code {inert(theirs.get(old, old))!r} has the GUID of this "
-                f"project's code {inert(names[new])!r} ({new}): its codings go to "
-                f"{new!r}, which keeps its name here (rename it with wb.rename_code if the "
-                "new name should stay)." for old, new in matched.items()
-                if theirs.get(old, names[new]) != names[new]]
+                f"project's code {inert(names[new])!r} ({new}): {then}."
+                for old, new in matched.items() if theirs.get(old, names[new]) != names[new]]
     if not remap:
         return codes, warnings
     book = codes.codebook
@@ -55,7 +59,16 @@ def match_known_codes(codes: CodesImport, codebook: Codebook | None,
     unique = tuple(first.values())
     out = replace(codes, codebook=replace(book, codes=unique),
                   keys={g: remap.get(k, k) for g, k in codes.keys.items()},
-                  identities=[replace(i, key=remap[i.key])
-                              if i.kind == "code" and i.key in remap else i
-                              for i in codes.identities])
+                  identities=[_moved(i, remap) for i in codes.identities])
     return out, warnings
+
+
+def _moved(identity: RefiIdentity, remap: Mapping[str, str]) -> RefiIdentity:
+    """``identity`` following the code keys ``remap`` gives (a code's key, a set's members)."""
+    if identity.kind == "code" and identity.key in remap:
+        return replace(identity, key=remap[identity.key])
+    members = identity.detail.get("codes") if identity.kind == "set" else None
+    if isinstance(members, list) and any(m in remap for m in members):
+        detail = {**identity.detail, "codes": [remap.get(m, m) for m in members]}
+        return replace(identity, detail=detail)
+    return identity
