@@ -283,6 +283,7 @@ class AdjudicationController:
                              _rank=queue["code"].map(rank))
         queue = queue.sort_values(["_doc", "start", "end", "_rank"], kind="stable")
         self._queue: list[pd.Series] = [row for _, row in queue.iterrows()]
+        self._ids: list[str] = [str(i) for i in queue["item_id"]]  # the queue's, in order
         with_items = set(queue["document"])
         self.skipped_documents: tuple[str, ...] = tuple(d for d in in_scope
                                                         if d not in with_items)
@@ -311,7 +312,7 @@ class AdjudicationController:
     @property
     def item_ids(self) -> list[str]:
         """The queue's item ids, in order."""
-        return [str(row["item_id"]) for row in self._queue]
+        return list(self._ids)
 
     @property
     def settled(self) -> int:
@@ -335,8 +336,7 @@ class AdjudicationController:
         for item_id in [i for i in self._decisions if i not in self._stored]:
             del self._decisions[item_id]  # its decision went stale (re-import): open again
         gone: dict[str, str] = {}
-        for row in self._queue:
-            item_id = str(row["item_id"])
+        for item_id in self._ids:
             now = self._stored.get(item_id)
             mine = self._decisions.get(item_id)
             if now is not None and (mine is None or mine.decision_id != now[0]):
@@ -348,7 +348,9 @@ class AdjudicationController:
         left = current in gone
         shown = self._queue[self.index] if left else None
         after = [i for i in ids[self.index:] if i not in gone]
-        self._queue = [row for row in self._queue if str(row["item_id"]) not in gone]
+        kept = [i for i, item_id in enumerate(self._ids) if item_id not in gone]
+        self._queue = [self._queue[i] for i in kept]
+        self._ids = [self._ids[i] for i in kept]
         ids = self.item_ids
         if left:
             self._clear()
@@ -505,7 +507,7 @@ class AdjudicationController:
         n = len(self._queue)
         for step in range(1, n + 1):
             i = (self.index + step) % n
-            if str(self._queue[i]["item_id"]) not in self._decisions:
+            if self._ids[i] not in self._decisions:
                 self.index = i
                 return True
         return False
