@@ -313,6 +313,7 @@ class CodingPanel(widgets.VBox):
         except Exception as exc:  # a rendering bug must be visible too
             self.controller.record_error(exc)
             self.error_html.value = error_html(self.controller.last_error)
+            self.transcript.acknowledge(self.key_catcher.seq)  # the browser stops waiting
 
     def _code_clicked(self, key: str) -> Callable[[widgets.Button], None]:
         def clicked(_button: widgets.Button) -> None:
@@ -450,7 +451,7 @@ class CodingPanel(widgets.VBox):
             self.reviewer_html.value = reviewer_html(state, self.controller.codebook)
             self.header_html.value = header_html(state)
             self.context_html.value = context_html(state)
-            self.transcript.show(self.controller)
+            self.transcript.show(self.controller, ack=self.key_catcher.seq)
             labels = {c.code.key: c.label for c in state.codes}
             info = state.info
             shortcut = next((c.shortcut or f"/{c.palette}" for c in state.codes

@@ -14,7 +14,8 @@ punctuation the coder included stays (``"nervous."``), punctuation merely touchi
 does not. A word is a run of letters and digits, joined by inner apostrophes or hyphens
 (``don't``, ``self-critical``).
 
-:func:`turn_rows` and :func:`coding_rows` build the plain rows the transcript widget shows.
+:func:`turn_rows`, :func:`coding_rows`, :func:`unit_rows` and :func:`code_key_rows` build the
+plain rows the transcript widget shows (and predicts a key's effect from).
 """
 
 from __future__ import annotations
@@ -24,17 +25,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from workbench.model import Codebook, format_video_time
+from workbench.model import Code, Codebook, format_video_time
 from workbench.views.coding_document import RangeRef
 from workbench.views.coding_state import SegmentRecord, TurnRecord
 
 __all__ = [
     "Direction",
     "Selection",
+    "code_key_rows",
     "coding_rows",
     "extend",
     "snap_to_words",
     "turn_rows",
+    "unit_rows",
     "word_spans",
 ]
 
@@ -134,15 +137,33 @@ def turn_rows(turns: Mapping[int, TurnRecord]) -> list[list[object]]:
 
 def coding_rows(ranges: Mapping[str, RangeRef], codebook: Codebook) -> list[list[object]]:
     """One row per coding (uuid -> range), ordered by start: ``[start, end, colour, code
-    name, uuid]`` (a code no longer in the codebook shows grey under its key)."""
+    name, uuid, code key, ids of the segments it touches]`` (a code no longer in the
+    codebook shows grey under its key)."""
     codes = {c.key: c for c in codebook.codes}
     rows: list[list[object]] = []
     for uuid, ref in sorted(ranges.items(), key=lambda kv: (kv[1].start, kv[1].end, kv[0])):
         key = ref.code
         code = codes.get(key)
-        colour = code.colour if code is not None and _HEX.match(code.colour or "") else "#777777"
-        rows.append([ref.start, ref.end, colour, code.name if code is not None else key, uuid])
+        rows.append([ref.start, ref.end, _colour(code), code.name if code is not None else key,
+                     uuid, key, list(ref.segment_ids)])
     return rows
+
+
+def unit_rows(segments: Iterable[SegmentRecord]) -> list[list[int]]:
+    """``[start, end, segment id]`` of each segment, in the order given (the visible ones:
+    what the move keys go through)."""
+    return [[s.start, s.end, s.id] for s in segments]
+
+
+def code_key_rows(codebook: Codebook) -> list[list[str]]:
+    """What the digit keys toggle: ``[code key, colour, name]`` of the codebook's first ten
+    codes (key ``1`` the first, ``0`` the tenth), as :meth:`CodingController.code_key`
+    reads a digit; the palette's codes are not here."""
+    return [[c.key, _colour(c), c.name] for c in list(codebook.codes)[:10]]
+
+
+def _colour(code: Code | None) -> str:
+    return code.colour if code is not None and _HEX.match(code.colour or "") else "#777777"
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
