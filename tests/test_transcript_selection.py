@@ -184,8 +184,9 @@ def test_panel_transcript_shows_turns_codings_current_and_selection(blank: Proje
     assert view.selection == [s, e]
     panel.press("2")
     code = blank.codebook.code(blank.codebook.keys[1])
-    ((start, end, colour, name, uuid),) = view.codings
-    assert (start, end, colour, name) == (s, e, code.colour, code.name)
+    ((start, end, colour, name, uuid, key, ids),) = view.codings
+    assert (start, end, colour, name, key) == (s, e, code.colour, code.name, code.key)
+    assert ids == list(c.doc.segments_touched(s, e))
     assert uuid in c.doc.ranges
     panel.press("z")
     assert view.codings == []
@@ -244,7 +245,7 @@ def test_a_2000_turn_transcript_is_sent_once_and_moves_send_only_the_current_sen
         c.handle_key("1")
         view.show(c)
         names = [name for name, _ in sent]
-        assert sorted(names) == ["codings", "selection"]
+        assert sorted(names) == ["codings", "predict", "selection"]  # predict: off now
         assert len(view.codings) == 1 and dict(sent)["codings"] < 200
         began = time.perf_counter()
         for _ in range(50):
