@@ -16,7 +16,8 @@ each. Measured in the page:
   listener is installed before the page's scripts, so that it runs before the key box's;
 * **confirmed**: from the keydown to the first frame after the kernel's answer to that key
   was drawn (the transcript's ``data-ack`` reached the key's number): the round trip the
-  paint figure measured before the prediction (printed for information, no target);
+  paint figure measured before the prediction (printed for information, no target). The
+  run fails if what was drawn at keydown differs from what the answer showed;
 * **stored**: for each ``1``, from the keydown (wall clock in the page) to the ``at`` time of
   the audit row its coding wrote, in the same transaction as the coding (wall clock in the
   kernel; both clocks are this machine's).
@@ -93,11 +94,19 @@ window.__wb = { waits: [] };
       const check = () => {
         if (result.paint === null && changed()) {
           result.paint = -1;
-          requestAnimationFrame(() => { result.paint = performance.now() - t0; done(); });
+          requestAnimationFrame(() => {
+            result.paint = performance.now() - t0;
+            result.drawn = JSON.stringify(shown());
+            done();
+          });
         }
         if (result.confirmed === null && answered()) {
           result.confirmed = -1;
-          requestAnimationFrame(() => { result.confirmed = performance.now() - t0; done(); });
+          requestAnimationFrame(() => {
+            result.confirmed = performance.now() - t0;
+            result.answer = JSON.stringify(shown());
+            done();
+          });
         }
       };
       const observer = new MutationObserver(check);
@@ -233,6 +242,13 @@ def main() -> int:
                   "presses")
             return 1
         stored = stored_delays(project, [s["wall"] for s in samples["apply"]])
+    # what was drawn at keydown is what the kernel's answer showed (else the paint figure
+    # timed a wrong picture)
+    wrong = sum(s["drawn"] != s["answer"] for v in samples.values() for s in v)
+    total = sum(len(v) for v in samples.values())
+    print(f"drawn at keydown = the kernel's answer for {total - wrong} of {total} presses")
+    if wrong:
+        return 1
     figures = {"paint: apply (key 1)": percentiles([s["paint"] for s in samples["apply"]]),
                "paint: move (ArrowRight)": percentiles([s["paint"] for s in samples["move"]]),
                "stored: apply, keydown -> commit": percentiles(stored),
@@ -252,7 +268,9 @@ def main() -> int:
         move = kernel.get("move (next + view_state)", {}).get("p50")
         if move:
             ratio = figures["paint: move (ArrowRight)"]["p50"] / move
-            print(f"browser move p50 / kernel move p50: {ratio:.1f}x")
+            answer = figures["confirmed: move (kernel answer)"]["p50"] / move
+            print(f"browser move p50 / kernel move p50: paint {ratio:.1f}x, confirmed "
+                  f"{answer:.1f}x")
     else:
         print("\n(run benchmarks/bench_coding.py first to print the kernel-side figures beside)")
     checks = [("paint: apply (key 1)", TARGET_PAINT_MS), ("paint: move (ArrowRight)",
