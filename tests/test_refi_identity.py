@@ -300,3 +300,82 @@ def test_a_renamed_code_keeps_its_guid_and_set(tmp_path: Path) -> None:
     assert tree["Joy"][2] == JOY and tree["Joy"][4] is None
     members = [m.get("targetGUID") for m in root.findall("q:Sets/q:Set/q:MemberCode", NS)]
     assert members == [PARENT, JOY]
+
+
+def test_a_code_renamed_in_the_other_tool_is_matched_by_its_guid(tmp_path: Path) -> None:
+    """The file comes back with our code "Feelings" renamed "Emotions" and "Joy" renamed
+    "Happiness" (same GUIDs) and a new coding of it: no new codes, the coding lands on our
+    code (parent kept), and the report says which names differ."""
+    with create_project(tmp_path / "p.sqlite") as project:
+        _import_foreign(project, tmp_path)
+        keys = project.codebook.keys
+        renamed = (_foreign_qde().replace('name="Feelings"', 'name="Emotions"')
+                   .replace('name="Joy"', 'name="Happiness"'))
+        at = TEXT.index("work")
+        renamed = renamed.replace("</TextSource>", f"""
+<PlainTextSelection guid="AAAAAAAA-0000-0000-0000-000000000009" name="work"
+ startPosition="{at}" endPosition="{at + 4}">
+<Coding guid="BBBBBBBB-0000-0000-0000-000000000009" creatingUser="{SAM}">
+<CodeRef targetGUID="{JOY}"/></Coding></PlainTextSelection></TextSource>""")
+        report = import_qdpx(project, _qdpx(tmp_path / "renamed.qdpx", renamed,
+                                            {"sources/a.txt": TEXT}))
+        assert report.codes_added == () and project.codebook.keys == keys
+        assert project.codebook.code("joy").parent == "feelings"
+        sam = project.codings(coder="Sam", with_attributes=False)
+        assert list(zip(sam["code"], sam["text"], strict=True)) == [("joy", "work")]
+        notes = [w for w in report.warnings if "has the GUID of" in w]
+        assert len(notes) == 2
+        assert any("'Happiness'" in w and "'Joy'" in w for w in notes)
+        assert any("'Emotions'" in w and "'Feelings'" in w for w in notes)
+        assert project.refi_identities()[("code", "joy")].guid == JOY
+
+
+def test_a_renamed_own_export_is_matched_by_the_derived_guid(sqlite_demo: Project,
+                                                              tmp_path: Path) -> None:
+    """A code exported from here carries the GUID derived from its key; renamed in
+    another tool and imported back, it is still that code."""
+    out = export_qdpx(sqlite_demo, tmp_path / "out.qdpx")
+    with zipfile.ZipFile(out) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    qde = files["project.qde"].decode("utf-8")
+    name = sqlite_demo.codebook.code("withdrawal").name
+    assert qde.count(f'name="{name}"') == 1
+    files["project.qde"] = qde.replace(f'name="{name}"', 'name="Pulling away"').encode()
+    path = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for n, data in files.items():
+            archive.writestr(n, data)
+    before = len(sqlite_demo.codings(with_attributes=False))
+    report = import_qdpx(sqlite_demo, path)
+    assert report.codes_added == () and "pulling_away" not in sqlite_demo.codebook.keys
+    assert report.codings_new == 0
+    assert len(sqlite_demo.codings(with_attributes=False)) == before
+    assert any("'Pulling away'" in w and "withdrawal" in w for w in report.warnings)
+
+
+def test_a_qdc_with_a_code_renamed_elsewhere_renames_ours(empty_project: Project,
+                                                          tmp_path: Path) -> None:
+    """Loading a .qdc again after "Joy" became "Happiness" in another program (same GUID):
+    the code keeps its key and set membership and takes the new name; no code is added;
+    the summary says so."""
+    from workbench import import_qdc
+
+    project = empty_project
+    import_qdc(project, _foreign_qdc(tmp_path / "cb.qdc"))
+    keys = project.codebook.keys
+    renamed = tmp_path / "renamed.qdc"
+    renamed.write_text(_foreign_qdc(tmp_path / "x.qdc").read_text(encoding="utf-8")
+                       .replace('name="Joy"', 'name="Happiness"'), encoding="utf-8")
+    read = import_qdc(project, renamed)
+    assert project.codebook.keys == keys
+    assert project.codebook.code("joy").name == "Happiness"
+    assert "happiness" not in project.codebook.keys
+    assert any("'Happiness'" in w and "new name of that code" in w for w in read.warnings)
+    assert "Happiness" in read.summary()
+    sets = [i for i in project.refi_identities().values() if i.kind == "set"]
+    assert [s.detail.get("codes") for s in sets] == [["joy", "work"]]
+    out = export_qdc(project.codebook, tmp_path / "back.qdc",
+                     identities=project.refi_identities())
+    root = etree.fromstring(out.read_bytes(), safe_parser())
+    names = {c.get("guid"): c.get("name") for c in root.iter("{urn:QDA-XML:codebook:1.0}Code")}
+    assert names[JOY] == "Happiness"

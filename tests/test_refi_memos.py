@@ -68,3 +68,38 @@ def test_notes_of_another_tool_become_memos_of_their_authors(tmp_path: Path) -> 
         assert memos.loc["code", "text"] == "Only named feelings."
         assert memos.loc["project", "text"] == "Team met twice."
         assert not any("Rae" in s and "not added" in s for s in report.skipped)
+
+
+def test_importing_notes_onto_memos_already_held_keeps_both(tmp_path: Path) -> None:
+    """A coder's memo written here and a note from the file on the same target are both
+    kept (the file's paragraphs appended); importing the same file again changes nothing."""
+    with make_demo_project(tmp_path / "demo.sqlite") as project:
+        project.write_memo("ana", "document", "D1_S3_client", "Written in the file.")
+        uuid = project.codings(coder="ana")["coding_uuid"].iloc[0]
+        project.set_coding_memo(uuid, "from the file", coder="ana")
+        path = export_qdpx(project, tmp_path / "m.qdpx")
+        project.write_memo("ana", "document", "D1_S3_client", "Written here since.")
+        project.set_coding_memo(uuid, "changed here", coder="ana")
+        report = import_qdpx(project, path)
+        memo = project.memos().query("coder == 'ana' and target_kind == 'document'")
+        assert memo["text"].tolist() == ["Written here since.\n\nWritten in the file."]
+        coding = project.codings().set_index("coding_uuid").loc[uuid, "memo"]
+        assert coding == "changed here\n\nfrom the file"
+        assert len(report.memos_merged) == 2
+        assert any("D1_S3_client" in line for line in report.memos_merged)
+        assert "memo merged" in report.summary()
+        again = import_qdpx(project, path)
+        assert again.memos_merged == ()
+        assert project.memos().query("coder == 'ana'")["text"].tolist() == [
+            "Written here since.\n\nWritten in the file."]
+        assert project.codings().set_index("coding_uuid").loc[uuid, "memo"] == coding
+
+
+def test_merge_memo_appends_only_new_paragraphs() -> None:
+    from workbench.interop.refi_import import merge_memo
+
+    assert merge_memo("", "b") == "b"
+    assert merge_memo("a", "") == "a"
+    assert merge_memo("a\n\nb", "b") == "a\n\nb"
+    assert merge_memo("a", "b\n\n  a  \n\nc\n\nc") == "a\n\nb\n\nc"
+    assert merge_memo("a\n", "a") == "a\n"

@@ -197,6 +197,24 @@ def test_code_hits_refuses_retired_unknown_and_stale(coded: Project) -> None:
         code_hits(coded, ["tense"], "rupture", "chloe")
 
 
+
+def test_expected_texts_are_checked_inside_the_coding_transaction(coded: Project) -> None:
+    """``apply_ranges(expect_texts=...)`` checks each range's text with the documents
+    locked: a mismatch on the second range saves neither (``code_hits`` relies on it, so a
+    re-import between the search and the coding cannot code other words)."""
+    found = hits(search_text(coded, "tense|quiet", mode="regex", documents=DOC))
+    assert len(found) >= 2
+    (d1, a1, b1, t1), (d2, a2, b2, t2) = found[:2]
+    items = [(d1, a1, b1, "rupture", "chloe", ""), (d2, a2, b2, "rupture", "chloe", "")]
+    with pytest.raises(StaleError, match="no longer holds 'nope'"):
+        coded.apply_ranges(items, expect_texts=[t1, "nope"])
+    assert coded.codings(coder="chloe").empty
+    with pytest.raises(ValueError, match="1 texts for 2 items"):
+        coded.apply_ranges(items, expect_texts=[t1])
+    done = coded.apply_ranges(items, expect_texts=[t1, None])
+    assert [c.created for c in done] == [True, True]
+    assert sorted(coded.codings(coder="chloe")["text"]) == sorted([t1, t2])
+
 # -- the view state, headless ---------------------------------------------------------
 def test_state_selection_moves_and_coding(coded: Project, text: str) -> None:
     jumps: list[tuple[str, int, int]] = []

@@ -44,14 +44,14 @@ def test_coding_rows_carry_the_code_key_and_the_segments_touched(blank: Project)
     segment = c.segment
     assert segment is not None
     panel.press("2")
-    ((start, end, _colour, _name, uuid, key, ids),) = view.codings
-    assert (start, end, key, ids) == (segment.start, segment.end, blank.codebook.keys[1],
-                                      [segment.id])
+    ((start, end, _colour, _name, uuid, coder, key, ids),) = view.codings
+    assert (start, end, coder, key, ids) == (segment.start, segment.end, "",
+                                             blank.codebook.keys[1], [segment.id])
     first, second = c.doc.segments[0], c.doc.segments[1]
     c.apply_range(first.start, second.end, "anxiety")
     panel.render()
     across = [row for row in view.codings if row[4] != uuid]
-    assert [row[6] for row in across] == [[first.id, second.id]]
+    assert [row[7] for row in across] == [[first.id, second.id]]
 
 
 def test_predict_is_off_while_a_form_palette_or_selection_is_open(blank: Project) -> None:

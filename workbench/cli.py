@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 from workbench.coder_identity import inert
 from workbench.errors import AgreementInputError, CoverageError, UsageError, WorkbenchError
 from workbench.interop.safe_csv import write_csv
-from workbench.model import CaseAttributes, Code, ImportReport
+from workbench.model import CaseAttributes, Code, ImportReport, shortcut_note
 from workbench.project import Project, create_project, open_project
 
 __all__ = ["main"]
@@ -579,8 +579,13 @@ def _codebook_command(project: Project, args: argparse.Namespace) -> str:
         version = project.retire_code(args.code)
         what = f"retired {args.code!r}"
     else:
+        retired = project.retired_codes()
+        had = retired.loc[retired["code"] == args.code, "shortcut"]
         version = project.restore_code(args.code)
-        what = f"restored {args.code!r}"
+        note = shortcut_note(str(had.iloc[0]) if len(had) else "", project.codebook,
+                             args.code)
+        return f"restored {args.code!r} (codebook version {version})" + (
+            f"; {note}" if note else "")
     return f"{what} (codebook version {version})"
 
 

@@ -18,6 +18,8 @@ majority rule and the layer itself are pure functions in :mod:`workbench.analysi
 * :func:`consensus_codings` - the consensus layer as a codings frame (the columns of
   ``Project.codings()``, ``coder`` = ``"consensus"``, plus ``provenance``, ``votes``,
   ``item_id``, ``decision_id``): not a coder of the project, a layer of its own.
+* :func:`settled_items` - which items of some documents are settled as stored now, by
+  whom (one lean query; the adjudication view runs it on every key).
 * :func:`consensus_caption` and :func:`raw_caption` - the caption that says what a codings
   frame holds (``attrs["source_caption"]``, which the summaries and the report print), e.g.
   ``"consensus of ana, ben and chloe: 12 decisions, 30 unanimous, 2 open items left out"``
@@ -25,6 +27,11 @@ majority rule and the layer itself are pure functions in :mod:`workbench.analysi
 
 Every decision and revision writes an audit row (``entity="consensus"``, the item id as
 key) in the same transaction.
+
+**Re-import.** A re-import that changes a document's text moves its decisions' ranges
+with the codings (:func:`workbench.importing.document_writer.reanchor_decisions`); a range
+that cannot be placed is marked stale (``stale_reason``): left out of the layer, counted in
+``n_stale_decisions``, its item ``open`` again, and :func:`decide` on it supersedes it.
 
 **Coverage.** Once the project records coverage, a coder votes only on the documents she
 marked ``done`` (``in_progress="include"`` counts documents in progress too); her codings
@@ -65,6 +72,7 @@ __all__ = [
     "has_decisions",
     "raw_caption",
     "revise_decision",
+    "settled_items",
 ]
 
 DecisionKind = Literal["apply", "reject", "adjust", "recode"]
@@ -95,6 +103,7 @@ class Decision:
     revision: int
     superseded_by: int | None = None
     superseded_at: dt.datetime | None = None
+    stale_reason: str = ""
 
     @property
     def against_majority(self) -> bool:
@@ -155,8 +164,16 @@ def _raw_items(project: Project, panel: list[str], docs: list[str],
 
 
 def _current(project: Project, docs: list[str]) -> pd.DataFrame:
+    """The current decisions on ``docs`` that can be used: those a re-import left without
+    a range (``stale_reason``) are left out, and ``attrs["stale"]`` maps their items to
+    them (a new decision on the item supersedes that one)."""
     with project.store.reading() as conn:
-        return store.decisions_frame(conn, documents_=docs)
+        frame = store.decisions_frame(conn, documents_=docs)
+    stale = frame["stale_reason"] != ""
+    usable = frame[~stale].reset_index(drop=True)
+    usable.attrs["stale"] = dict(zip(frame.loc[stale, "item_id"],
+                                     frame.loc[stale, "decision_id"].astype(int), strict=True))
+    return usable
 
 
 def consensus_items(project: Project, *, coders: Sequence[str] | None = None,
@@ -168,7 +185,9 @@ def consensus_items(project: Project, *, coders: Sequence[str] | None = None,
     Columns of :data:`~workbench.analysis.consensus.ITEM_COLUMNS`, with ``status``
     ``unanimous``, ``open`` or ``settled`` (a current decision exists: ``decision_id``,
     ``decision_kind``). ``attrs`` counts ``n_open``, ``n_settled``, ``n_unanimous``,
-    ``n_stale_decisions`` (current decisions on these documents whose codings changed),
+    ``n_stale_decisions`` (current decisions on these documents whose codings changed, or
+    whose range a re-import could not place: their items are ``open`` again and a new
+    decision supersedes them),
     codings left out (coder did not cover the document; pending recode) and states the
     majority rule.
     """
@@ -184,7 +203,8 @@ def consensus_items(project: Project, *, coders: Sequence[str] | None = None,
     items.loc[items["decision_id"].notna().to_numpy(), "status"] = "settled"
     for status in ("open", "settled", "unanimous"):
         items.attrs[f"n_{status}"] = int((items["status"] == status).sum())
-    items.attrs["n_stale_decisions"] = int((~current["item_id"].isin(items["item_id"])).sum())
+    items.attrs["n_stale_decisions"] = (int((~current["item_id"].isin(items["item_id"])).sum())
+                                        + len(current.attrs["stale"]))
     return items
 
 
@@ -219,7 +239,8 @@ def _as_decision(row: Any) -> Decision:
         counted_coders=tuple(rests["counted_coders"]), votes=int(row.votes), k=int(row.k),
         reason=str(row.reason), revision=int(row.revision),
         superseded_by=None if pd.isna(row.superseded_by) else int(row.superseded_by),
-        superseded_at=None if pd.isna(row.superseded_at) else _utc(row.superseded_at))
+        superseded_at=None if pd.isna(row.superseded_at) else _utc(row.superseded_at),
+        stale_reason=str(row.stale_reason))
 
 
 def _utc(value: Any) -> dt.datetime:
@@ -352,6 +373,8 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     found = _item(project, item, panel, in_progress)
     with project.store.reading() as conn:
         before = store.decisions_frame(conn, item_key=item)
+    stale = before[before["stale_reason"] != ""]
+    before = before[before["stale_reason"] == ""]
     if not before.empty:
         raise ConsensusError(
             f"item {item!r} is already decided (decision #{int(before['decision_id'].iat[0])}); "
@@ -359,8 +382,9 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     stored = _resolve(project, found, kind, start, end, new_code)
     with project.store.reading() as conn:
         revision = store.latest_revision(conn, item) + 1
+    supersedes = None if stale.empty else int(stale["decision_id"].iat[0])
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
-                 _who(project, decided_by), revision, None)
+                 _who(project, decided_by), revision, supersedes)
     return _read(project, new)
 
 
@@ -388,7 +412,8 @@ def decide_many(project: Project, decisions: Sequence[PlannedDecision], *,
     docs = sorted({d.item.rsplit("|", 2)[0] for d in decisions})
     items, _ = _raw_items(project, panel, _documents(project, docs), None, in_progress)
     by_id = {str(row["item_id"]): row for _, row in items.iterrows()}
-    decided = set(_current(project, docs)["item_id"])
+    current = _current(project, docs)
+    decided = set(current["item_id"])
     who = _who(project, decided_by)
     stored_ids: list[int] = []
     with project.atomic():
@@ -407,7 +432,8 @@ def decide_many(project: Project, decisions: Sequence[PlannedDecision], *,
             with project.store.reading() as conn:
                 revision = store.latest_revision(conn, planned.item) + 1
             stored_ids.append(_store(project, found, panel, in_progress, planned.kind, stored,
-                                     (planned.reason or "").strip(), who, revision, None))
+                                     (planned.reason or "").strip(), who, revision,
+                                     current.attrs["stale"].get(planned.item)))
     return [_read(project, decision_id) for decision_id in stored_ids]
 
 
@@ -469,7 +495,9 @@ def consensus_codings(project: Project, *, coders: Sequence[str] | str | None = 
     template = project.codings(coder=panel, document=docs, with_attributes=with_attributes)
     template = template.drop(columns=["first_segment", "last_segment", "n_segments"])
     items, _ = _raw_items(project, panel, docs, None, in_progress, raw=template)
-    layer = logic.consensus_layer(items, _current(project, docs))
+    current = _current(project, docs)
+    layer = logic.consensus_layer(items, current)
+    layer.attrs["n_stale_decisions"] += len(current.attrs["stale"])  # range lost on re-import
     position = pd.Series(range(len(template)), index=template["coding_uuid"].to_numpy())
     first = [entry[0] for entry in layer["rests_on"]]
     frame = template.iloc[position.loc[first].to_numpy() if first else []].reset_index(drop=True)
@@ -564,3 +592,14 @@ def raw_caption(coders: Sequence[str], *, pooled: bool, decided: bool) -> str:
         return f"raw codings of {_names(coders)}"
     text = f"pooled raw codings of {len(coders)} coder{'s' if len(coders) != 1 else ''}"
     return text + (", consensus not used" if decided else ", no consensus yet")
+
+
+def settled_items(project: Project, documents: Sequence[str] | str) -> dict[str, tuple[int, str]]:
+    """Item id -> (decision id, decided by) of every item on ``documents`` settled as stored
+    now (by anyone, in any session; decisions a re-import made stale are left out): one
+    lean query, which the adjudication view runs on every key to see what others settled."""
+    docs = [documents] if isinstance(documents, str) else list(documents)
+    with project.store.reading() as conn:
+        stored = store.current_decision_keys(conn, documents_=docs)
+    return {item: (decision_id, who) for item, (decision_id, who, stale) in stored.items()
+            if not stale}

@@ -53,6 +53,7 @@ __all__ = [
     "UnanchoredCoding",
     "check_shortcuts",
     "format_video_time",
+    "shortcut_note",
 ]
 
 Perspective = Literal["client", "therapist"]
@@ -301,6 +302,20 @@ def check_shortcuts(codebook: Codebook) -> None:
         owners[code.shortcut] = code.key
 
 
+def shortcut_note(had: str, codebook: Codebook, key: str) -> str:
+    """What became of the palette shortcut ``had`` of the code ``key`` restored into
+    ``codebook`` (``""`` when it had none): back, or taken by another code meanwhile."""
+    if not had:
+        return ""
+    mine = next((c for c in codebook.codes if c.key == key), None)
+    if mine is not None and mine.shortcut == had:
+        return f"its palette shortcut /{had} works again"
+    owner = next((c for c in codebook.codes if c.shortcut == had), None)
+    taker = f"{owner.name} ({owner.key})" if owner is not None else "another code"
+    return (f"its palette shortcut /{had} was taken by {taker} while it was retired, so it "
+            "has none now: declare another (shortcut: in the codebook YAML) and load it")
+
+
 @dataclass(frozen=True)
 class Coding:
     """One coder's application of one code to a range ``[start, end)`` of a document.
@@ -450,6 +465,10 @@ class ImportReport:
     reanchored: int = 0
     unanchored: tuple[UnanchoredCoding, ...] = ()
     warnings: tuple[str, ...] = ()
+    #: consensus decisions whose range was placed on the new text
+    decisions_reanchored: int = 0
+    #: (decision id, reason) of decisions whose range could not be placed (marked stale)
+    stale_decisions: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -314,13 +314,16 @@ class Project:
         return self._operate(lambda conn: ops.retire_code(conn, key, actor=self.actor))
 
     def restore_code(self, key: str) -> int:
-        """Put a retired code back into the codebook."""
+        """Put a retired code back into the codebook, with its palette shortcut unless
+        another code took it while it was retired (:func:`~workbench.model.shortcut_note`
+        says which happened)."""
         return self._operate(lambda conn: ops.restore_code(conn, key, actor=self.actor))
 
     def retired_codes(self) -> pd.DataFrame:
         """Codes taken out of the codebook (retired, merged or split), most recently retired
         first, one row each: ``code``, ``code_name``, ``theme``, ``theme_name``,
-        ``definition``, ``retired_version`` and ``n_codings`` (codings still on the code).
+        ``definition``, ``retired_version``, ``n_codings`` (codings still on the code) and
+        ``shortcut`` (the palette shortcut it had, which a restore gives back if free).
         :meth:`restore_code` puts one back."""
         with self.store.reading() as conn:
             return queries.retired_codes_frame(conn)
@@ -794,14 +797,21 @@ class Project:
                                      code_id, code, coder_id, coder, memo)
 
     def apply_ranges(
-        self, items: Sequence[tuple[str, int, int, str, str, str]]
+        self, items: Sequence[tuple[str, int, int, str, str, str]], *,
+        expect_texts: Sequence[str | None] | None = None,
     ) -> list[AppliedCoding]:
         """Apply many ``(document, start, end, code, coder, memo)`` range codings in one
         transaction (importers use this).
 
         All or nothing: an unknown document, code or coder, or a range outside its
-        document's text, stops the batch with nothing saved.
+        document's text, stops the batch with nothing saved. ``expect_texts`` (one per
+        item, None to skip one) is the text each range must hold, checked inside the
+        transaction with the documents locked, so a re-import between a search and this
+        call raises :class:`~workbench.errors.StaleError` with nothing saved.
         """
+        if expect_texts is not None and len(expect_texts) != len(items):
+            raise ValueError(f"expect_texts has {len(expect_texts)} texts for "
+                             f"{len(items)} items.")
         resolved = [(doc, _as_id(lo, "start"), _as_id(hi, "end"), self._code_id(code), code,
                      self._coder_id(coder), coder, memo)
                     for doc, lo, hi, code, coder, memo in items]
@@ -814,10 +824,17 @@ class Project:
                     raise NotFoundError(f"no document {name!r}.")
                 locked[name] = doc
             version, live = self._live_version(conn, [r[4] for r in resolved])
-            for name, start, end, _cached, code, coder_id, coder, memo in resolved:
+            for i, (name, start, end, _cached, code, coder_id, coder, memo) in enumerate(
+                    resolved):
                 code_id = live[code]
                 doc = locked[name]
                 text = _range_text(doc.text, start, end, name)
+                expected = expect_texts[i] if expect_texts is not None else None
+                if expected is not None and text != expected:
+                    raise StaleError(
+                        f"{name}[{start}:{end}] no longer holds {expected!r} but "
+                        f"{text!r} (the document was re-imported); nothing was saved. "
+                        "Search or select again.")
                 done.append(self._store_range(conn, version, doc.id, name, start, end, text,
                                               code_id, code, coder_id, coder, memo))
         return done

@@ -41,7 +41,6 @@ from workbench.analysis.text_search import SearchMode, search_hits
 from workbench.errors import (
     NotFoundError,
     RetrievalError,
-    StaleError,
     UnknownCoderError,
     suggest,
 )
@@ -239,14 +238,8 @@ def code_hits(project: Project, hits: pd.DataFrame | Sequence[Any], code: str, c
     Running it again creates nothing: the report lists those codings as ``existing``.
     """
     rows = list({(d, a, b): (d, a, b, t) for d, a, b, t in _hit_rows(hits)}.values())
-    if rows:
-        texts = _texts(project, list(dict.fromkeys(r[0] for r in rows)))
-        for document, start, end, shown in rows:
-            if shown is not None and texts[document][start:end] != shown:
-                raise StaleError(
-                    f"{document}[{start}:{end}] no longer holds {shown!r} (the document was "
-                    "re-imported since the search); nothing was saved. Search again.")
-    applied = project.apply_ranges([(d, a, b, code, coder, memo) for d, a, b, _t in rows])
+    applied = project.apply_ranges([(d, a, b, code, coder, memo) for d, a, b, _t in rows],
+                                   expect_texts=[t for _d, _a, _b, t in rows])
     return CodeHitsReport(code, coder, tuple(c for c in applied if c.created),
                           tuple(c for c in applied if not c.created))
 

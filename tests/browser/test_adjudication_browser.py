@@ -4,11 +4,15 @@ The test writes a two-cell notebook (open the demo project, ``wb.adjudication_pa
 decided_by="ana")``), runs it in JupyterLab, clicks the view's key box and settles three
 disagreements: ``a`` applies withdrawal (2 of 3), ``x`` rejects anxiety (1 of 3), ``x`` on
 the next withdrawal (2 of 3) goes against the majority, so the reason is typed into the form
-and ``Enter`` confirms. After each key it waits for the progress "N of 16 settled" and for the
-decision in the database; at the end the project holds exactly those three decisions, by
-ana, with the reason, and the notebook file is byte for byte what the test wrote (the view
-stores in the project, never in the notebook; JupyterLab's autosave is off so that only the
-view could have written it). Screenshot ``test-artifacts/adjudication.png``.
+and ``Enter`` confirms. Then ``c`` opens the recode palette on anxiety (1 of 3), ``r``
+``u`` filter it to rupture (its name is shown) and ``Enter`` recodes; a fifth item is
+settled outside the view ("tom", through the API), and the next key shows it left the
+queue ("settled elsewhere by tom", progress counts it). After each key it waits for the
+progress "N of 16 settled" and for the decision in the database; at the end the project
+holds exactly those five decisions, four by ana, with the reason, and the notebook file
+is byte for byte what the test wrote (the view stores in the project, never in the
+notebook; JupyterLab's autosave is off so that only the view could have written it).
+Screenshot ``test-artifacts/adjudication.png``.
 
 Needs ``/usr/bin/chromium`` (never ``playwright install``); skips without it, fails under
 ``CI=true``.
@@ -130,8 +134,38 @@ def test_settle_three_disagreements_by_keyboard(lab: Lab) -> None:
             helpers.wait_for(lambda: len(_decisions(lab.project)) == 3, 30, "decision 3")
             expect(form).to_be_hidden()
             expect(view.locator(".wb-error")).to_have_count(0)
+
+            expect(view.locator(".wb-adj-code")).to_contain_text("Anxiety")
+            page.keyboard.press("c")  # recode through the palette
+            palette = view.locator(".wb-palette")
+            expect(palette).to_be_visible(timeout=20_000)
+            for key in "ru":
+                page.keyboard.press(key)
+            expect(palette.locator(".wb-palette-query")).to_have_text("ru", timeout=20_000)
+            expect(palette.locator(".wb-palette-current")).to_contain_text("Rupture")
+            assert len(_decisions(lab.project)) == 3  # typing only filters
+            page.keyboard.press("Enter")
+            expect(progress).to_have_text("4 of 16 settled", timeout=20_000)
+            helpers.wait_for(lambda: len(_decisions(lab.project)) == 4, 30, "decision 4")
+            expect(palette).to_have_count(0)
+
+            other = open_project(lab.project)  # another team member, elsewhere
+            try:
+                items = other.consensus_items()
+                open_ = items[items["status"] == "open"]
+                first = open_.iloc[0]
+                other.decide(str(first["item_id"]), "reject", decided_by="tom",
+                             reason="settled in the team meeting")
+            finally:
+                other.close()
+            page.keyboard.press("s")  # the next key sees it
+            expect(progress).to_have_text("5 of 16 settled", timeout=20_000)
+            expect(view.locator(".wb-adj-message")).to_contain_text("settled elsewhere by tom")
             page.screenshot(path=str(ARTIFACTS / "adjudication.png"))
     assert _decisions(lab.project) == [("withdrawal", "apply", "", "ana"),
                                        ("anxiety", "reject", "", "ana"),
-                                       ("withdrawal", "reject", REASON, "ana")]
+                                       ("withdrawal", "reject", REASON, "ana"),
+                                       ("anxiety", "recode", "", "ana"),
+                                       (str(first["code"]), "reject",
+                                        "settled in the team meeting", "tom")]
     assert lab.notebook.read_bytes() == lab.written

@@ -4,9 +4,11 @@ Debian's Chromium through Playwright).
 The test runs ``notebooks/02_coding.ipynb`` (a copy, autosave off) for ``WORKBENCH_CODER=ana``
 on the demo project, then mixes clicks inside the panel (a code button, the transcript's
 text, the header) with keys (arrows, digits, ``z``), and drags the mouse over words of the
-transcript and codes them (then extends the selection with ``Shift+→`` and codes again). It
-checks that every coding in the project is the one the keys and clicks asked for (the
-selections: one coding each, exactly the words selected), and that the notebook did not
+transcript and codes them (then extends the selection with ``Shift+→`` and codes again,
+and drags across three turns), then turns the reviewer view on and sees another coder's
+coding drawn dashed. It checks that every coding in the project is the one the keys and
+clicks asked for (the selections: one coding each, exactly the words selected), and that
+the notebook did not
 see a key: the same cells with the same text, the same active cell, the ``### Checks``
 heading still a level-3 heading and the ``.ipynb`` on disk byte for byte as before. A
 screenshot is saved to ``test-artifacts/panel_focus.png``.
@@ -38,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "02_coding.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 DOCUMENT = "D1_S3_client"
+BEN_CODED = "It felt pointless to explain."
+CROSS_TURN = ("think of me.\n\n[00:04:30]\nResearcher: What was going on for you here?\n"
+              "Client: I just went quiet")
 
 SNAPSHOT_JS = """() => {
   const cells = Array.from(document.querySelectorAll(".jp-Notebook .jp-Cell"));
@@ -85,7 +90,12 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     """JupyterLab (autosave off) on a copy of the coding notebook; stopped afterwards."""
     helpers.require_browser()
     project = tmp_path / "project.sqlite"
-    make_demo_project(project, codings=False).close()
+    demo = make_demo_project(project, codings=False)
+    demo.set_coder_role("ana", "reviewer")  # for the reviewer view at the end
+    text = demo.document_text(DOCUMENT)
+    at = text.index(BEN_CODED)
+    demo.apply_range(DOCUMENT, at, at + len(BEN_CODED), "withdrawal", "ben")
+    demo.close()
     work = tmp_path / "notebooks"
     work.mkdir()
     notebook = work / NOTEBOOK.name
@@ -209,6 +219,34 @@ def test_keys_stay_in_the_panel_after_clicks_and_selections_code_their_words(
             expect(panel.get_by_text("selection cleared", exact=False)) \
                 .to_be_visible(timeout=15_000)
             expect(panel.locator(".wb-tv-coded").first).to_be_visible()
+
+            # 5. drag from inside "think" (end of an answer) over the interviewer's question
+            # to inside "quiet" (the next answer): one coding across three turns
+            start = _centre(page, "think of me.", 2, 3)
+            end = _centre(page, "I just went quiet there.", 14, 15)
+            page.mouse.move(*start)
+            page.mouse.down()
+            page.mouse.move(*end, steps=8)
+            page.mouse.up()
+            expect(panel.get_by_text("across 3 turns", exact=False)).to_be_visible(
+                timeout=15_000)
+            for turn in (2, 3, 4):
+                expect(panel.locator(f".wb-tv-turn[data-turn='{turn}'] .wb-tv-selected")
+                       .first).to_be_visible()
+            page.keyboard.press("3")
+            expected |= {(CROSS_TURN, "rupture")}
+            wait_codings(expected, "the selection across turns coded as one coding")
+            expect(panel.locator(".wb-tv-turn[data-turn='3'] [data-codes*='Rupture']")
+                   .first).to_be_visible(timeout=15_000)
+            page.keyboard.press("Escape")
+
+            # 6. the reviewer view draws ben's coding in the transcript, dashed and named
+            expect(panel.locator(".wb-tv-other")).to_have_count(0)
+            panel.locator("button", has_text="Reviewer view").click()
+            other = panel.locator(".wb-tv-other[data-others='ben: Withdrawal']").first
+            expect(other).to_be_visible(timeout=15_000)
+            assert "ben: Withdrawal" in (other.get_attribute("title") or "")
+            expect(panel.get_by_text("ben: dashed", exact=False)).to_be_visible()
 
             # the notebook saw none of these keys
             expect(panel.locator(".wb-error")).to_have_count(0)

@@ -224,3 +224,9 @@ def _warn_unanchored(report: ImportReport) -> None:
             "project.unanchored_codings().",
             stacklevel=5,
         )
+    for decision_id, reason in report.stale_decisions:
+        warnings.warn(
+            f"{report.document}: consensus decision #{decision_id} is stale ({reason}); its "
+            "item is open again: decide it anew (project.decision_history() keeps it).",
+            stacklevel=5,
+        )

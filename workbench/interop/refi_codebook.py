@@ -610,6 +610,8 @@ class QdcImport:
     sets: list[str]
     version: int = 0
     """The codebook version :func:`~workbench.interop.import_qdc` loaded (0: not loaded)."""
+    keys: dict[str, str] = field(default_factory=dict)
+    """Normalised GUID -> code key, for every code read."""
 
     def summary(self) -> str:
         """A few lines for people: counts, splits, sets and warnings."""
@@ -657,7 +659,7 @@ def read_qdc_file(path: str | Path, *, split_hierarchy: bool = True) -> QdcImpor
                         "invalid REFI-QDA).")
     sets, lines = keep_sets(read_sets(root), result.keys, result.folders, {}, str(path))
     return QdcImport(result.codebook, warnings, result.identities + sets, result.split,
-                     lines)
+                     lines, keys=dict(result.keys))
 
 
 def schema_warnings(root: etree._Element, kind: str, where: str) -> list[str]:

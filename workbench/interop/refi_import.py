@@ -18,7 +18,9 @@ is returned. Steps:
    attributes). A missing dyad is the case (or source) name, a missing session 0 and a
    missing perspective ``"unknown"``, with a warning; ``attributes=`` overrides per document;
 2. the codes join the project's codebook (see :mod:`refi_codebook`): codes whose key the
-   codebook already has are taken to be the same code; only new ones are added. Names
+   codebook already has are taken to be the same code, and so are codes with the GUID of
+   one of ours, whatever the file names them (:mod:`refi_match`: renamed in another
+   program; the warnings say so); only new ones are added. Names
    such as ATLAS.ti's ``parent::child`` become parent and child codes unless
    ``split_hierarchy=False`` (each split is listed in the report's ``split``);
 3. every user becomes a coder, with or without codings (but the system user of the
@@ -32,7 +34,9 @@ is returned. Steps:
    identical coding is skipped, and codings already in the project are left as they are,
    so importing the same file twice changes nothing;
 5. notes attached to a source, a code or nothing become document, code and project memos of
-   their authors (counted in ``memos``);
+   their authors (counted in ``memos``). A memo the project already holds (a coder has one
+   per target, and one per coding) is never replaced: the file's paragraphs it does not
+   hold yet are appended (:func:`merge_memo`) and the report lists it in ``memos_merged``;
 6. the GUIDs of the documents, users and new codes and themes, and the descriptions of the
    new codes and themes, are stored as :class:`~workbench.model.RefiIdentity` rows (an
    identity already stored is kept) so that :func:`~workbench.interop.export_qdpx` writes
@@ -43,16 +47,21 @@ is returned. Steps:
 from __future__ import annotations
 
 import bisect
+import re
 import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
+
+from workbench.coder_identity import inert
 from workbench.errors import ImportFormatError, NotFoundError
 from workbench.importing.importer import Progress
 from workbench.interop._refi import make_guid
-from workbench.interop.refi_codebook import QdcImport, keep_sets, read_qdc_file
+from workbench.interop.refi_codebook import CodesImport, QdcImport, keep_sets, read_qdc_file
+from workbench.interop.refi_match import match_known_codes
 from workbench.interop.refi_read import MemoNote, ReadProject, ReadSource, read_project
 from workbench.interop.safe_zip import MAX_TOTAL_BYTES, SafeZip
 from workbench.model import CaseAttributes, Codebook, ImportReport, RefiIdentity, SegmentUnit
@@ -61,7 +70,7 @@ from workbench.project import Project
 RangeItem = tuple[str, int, int, str, str, str]
 """``(document, start, end, code, coder, memo)``, as :meth:`Project.apply_ranges` takes."""
 
-__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx"]
+__all__ = ["SYSTEM_USER_GUID", "RefiImportReport", "import_qdc", "import_qdpx", "keep_shortcuts"]
 
 SYSTEM_USER_GUID = make_guid("user", "system")
 """The GUID of the workbench's own user in exported files (never imported as a coder)."""
@@ -84,6 +93,9 @@ class RefiImportReport:
     """Selections (kept whole) that cover more than one segment."""
     memos: int = 0
     """Project, document and code memos imported (coding memos go with the codings)."""
+    memos_merged: tuple[str, ...] = ()
+    """Memos the project already had that the file's notes were added to (nothing the
+    project held is replaced: the new paragraphs are appended), one line each."""
     skipped: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     split: tuple[str, ...] = ()
@@ -102,6 +114,7 @@ class RefiImportReport:
             + (f", {self.across_segments} selection(s) across several segments (kept whole)"
                if self.across_segments else ""),
         ]
+        lines += [f"  memo merged: {item}" for item in self.memos_merged]
         lines += [f"  split: {item}" for item in self.split]
         lines += [f"  set: {item}" for item in self.sets]
         lines += [f"  not imported: {item}" for item in self.skipped]
@@ -146,17 +159,57 @@ def import_qdc(project: Project, path: str | Path, *, split_hierarchy: bool = Tr
     sets of its codes for export (see :mod:`refi_codebook`). ``split_hierarchy=False``
     keeps ``parent::child`` names as they are. The result's ``version`` is the codebook
     version; its ``summary()`` lists the splits, sets and warnings. The codebook and the
-    identities are stored in one transaction."""
+    identities are stored in one transaction. REFI-QDA has no shortcut field: a code the
+    project already has (the same key: the workbench's own footer key, else the key made
+    from the name) keeps its palette shortcut (:func:`keep_shortcuts`); a new code has
+    none. A code with the GUID of one of ours is that code, whatever the file names it
+    (:mod:`refi_match`): a new name renames it, its key and codings stay."""
     read = read_qdc_file(path, split_hierarchy=split_hierarchy)
+    try:
+        current: Codebook | None = project.codebook
+    except NotFoundError:
+        current = None
+    matched, notes = match_known_codes(
+        CodesImport(read.codebook, keys=read.keys, identities=read.identities), current,
+        project.refi_identities(), str(path), loads=True)
+    read.codebook, read.keys, read.identities = matched.codebook, matched.keys, \
+        matched.identities
+    read.warnings += notes
     keys = set(read.codebook.keys)
     themes = {t.key for t in read.codebook.themes}
     with project.atomic():  # the codebook and its identities, or neither
+        read.codebook = keep_shortcuts(project, read.codebook)
         read.version = project.load_codebook(read.codebook, retire_missing=retire_missing)
         project.record_refi_identities(
             i for i in read.identities
             if i.kind == "set" or (i.kind == "code" and i.key in keys)
             or (i.kind == "theme" and i.key in themes))
     return read
+
+
+def keep_shortcuts(project: Project, codebook: Codebook) -> Codebook:
+    """``codebook`` (read from a REFI-QDA file, which has no shortcut field) with the palette
+    shortcut each of its codes has in ``project`` already: a code of the current codebook
+    with the same key keeps its shortcut, a retired code coming back gets the one it had
+    unless a code of ``codebook`` holds it; a code new to the project has none (or the one
+    ``codebook`` gives it)."""
+    try:
+        current = project.codebook
+    except NotFoundError:
+        return codebook
+    live = {c.key: c.shortcut for c in current.codes if c.shortcut}
+    retired = project.retired_codes()
+    old = {str(k): str(v) for k, v in zip(retired["code"], retired["shortcut"], strict=True)
+           if v and k not in live}
+    codes = [replace(c, shortcut=live[c.key]) if not c.shortcut and c.key in live else c
+             for c in codebook.codes]
+    taken = {c.shortcut for c in codes if c.shortcut}
+    for i, code in enumerate(codes):
+        had = old.get(code.key, "")
+        if not code.shortcut and had and had not in taken:
+            codes[i] = replace(code, shortcut=had)
+            taken.add(had)
+    return replace(codebook, codes=tuple(codes))
 
 
 def read_qdpx(path: str | Path, *, max_total_bytes: int = MAX_TOTAL_BYTES,
@@ -199,6 +252,7 @@ class _Importer:
         self.where = where
         self.skipped = list(read.skipped)
         self.warnings = list(read.warnings)
+        self.merged: list[str] = []
 
     def run(
         self, unit: SegmentUnit | None, attributes: Mapping[str, CaseAttributes],
@@ -206,6 +260,7 @@ class _Importer:
     ) -> RefiImportReport:
         sources = self._unique_names(self.read.sources)
         documents = self._documents(sources, unit, attributes, progress)
+        self._match_known_codes()
         added, themes_added = self._codebook()
         coder_of = _CoderNames(self.read.users)
         items, across = self._codings(sources, coder_of)
@@ -216,13 +271,14 @@ class _Importer:
             self.project.add_coder(name)
         new = self._apply(items)
         memos = self._memos(sources, coder_of)
+        merged = tuple(self.merged)
         sets = self._identities(sources, added, themes_added, users, coder_of)
         return RefiImportReport(
             path=self.where, origin=self.read.origin, documents=tuple(documents),
             codes_added=tuple(added), coders=tuple(coders), codings=len(items),
             codings_new=new, across_segments=across, memos=memos, skipped=tuple(self.skipped),
             warnings=tuple(self.warnings), split=tuple(self.read.codes.split),
-            sets=tuple(sets),
+            sets=tuple(sets), memos_merged=merged,
         )
 
     def _identities(self, sources: list[ReadSource], codes: list[str], themes: list[str],
@@ -282,6 +338,18 @@ class _Importer:
             reports.update((r.document, r) for r in done)
         return [reports[s.text.transcript.name] for s in sources]
 
+    def _match_known_codes(self) -> None:
+        """Codes of the file with one of our codes' GUIDs are those codes (renamed in
+        another program): see :mod:`workbench.interop.refi_match`."""
+        try:
+            existing: Codebook | None = self.project.codebook
+        except NotFoundError:
+            existing = None
+        codes, notes = match_known_codes(self.read.codes, existing,
+                                         self.project.refi_identities(), self.where)
+        self.read.codes = codes
+        self.warnings += notes
+
     def _codebook(self) -> tuple[list[str], list[str]]:
         imported = self.read.codes.codebook
         try:
@@ -307,7 +375,7 @@ class _Importer:
         used = {c.theme for c in new} | theme_keys
         merged = replace(existing, themes=tuple(t for t in themes if t.key in used),
                          codes=(*existing.codes, *new))
-        self.project.load_codebook(merged)
+        self.project.load_codebook(keep_shortcuts(self.project, merged))
         return [c.key for c in new], [t.key for t in merged.themes if t.key not in theme_keys]
 
     def _codings(
@@ -381,22 +449,64 @@ class _Importer:
             if key is not None:
                 add("code", key, notes)
         add("project", "", self.read.project_memos)
+        stored = self.project.memos()
+        held = {(str(r.coder), str(r.target_kind), str(r.target_key)): str(r.text)
+                for r in stored.itertuples()}
         for (coder, kind, key), texts in wanted.items():
             self.project.add_coder(coder)
-            self.project.write_memo(coder, kind, key, "\n\n".join(dict.fromkeys(texts)))
+            incoming = "\n\n".join(dict.fromkeys(texts))
+            before = held.get((coder, kind, key), "")
+            text = merge_memo(before, incoming)
+            if text == before:
+                continue
+            if before.strip():
+                self.merged.append(f"{inert(coder)}'s {kind} memo"
+                                   + (f" on {inert(key)}" if key else ""))
+            self.project.write_memo(coder, kind, key, text)
         return len(wanted)
 
     def _apply(self, items: list[RangeItem]) -> int:
         if not items:
             return 0
         existing = self.project.codings(with_attributes=False)
-        have = set(zip(existing["document"], existing["start"].astype(int),
-                       existing["end"].astype(int), existing["code"], existing["coder"],
-                       strict=True))
+        have: dict[tuple[object, ...], tuple[str, str]] = {
+            (doc, start, end, code, coder): (str(uuid), "" if pd.isna(memo) else str(memo))
+            for doc, start, end, code, coder, uuid, memo in zip(
+                existing["document"], existing["start"].astype(int),
+                existing["end"].astype(int), existing["code"], existing["coder"],
+                existing["coding_uuid"], existing["memo"], strict=True)}
         todo = [item for item in items if item[:5] not in have]
+        for item in items:  # a coding already there keeps its memo, the file's is added
+            held = have.get(item[:5])
+            if held is None or not item[5].strip():
+                continue
+            uuid, before = held
+            text = merge_memo(before, item[5])
+            if text != before:
+                if before.strip():
+                    self.merged.append(f"{inert(item[4])}'s memo on the {item[3]} coding "
+                                       f"{item[1]}..{item[2]} of {inert(item[0])}")
+                self.project.set_coding_memo(uuid, text, coder=item[4])
+                have[item[:5]] = (uuid, text)
         if todo:
             self.project.apply_ranges(todo)
         return len(todo)
+
+
+def merge_memo(held: str, incoming: str) -> str:
+    """``held`` with the paragraphs of ``incoming`` it does not already hold appended
+    (paragraphs are separated by blank lines; compared with surrounding spaces stripped),
+    so importing the same file twice changes nothing and no stored text is lost."""
+    if not incoming.strip():
+        return held
+    if not held.strip():
+        return incoming
+    have = {p.strip() for p in re.split(r"\n\s*\n", held)}
+    new = [p.strip() for p in re.split(r"\n\s*\n", incoming)
+           if p.strip() and p.strip() not in have]
+    if not new:
+        return held
+    return held.rstrip() + "".join("\n\n" + p for p in dict.fromkeys(new))
 
 
 class _CoderNames:

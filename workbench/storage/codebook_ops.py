@@ -18,7 +18,11 @@ from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from workbench.errors import CodebookError, NotFoundError, UnknownCodeError, suggest
 from workbench.model import Code, Codebook, MergeReport, Theme
 from workbench.storage.audit_log import now, record
-from workbench.storage.codebook_store import current_codebook, save_codebook_version
+from workbench.storage.codebook_store import (
+    current_codebook,
+    retired_shortcuts,
+    save_codebook_version,
+)
 from workbench.storage.refi_store import rename_code_identity
 from workbench.storage.schema import codes, codings, documents, recode_queue, themes
 
@@ -350,7 +354,9 @@ def retire_code(conn: Connection, key: str, *, actor: str) -> int:
 
 
 def restore_code(conn: Connection, key: str, *, actor: str) -> int:
-    """Put a retired code back into the codebook (with the content it had)."""
+    """Put a retired code back into the codebook (with the content it had, its palette
+    shortcut too, unless another code took that shortcut while it was retired: then it
+    comes back without one, and the audit row says so, ``shortcut_released``)."""
     codebook = _current(conn)
     row = conn.execute(select(codes).where(codes.c.key == key)).first()
     if row is None or row.retired_version_id is None:
@@ -364,11 +370,17 @@ def restore_code(conn: Connection, key: str, *, actor: str) -> int:
     if theme not in theme_keys:
         raise CodebookError(f"the theme of {key!r} ({theme!r}) is no longer in the codebook; "
                             "add the theme back first.")
+    had = retired_shortcuts(conn, [key]).get(key, "")
+    owner = next((c.key for c in codebook.codes if had and c.shortcut == had), None)
     code = Code(key=key, name=row.name, theme=str(theme), definition=row.definition,
                 colour=row.colour, inclusion=row.inclusion, exclusion=row.exclusion,
-                example=row.example, parent=parent)
+                example=row.example, parent=parent, shortcut="" if owner else had)
     new = dataclasses.replace(codebook, codes=(*codebook.codes, code))
     version = _save(conn, new, action="restore_code", actor=actor)
-    record(conn, actor=actor, action="restore_code", entity="code", key=key,
-           detail={"version": version})
+    detail: dict[str, object] = {"version": version}
+    if had:
+        detail["shortcut"] = code.shortcut
+    if owner is not None:
+        detail["shortcut_released"] = {"shortcut": had, "now_of": owner}
+    record(conn, actor=actor, action="restore_code", entity="code", key=key, detail=detail)
     return version

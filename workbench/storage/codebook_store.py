@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +14,7 @@ from workbench.model import Code, Codebook, Theme, check_shortcuts
 from workbench.storage.audit_log import new_id, now, record
 from workbench.storage.schema import codebook_versions, codes, codings, themes
 
-__all__ = ["current_codebook", "current_version", "save_codebook_version"]
+__all__ = ["current_codebook", "current_version", "retired_shortcuts", "save_codebook_version"]
 
 
 def current_version(conn: Connection) -> int | None:
@@ -35,6 +36,34 @@ def current_codebook(conn: Connection) -> Codebook | None:
         themes=tuple(Theme(**t) for t in data["themes"]),
         codes=tuple(Code(**c) for c in data["codes"]),
     )
+
+
+def retired_shortcuts(conn: Connection, keys: Collection[str] | None = None) -> dict[str, str]:
+    """Retired code key -> the palette shortcut it had when it was retired (codes without
+    one are left out; ``keys`` limits the codes looked at).
+
+    The ``codes`` rows keep no shortcut: the codebook version before the one that retired
+    a code still holds it, so retiring never loses it, and while a code is retired its
+    shortcut is free for another code (:func:`~workbench.storage.codebook_ops.restore_code`
+    gives it back unless it was taken meanwhile).
+    """
+    stmt = select(codes.c.key, codes.c.retired_version_id).where(
+        codes.c.retired_version_id.is_not(None))
+    if keys is not None:
+        stmt = stmt.where(codes.c.key.in_(list(keys)))
+    before: dict[int, dict[str, str]] = {}
+    out: dict[str, str] = {}
+    for key, retired in conn.execute(stmt).all():
+        if retired not in before:
+            content = conn.execute(
+                select(codebook_versions.c.content).where(codebook_versions.c.id < retired)
+                .order_by(codebook_versions.c.id.desc()).limit(1)).scalar()
+            before[retired] = {str(c["key"]): str(c.get("shortcut") or "")
+                               for c in json.loads(content)["codes"]} if content else {}
+        shortcut = before[retired].get(key, "")
+        if shortcut:
+            out[key] = shortcut
+    return out
 
 
 def _check_unique_keys(codebook: Codebook) -> None:

@@ -1,7 +1,9 @@
 """Consensus decisions (the only SQL for them): insert, supersede, read current and history.
 
 Rows are never updated except to mark a row superseded (``superseded_by``, ``superseded_at``)
-by its revision, and never deleted (a document's removal cascades).
+by its revision, or, when the document is re-imported with changed text, to move its range
+onto the new text (:func:`reanchor_decision`; a range that cannot be placed is set NULL and
+marked stale in ``rests_on["stale"]``), and never deleted (a document's removal cascades).
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from workbench.storage.schema import (
 __all__ = [
     "DECISION_COLUMNS",
     "any_decision",
+    "current_decision_keys",
     "decisions_frame",
+    "decisions_of_document",
     "insert_decision",
     "latest_revision",
+    "reanchor_decision",
+    "stale_reason",
     "supersede",
     "voting_codings",
 ]
@@ -37,7 +43,13 @@ __all__ = [
 #: Columns of :func:`decisions_frame`, in order.
 DECISION_COLUMNS = ("decision_id", "item_id", "document", "code", "kind", "start", "end",
                     "new_code", "decided_by", "decided_at", "rests_on", "votes", "k",
-                    "reason", "revision", "superseded_by", "superseded_at")
+                    "reason", "revision", "superseded_by", "superseded_at", "stale_reason")
+
+
+def stale_reason(rests_on: Mapping[str, Any]) -> str:
+    """Why a decision's range could not follow a re-import ("" when it did or had none)."""
+    stale = rests_on.get("stale")
+    return str(stale.get("reason", "")) if isinstance(stale, Mapping) else ""
 
 
 def insert_decision(conn: Connection, *, item_key: str, document_id: int, code_id: int,
@@ -106,9 +118,10 @@ def decisions_frame(conn: Connection, *, current_only: bool = True,
         stmt = stmt.where(consensus_decisions.c.item_key == item_key)
     if decision_id is not None:
         stmt = stmt.where(consensus_decisions.c.id == decision_id)
-    rows = [tuple(row) for row in conn.execute(stmt).all()]
+    rows = [(*tuple(row), "") for row in conn.execute(stmt).all()]
     frame = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
     frame["rests_on"] = [json.loads(v) for v in frame["rests_on"]]
+    frame["stale_reason"] = [stale_reason(v) for v in frame["rests_on"]]
     for column in ("start", "end", "superseded_by"):
         frame[column] = frame[column].astype("Int64")
     return frame
@@ -136,3 +149,41 @@ def voting_codings(conn: Connection, *, documents_: Sequence[str],
     frame["end"] = frame["end"].astype("int64")
     frame["pending_recode"] = frame["pending_recode"].astype(bool)
     return frame
+
+
+def current_decision_keys(conn: Connection, *, documents_: Sequence[str]
+                          ) -> dict[str, tuple[int, str, bool]]:
+    """Item key -> (decision id, decided by, stale) of the current decisions on
+    ``documents_``: one lean query (no JSON parsed), for a view that checks on every key
+    what others settled. ``stale``: a re-import could not place the decision's range."""
+    marked = consensus_decisions.c.rests_on.like('%"stale": {%')  # json.dumps of rests_on
+    stmt = (
+        select(consensus_decisions.c.item_key, consensus_decisions.c.id,
+               consensus_decisions.c.decided_by, marked)
+        .join(documents, documents.c.id == consensus_decisions.c.document_id)
+        .where(consensus_decisions.c.superseded_by.is_(None),
+               documents.c.name.in_(list(documents_)))
+    )
+    return {str(key): (int(id_), str(who), bool(stale))
+            for key, id_, who, stale in conn.execute(stmt).all()}
+
+
+def decisions_of_document(conn: Connection, document_id: int) -> list[dict[str, Any]]:
+    """Every decision row of a document (current and superseded): ``id``, ``start``,
+    ``end``, ``rests_on`` (parsed), oldest first; what a re-import re-anchors."""
+    stmt = (select(consensus_decisions.c.id, consensus_decisions.c.start,
+                   consensus_decisions.c.end, consensus_decisions.c.rests_on)
+            .where(consensus_decisions.c.document_id == document_id)
+            .order_by(consensus_decisions.c.id))
+    return [{"id": int(id_), "start": None if start is None else int(start),
+             "end": None if end is None else int(end), "rests_on": json.loads(rests)}
+            for id_, start, end, rests in conn.execute(stmt).all()]
+
+
+def reanchor_decision(conn: Connection, decision_id: int, *, start: int | None,
+                      end: int | None, rests_on: Mapping[str, Any]) -> None:
+    """Move a decision's range onto a re-imported text (None, None: it could not be placed,
+    ``rests_on["stale"]`` says why) and store the codings' new offsets in ``rests_on``."""
+    conn.execute(update(consensus_decisions).where(consensus_decisions.c.id == decision_id)
+                 .values(start=start, end=end,
+                         rests_on=json.dumps(dict(rests_on), sort_keys=True)))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, and_, exists, func, select
 
+from workbench.storage.codebook_store import retired_shortcuts
 from workbench.storage.schema import (
     audit,
     case_attributes,
@@ -343,7 +344,8 @@ def coding_counts(conn: Connection) -> dict[str, int]:
 def retired_codes_frame(conn: Connection) -> pd.DataFrame:
     """Codes taken out of the codebook (retired, merged or split), most recently retired
     first: ``code``, ``code_name``, ``theme``, ``theme_name``, ``definition``,
-    ``retired_version`` and ``n_codings`` (the codings still on the retired code)."""
+    ``retired_version``, ``n_codings`` (the codings still on the retired code) and
+    ``shortcut`` (the palette shortcut it had when retired, ``""`` for none)."""
     counts = (select(codings.c.code_id, func.count(codings.c.id).label("n"))
               .group_by(codings.c.code_id).subquery())
     stmt = (
@@ -364,6 +366,8 @@ def retired_codes_frame(conn: Connection) -> pd.DataFrame:
     frame = pd.read_sql(stmt, conn)
     frame["retired_version"] = frame["retired_version"].astype("int64")
     frame["n_codings"] = frame["n_codings"].astype("int64")
+    shortcuts = retired_shortcuts(conn)
+    frame["shortcut"] = [shortcuts.get(str(k), "") for k in frame["code"]]
     return frame
 
 

@@ -14,9 +14,11 @@
 * :mod:`workbench.views.keys` — :class:`KeyCatcher`, a tiny anywidget that forwards key
   presses typed anywhere in the coding panel to Python (none reaches JupyterLab).
 * :mod:`workbench.views.transcript` — the coder's text selection (snapped to whole words,
-  extended by word or sentence, inside one turn) and the rows the transcript view shows.
+  extended by word or sentence, across turns with its ends in turn text) and the rows the
+  transcript view shows (the other coders' codings too in the reviewer view).
 * :mod:`workbench.views.transcript_widget` — :class:`TranscriptView`, the anywidget that
-  shows the whole transcript with this coder's codings in colour and sends selections.
+  shows the whole transcript with this coder's codings in colour (and, dashed, the other
+  coders' in the reviewer view) and sends selections.
 * :mod:`workbench.views.coding_panel` — :class:`CodingPanel`, the ipywidgets view.
 * :mod:`workbench.views.coverage_overview` — :func:`coverage_overview`: who has covered
   which transcript (coders x documents statuses, DataFrame and HTML).

@@ -10,8 +10,17 @@ Documents in scope without an open item are left out (:attr:`~AdjudicationContro
 skipped_documents`). :meth:`~AdjudicationController.view` is a typed record of the current
 item: the code with its definition, votes ``n of k``, each coder's range side by side, the
 turns the ranges touch (speaker, role, recall-stop video time ``mm:ss``, text with each
-coder's range marked), progress ``"N of M settled"`` counted within the queue, and the last
-decision.
+coder's range marked), progress and the last decision.
+
+**Progress as stored.** ``"N of M settled"`` counts the items of the queue's *scope* (the
+open and settled items under the filters when the controller was made): ``M`` of them,
+``N`` settled as stored, by anyone (earlier, in another tab, by another team member), so a
+reopened view or a restarted kernel shows the same figure. Every action first reads which
+items of the scope are settled now (:func:`workbench.consensus.settled_items`, one query):
+an item of the queue that someone settled elsewhere leaves the queue with a message
+("... settled elsewhere by tom"), and when it was the current item the action is not
+carried out (a pending decision is dropped: nothing is stored on the item shown next). An
+item whose decision a re-import made stale is open again.
 
 Decisions (keys in :data:`ADJUDICATION_KEYS`, legend :data:`KEY_LEGEND`):
 
@@ -21,8 +30,14 @@ Decisions (keys in :data:`ADJUDICATION_KEYS`, legend :data:`KEY_LEGEND`):
 * ``x`` reject;
 * ``j`` / ``i`` adjust to the union / the intersection of the coders' ranges; ``t`` opens
   the form for a typed range (start and end offsets);
-* ``c`` recode: the codes then get numbers (:attr:`AdjudicationView.recode_choices`), a
-  digit chooses one; the range is the majority range or, when ranges tie, their union;
+* ``c`` recode: opens the code palette of the coding panel
+  (:func:`~workbench.views.coding_state.palette_matches`, the same palette keys): letters
+  typed filter every live code of the codebook (name, key, theme; retired codes and the
+  item's own code are not offered), ``↑``/``↓`` move the highlight, ``Backspace`` takes a
+  letter off, ``Enter`` recodes as the highlighted code; the first nine matches are numbered
+  (:attr:`AdjudicationView.recode_choices`) and, before anything is typed, a digit chooses
+  one (once typing started digits are part of the query); the range is the majority range
+  or, when ranges tie, their union;
 * a decision against the majority (see :func:`workbench.analysis.consensus.against_majority`)
   is held as :attr:`~AdjudicationController.pending` and asks for a reason: ``Enter``
   confirms with :attr:`~AdjudicationController.reason_text` (a blank reason is refused
@@ -54,8 +69,11 @@ import pandas as pd
 
 from workbench.analysis.consensus import against_majority
 from workbench.coder_identity import inert
-from workbench.consensus import Decision
+from workbench.consensus import Decision, settled_items
 from workbench.errors import ConsensusError, NotFoundError, WorkbenchError, suggest
+from workbench.model import Code, Codebook
+from workbench.views.coding_html import palette_html
+from workbench.views.coding_state import PaletteView, palette_keys, palette_matches
 from workbench.views.review_tables import format_clock
 
 if TYPE_CHECKING:
@@ -80,11 +98,14 @@ __all__ = [
 
 #: The keys the adjudication view forwards to Python.
 ADJUDICATION_KEYS: tuple[str, ...] = (
-    *"123456789", *"axjitcsnpz", "ArrowLeft", "ArrowRight", "Enter", "Escape")
+    *"0123456789", *"abcdefghijklmnopqrstuvwxyz", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Backspace", "Enter", "Escape")
+# letters other than the decision keys are typed into the recode palette
 #: The key legend shown under the view.
 KEY_LEGEND = ("a apply (majority range) · 1-9 apply that coder's range · x reject · "
               "j adjust to the union · i adjust to the intersection · t type a range · "
-              "c recode (then the code's number) · s skip · n/→ next · p/← previous · "
+              "c recode (type to find the code, ↑↓, Enter; or its number) · s skip · "
+              "n/→ next · p/← previous · "
               "z back to the last decision (keys there revise it) · Enter confirm · Esc cancel")
 
 Kind = Literal["apply", "reject", "adjust", "recode"]
@@ -171,6 +192,7 @@ class AdjudicationView:
     last_decision: str
     mode: str
     recode_choices: tuple[tuple[int, str, str], ...]
+    palette: PaletteView | None
     pending: PendingDecision | None
     reason_text: str
     message: str
@@ -185,7 +207,13 @@ def _shown(method: F) -> F:
     def wrapper(self: AdjudicationController, *args: Any, **kwargs: Any) -> Any:
         self.error = ""
         try:
-            return method(self, *args, **kwargs)
+            note = self._sync()
+            if note is None:  # the item shown was settled elsewhere: nothing done on it
+                return None
+            result = method(self, *args, **kwargs)
+            if note:  # other items of the queue were settled elsewhere
+                self.message = note + (f"; {self.message}" if self.message else "")
+            return result
         except WorkbenchError as exc:
             self.error = str(exc)
             return None
@@ -242,9 +270,14 @@ class AdjudicationController:
                                      f"({self.coders}); choose one of them.")
         items = project.consensus_items(coders=self.coders, documents=documents, codes=chosen)
         in_scope = project.documents() if documents is None else _pick(documents) or []
-        queue = items[items["status"] == "open"]
+        scope = items[items["status"].isin(["open", "settled"])]
         if who is not None:
-            queue = queue[[bool(set(a) & set(who)) for a in queue["applied_by"]]]
+            scope = scope[[bool(set(a) & set(who)) for a in scope["applied_by"]]]
+        #: the items progress counts: open or settled under the filters, when made
+        self.scope: frozenset[str] = frozenset(scope["item_id"])
+        self._scope_documents = sorted(set(scope["document"]))
+        self._stored: dict[str, tuple[int, str]] = {}
+        queue = scope[scope["status"] == "open"]
         rank = {k: i for i, k in enumerate(self._codes)}
         queue = queue.assign(_doc=queue["document"].map({d: i for i, d in enumerate(in_scope)}),
                              _rank=queue["code"].map(rank))
@@ -253,7 +286,7 @@ class AdjudicationController:
         with_items = set(queue["document"])
         self.skipped_documents: tuple[str, ...] = tuple(d for d in in_scope
                                                         if d not in with_items)
-        self._decisions: dict[str, Decision] = {}
+        self._decisions: dict[str, Decision] = {}  # decided (or revised) here
         self._last: Decision | None = None
         self._turns: dict[str, pd.DataFrame] = {}
         self._texts: dict[str, str] = {}
@@ -261,9 +294,15 @@ class AdjudicationController:
         self.mode: Literal["decide", "recode"] = "decide"
         self.pending: PendingDecision | None = None
         self.reason_text = ""
+        self._recode_book: Codebook | None = None
+        self._recode_keys: dict[str, str] = {}
+        self.recode_query = ""
+        self._recode_index = 0
         self.message = ("no open disagreements to adjudicate" if not self._queue
                         else f"{len(self._queue)} open disagreements to adjudicate")
         self.error = ""
+        if self._sync() is None:  # settled between listing the items and now
+            self.message = f"{len(self._queue)} open disagreements to adjudicate"
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -276,13 +315,60 @@ class AdjudicationController:
 
     @property
     def settled(self) -> int:
-        """How many of the queue's items have been decided here."""
-        return len(self._decisions)
+        """How many items of the scope are settled as stored (by anyone, as of the last
+        action), or here since."""
+        return len(set(self._stored) | set(self._decisions))
 
     @property
     def progress(self) -> str:
-        """``"N of M settled"``."""
-        return f"{self.settled} of {len(self._queue)} settled"
+        """``"N of M settled"``: settled items of the scope, as stored, of all of them."""
+        return f"{self.settled} of {len(self.scope)} settled"
+
+    def _sync(self) -> str | None:
+        """Read which items of the scope are settled as stored; items of the queue that
+        were settled elsewhere leave it. None when the current item left (the message says
+        so), else a note on the others that left ("" when none did)."""
+        if not self.scope:
+            return ""
+        stored = settled_items(self.project, self._scope_documents)
+        self._stored = {i: v for i, v in stored.items() if i in self.scope}
+        for item_id in [i for i in self._decisions if i not in self._stored]:
+            del self._decisions[item_id]  # its decision went stale (re-import): open again
+        gone: dict[str, str] = {}
+        for row in self._queue:
+            item_id = str(row["item_id"])
+            now = self._stored.get(item_id)
+            mine = self._decisions.get(item_id)
+            if now is not None and (mine is None or mine.decision_id != now[0]):
+                gone[item_id] = now[1]
+        if not gone:
+            return ""
+        ids = self.item_ids
+        current = ids[self.index] if ids else None
+        left = current in gone
+        shown = self._queue[self.index] if left else None
+        after = [i for i in ids[self.index:] if i not in gone]
+        self._queue = [row for row in self._queue if str(row["item_id"]) not in gone]
+        ids = self.item_ids
+        if left:
+            self._clear()
+            self.index = ids.index(after[0]) if after else max(len(ids) - 1, 0)
+            if ids and ids[self.index] in self._decisions:
+                self._next_open()
+        else:
+            self.index = ids.index(current) if current in ids else 0
+        who = " and ".join(inert(w) for w in sorted(set(gone.values())))
+        if shown is not None:
+            self.message = (f"{shown['code']} on {shown['document']} ({shown['start']}.."
+                            f"{shown['end']}) was settled elsewhere by {who}: it left the "
+                            "queue, nothing was stored on it here")
+            others = len(gone) - 1
+            if others:
+                self.message += f" (and {others} other{'s' if others > 1 else ''})"
+            self.message += f"; {self.progress}"
+            return None
+        n = len(gone)
+        return f"{n} item{'s' if n > 1 else ''} settled elsewhere by {who} left the queue"
 
     def _current(self) -> pd.Series:
         if not self._queue:
@@ -332,9 +418,22 @@ class AdjudicationController:
                                    format_clock(seconds), text[t0:t1], tuple(pieces)))
         return tuple(out)
 
-    def _recode_choices(self, item: pd.Series) -> list[tuple[int, str, str]]:
-        keys = [k for k in self._codes if k != item["code"]][:9]
-        return [(i + 1, k, self._codes[k].name) for i, k in enumerate(keys)]
+    def recode_palette(self) -> PaletteView | None:
+        """In recode mode, the code palette: the query typed, the live codes it matches
+        (best first, the item's own code left out) and the highlighted one (else None)."""
+        if self.mode != "recode" or self._recode_book is None or not self._queue:
+            return None
+        own = str(self._current()["code"])
+        matches = tuple(c for c in palette_matches(self._recode_book, self.recode_query,
+                                                   self._recode_keys) if c.key != own)
+        return PaletteView(self.recode_query, matches,
+                           min(self._recode_index, max(len(matches) - 1, 0)))
+
+    def _recode_choices(self) -> list[tuple[int, str, str]]:
+        """The first nine codes of the palette, numbered: (digit, key, name)."""
+        palette = self.recode_palette()
+        matches: tuple[Code, ...] = () if palette is None else palette.matches
+        return [(i + 1, c.key, c.name) for i, c in enumerate(matches[:9])]
 
     @staticmethod
     def _describe(decision: Decision | None) -> str:
@@ -358,7 +457,7 @@ class AdjudicationController:
             return AdjudicationView(item_id=None, document="", code=None, status="",
                                     votes="", majority="", start=None, end=None, ranges=(),
                                     context=(), position=0, decision="",
-                                    recode_choices=(), **common)  # type: ignore[arg-type]
+                                    recode_choices=(), palette=None, **common)  # type: ignore[arg-type]
         item = self._current()
         code = self._codes.get(str(item["code"]))
         info = None if code is None else CodeInfo(code.key, code.name, code.theme,
@@ -376,7 +475,7 @@ class AdjudicationController:
             majority=str(item["majority"]), start=int(item["start"]), end=int(item["end"]),
             ranges=tuple(ranges), context=self._context(item), position=self.index + 1,
             decision=self._describe(decided),
-            recode_choices=tuple(self._recode_choices(item)) if self.mode == "recode" else (),
+            recode_choices=tuple(self._recode_choices()), palette=self.recode_palette(),
             **common)  # type: ignore[arg-type]
 
     # -- moving ----------------------------------------------------------------------------
@@ -384,6 +483,9 @@ class AdjudicationController:
         self.mode = "decide"
         self.pending = None
         self.reason_text = ""
+        self._recode_book = None
+        self.recode_query = ""
+        self._recode_index = 0
 
     @_shown
     def next(self) -> None:
@@ -425,6 +527,9 @@ class AdjudicationController:
         self._clear()
         if self._last is None:
             raise ConsensusError("no decision made here yet: nothing to go back to.")
+        if self._last.item_id not in self.item_ids:
+            raise ConsensusError("the item of the last decision was settled elsewhere since "
+                                 "and left the queue: project.decision_history() shows it.")
         self.index = self.item_ids.index(self._last.item_id)
         self.message = "the last decision: the decision keys revise it"
 
@@ -468,7 +573,8 @@ class AdjudicationController:
         self._clear()
         self.message = f"{'revised' if old else 'decided'}: {self._describe(decision)}"
         if not self._next_open():
-            self.message += f"; all {len(self._queue)} settled"
+            self.message += (f"; all {len(self.scope)} settled" if self.settled == len(self.scope)
+                             else f"; no open item left in the queue ({self.progress})")
         return decision
 
     @_shown
@@ -527,21 +633,75 @@ class AdjudicationController:
 
     @_shown
     def recode(self) -> None:
-        """Ask for the other code (a digit then chooses it)."""
+        """Open the recode palette over the codebook as it is now (see the module)."""
         self._current()
-        self.pending = None
+        self._clear()
+        codebook = self.project.codebook  # read now: codes retired or added meanwhile
+        self._recode_book = codebook
+        self._recode_keys = palette_keys(codebook)
         self.mode = "recode"
-        self.message = "recode: press the number of the code"
+        self.message = ("recode: type to find the code (name, key or theme), ↑ ↓ choose, "
+                        "Enter recodes; or the number of one of the first nine; Esc cancels")
+
+    def _palette(self) -> PaletteView:
+        palette = self.recode_palette()
+        if palette is None:
+            raise ConsensusError("the recode palette is closed: press c to recode.")
+        return palette
+
+    def _palette_moved(self) -> None:
+        palette = self._palette()
+        self.message = (f"{len(palette.matches)} codes match {palette.query!r}"
+                        if palette.matches else
+                        f"no code matches {palette.query!r}: Backspace, or Esc to cancel")
+
+    @_shown
+    def type_code(self, text: str) -> None:
+        """In recode mode: add ``text`` to the palette's query (highlight: best match)."""
+        self._palette()
+        self.recode_query += text
+        self._recode_index = 0
+        self._palette_moved()
+
+    @_shown
+    def code_backspace(self) -> None:
+        """In recode mode: take the last character off the palette's query."""
+        self._palette()
+        self.recode_query = self.recode_query[:-1]
+        self._recode_index = 0
+        self._palette_moved()
+
+    @_shown
+    def move_code(self, step: int) -> None:
+        """In recode mode: move the highlight ``step`` matches down (up when negative)."""
+        palette = self._palette()
+        count = len(palette.matches)
+        self._recode_index = (palette.highlighted + step) % count if count else 0
+        self._palette_moved()
+
+    def _recode_as(self, key: str) -> Decision | None:
+        item = self._current()
+        chosen = self._majority_range(item) or (int(item["start"]), int(item["end"]))
+        return self._request("recode", *chosen, new_code=key)
 
     @_shown
     def choose_code(self, number: int) -> Decision | None:
-        """In recode mode: recode the item as choice ``number``."""
-        item = self._current()
-        choices = self._recode_choices(item)
+        """In recode mode: recode the item as the palette's match numbered ``number``."""
+        self._palette()
+        choices = self._recode_choices()
         if not 1 <= number <= len(choices):
-            raise ConsensusError(f"there is no code {number}: choose 1 to {len(choices)}.")
-        chosen = self._majority_range(item) or (int(item["start"]), int(item["end"]))
-        return self._request("recode", *chosen, new_code=choices[number - 1][1])
+            raise ConsensusError(f"there is no code {number}: choose 1 to {len(choices)}, or "
+                                 "type to find the code.")
+        return self._recode_as(choices[number - 1][1])
+
+    @_shown
+    def choose_highlighted(self) -> Decision | None:
+        """In recode mode: recode the item as the palette's highlighted code."""
+        palette = self._palette()
+        if palette.current is None:
+            raise ConsensusError(f"no code matches {palette.query!r}: press Backspace to "
+                                 "widen the search, or Esc to cancel.")
+        return self._recode_as(palette.current.key)
 
     @_shown
     def confirm(self, reason: str | None = None, *, start: str | int | None = None,
@@ -581,8 +741,8 @@ class AdjudicationController:
             else:
                 self.error = "finish the form first: Enter confirms, Esc cancels."
             return
-        if self.mode == "recode" and key.isdigit():
-            self.choose_code(int(key))
+        if self.mode == "recode":
+            self._recode_key(key)
             return
         if key.isdigit():
             self.apply(int(key))
@@ -595,6 +755,23 @@ class AdjudicationController:
         action = actions.get(key)
         if action is not None:
             action()
+
+    def _recode_key(self, key: str) -> None:
+        """A key in recode mode: letters (and, once typing started, digits) filter."""
+        if key == "Escape":
+            self.cancel()
+        elif key == "Enter":
+            self.choose_highlighted()
+        elif key == "Backspace":
+            self.code_backspace()
+        elif key in ("ArrowDown", "ArrowRight"):
+            self.move_code(1)
+        elif key in ("ArrowUp", "ArrowLeft"):
+            self.move_code(-1)
+        elif key.isdigit() and len(key) == 1 and not self.recode_query:
+            self.choose_code(int(key))
+        elif len(key) == 1 and key.isprintable():
+            self.type_code(key)
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -649,9 +826,12 @@ def adjudication_html(view: AdjudicationView) -> str:
         time = f" [{_e(turn.video_time)}]" if turn.video_time else ""
         parts.append(f'<div class="wb-adj-turn" style="white-space:pre-wrap;margin:4px 0">'
                      f"<b>{_n(turn.speaker)}</b> ({_e(turn.role)}){time}<br>{marked}</div>")
-    if view.recode_choices:
-        parts.append('<div class="wb-adj-recode">recode as: ' + " · ".join(
-            f"{n} {_n(name)}" for n, _, name in view.recode_choices) + "</div>")
+    if view.palette is not None:
+        numbers = {key: n for n, key, _ in view.recode_choices}
+        labels = {c.key: (f"{numbers[c.key]} · " if c.key in numbers else "")
+                  + f"{inert(c.name)} ({inert(c.key)})" for c in view.palette.matches}
+        parts.append('<div class="wb-adj-recode">recode as: '
+                     + palette_html(view.palette, labels) + "</div>")
     if view.last_decision:
         parts.append(f'<div class="wb-adj-last">last decision: {_e(view.last_decision)}</div>')
     return "".join(parts)

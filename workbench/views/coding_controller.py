@@ -43,7 +43,7 @@ from workbench.errors import (
     suggest,
 )
 from workbench.media import PlaybackState, RecallStop, session_media
-from workbench.model import Code, Codebook, MergeReport
+from workbench.model import Code, Codebook, MergeReport, shortcut_note
 from workbench.project import Project
 from workbench.views.coding_document import CodingDocument, RangeRef
 from workbench.views.coding_session import CodingSession
@@ -85,7 +85,8 @@ FORM_HELP = "form: Enter confirms (Ctrl+Enter in a text box) · Esc cancels"
 FORM_FIELDS = ("code", "name", "key", "theme", "definition", "target", "apply", "into",
                "parent", "recode")
 """The values a codebook form holds (see :meth:`CodingController.set_form_value`)."""
-SELECT_HELP = ("select words with the mouse, or Shift+←/→ by word, Shift+↑/↓ by sentence; "
+SELECT_HELP = ("select words with the mouse (across turns too), or Shift+←/→ by word, "
+               "Shift+↑/↓ by sentence; "
                "a code key codes the selection · Esc clears it")
 _SHIFT_ARROWS: dict[str, Direction] = {"Shift+ArrowLeft": "left", "Shift+ArrowRight": "right",
                                        "Shift+ArrowUp": "up", "Shift+ArrowDown": "down"}
@@ -257,6 +258,8 @@ class CodingController(CodingSession):
             may_review=self.may_review, palette=self.palette_view(), info=self.info_code(),
             units=len(units), units_coded=sum(1 for s in units if doc.mine.get(s.id)),
             unit_role=unit_role, coverage=self._coverage, save_state=self.save_state,
+            other_coders=tuple(sorted({r.coder for r in doc.other_ranges.values()}))
+            if self.reviewer else (),
         )
 
     @property
@@ -295,7 +298,7 @@ class CodingController(CodingSession):
         if not (self.reviewer and not self.may_review):
             return ""
         self.reviewer = False
-        self.doc.others = {}
+        self.doc.clear_others()
         self.message = ("reviewer view closed: " + (
             "the project is in a blind round" if self._blind else
             f"{inert(self.coder)} is no longer a reviewer"))
@@ -342,7 +345,7 @@ class CodingController(CodingSession):
         if self.reviewer:
             self.doc.load_others(self.project, self.coder)
         else:
-            self.doc.others = {}
+            self.doc.clear_others()
         self.message = "reviewer view: all coders' codings shown" if on else "blind coding"
 
     # -- coverage ----------------------------------------------------------------------
@@ -1021,8 +1024,9 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         return version
 
     def restore_code(self, code: str) -> int:
-        """Put the retired ``code`` back into the codebook (with its codings); returns the
-        codebook version."""
+        """Put the retired ``code`` back into the codebook (with its codings and its palette
+        shortcut; the message says if another code took the shortcut meanwhile); returns
+        the codebook version."""
         frame = self.project.retired_codes()
         row = frame[frame["code"] == code]
         if row.empty:
@@ -1032,10 +1036,13 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
                 + (f"the retired codes are {', '.join(retired)}." if retired
                    else "no code is retired."))
         name, n = str(row["code_name"].iloc[0]), int(row["n_codings"].iloc[0])
+        had = str(row["shortcut"].iloc[0])
         version = self.project.restore_code(code)
         self.sync_codebook()
+        note = shortcut_note(had, self.codebook, code)
         self.message = (f"restored {name} (codebook version {version})"
-                        + (f": its {n} codings show again" if n else ""))
+                        + (f": its {n} codings show again" if n else "")
+                        + (f"; {note}" if note else ""))
         return version
 
     # -- the recode queue ----------------------------------------------------------------
@@ -1291,45 +1298,39 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
         sel = self.selection
         return self.doc.text[sel[0]:sel[1]] if sel else ""
 
-    def _turn_at(self, offset: int) -> tuple[int, int] | None:
-        """``(start, end)`` of the turn holding ``offset``, else of the first turn after it
-        (an offset in a speaker label or a stop marker), else None."""
-        turns = sorted((t.start, t.end) for t in self.doc.turns.values())
-        for start, end in turns:
-            if offset < end:
-                return (start, end)
-        return None
-
     def select(self, start: int, end: int) -> tuple[int, int] | None:
         """Select the words in ``[start, end)`` (offsets into the document text, as the
-        transcript view sends them), snapped to whole words and kept inside the turn
-        ``start`` lies in; the current sentence becomes the one the selection starts in.
-        ``start == end`` (a click) selects nothing and moves to the sentence clicked.
-        Returns the selected range, or None."""
+        transcript view sends them), snapped to whole words, with both ends in turn text:
+        a selection may run across turns (an end in a speaker label or a stop marker moves
+        to the turn text inside the selection). The current sentence becomes the one the
+        selection starts in. ``start == end`` (a click) selects nothing and moves to the
+        sentence clicked. Returns the selected range, or None."""
         text = self.doc.text
         if not (isinstance(start, int) and isinstance(end, int)) or not (
                 0 <= start <= len(text) and 0 <= end <= len(text)):
             raise ValueError(f"a selection is two offsets in 0..{len(text)} of "
                              f"{self.document}'s text, not {start!r}..{end!r}.")
         anchor, focus = start, end
-        start, end = min(start, end), max(start, end)
-        turn = self._turn_at(start)
-        self._selection = None
-        if turn is not None and start < end:
-            lo, hi = turn
-            self._selection = Selection(self.document, self.doc.sha256,
-                                        min(max(anchor, lo), hi), min(max(focus, lo), hi),
-                                        lo, hi)
+        start = min(start, end)
+        self._selection = Selection(self.document, self.doc.sha256, anchor, focus,
+                                    self.doc.turn_bounds)
         chosen = self.selection
-        if chosen is not None and self._selection is not None:  # the words, as shown
+        if chosen is not None:  # the words, as shown
             ends = chosen if anchor <= focus else (chosen[1], chosen[0])
             self._selection = replace(self._selection, anchor=ends[0], focus=ends[1])
         else:
             self._selection = None
         self._go_to_offset(chosen[0] if chosen else start)
-        self.message = (f"selected “{_clip(self.selected_text)}”: a code key codes these "
-                        "words · Shift+arrows extend · Esc clears" if chosen else "")
+        self.message = (f"selected “{_clip(self.selected_text)}”{self._across()}: a code key "
+                        "codes these words · Shift+arrows extend · Esc clears" if chosen
+                        else "")
         return chosen
+
+    def _across(self) -> str:
+        """`` across N turns`` for a selection in several turns, else ""."""
+        sel = self._selection
+        n = sel.turns(self.doc.text) if sel is not None and self.selection else 0
+        return f" across {n} turns" if n > 1 else ""
 
     def _go_to_offset(self, offset: int) -> None:
         """Make the visible sentence holding ``offset`` (or the next one) current."""
@@ -1341,21 +1342,20 @@ FORM_KINDS`) on the current code (``restore``: on the most recently retired code
 
     def extend_selection(self, direction: Direction) -> tuple[int, int] | None:
         """Extend (or shrink) the selection by a word (``"right"``, ``"left"``) or a
-        sentence (``"down"``, ``"up"``), as ``Shift`` + arrow keys do; without a
-        selection, start one on the current sentence (its first word, last word, the whole
+        sentence (``"down"``, ``"up"``), as ``Shift`` + arrow keys do, on into the next or
+        previous turn at a turn's edge; without a selection, start one on the current
+        sentence (its first word, last word, the whole
         sentence down, or up). Returns the selected range."""
         segment = self._require_segment()
         if self.selection is None:
             edge = segment.start if direction in ("right", "down") else segment.end
-            turn = self.doc.turns.get(segment.turn_index)
-            lo, hi = (turn.start, turn.end) if turn is not None else (segment.start,
-                                                                       segment.end)
-            self._selection = Selection(self.document, self.doc.sha256, edge, edge, lo, hi)
+            self._selection = Selection(self.document, self.doc.sha256, edge, edge,
+                                        self.doc.turn_bounds)
         assert self._selection is not None
         moved = extend(self._selection, self.doc.text, direction, self.doc.segments)
         self._selection = moved
         chosen = self.selection
-        self.message = (f"selected “{_clip(self.selected_text)}”" if chosen
+        self.message = (f"selected “{_clip(self.selected_text)}”{self._across()}" if chosen
                         else "nothing selected")
         return chosen
 

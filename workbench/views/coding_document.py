@@ -12,6 +12,7 @@ meanwhile is refused instead of coded at the wrong place.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,7 @@ from workbench.views.coding_state import (
     turn_view,
 )
 
-__all__ = ["CodingDocument", "Mine", "Others", "RangeRef", "SegmentContext"]
+__all__ = ["CodingDocument", "Mine", "OtherRange", "Others", "RangeRef", "SegmentContext"]
 
 Mine = dict[int, dict[str, tuple[str, str]]]
 """segment id -> code key -> (coding uuid, memo), for one coder."""
@@ -47,6 +48,16 @@ class RangeRef:
     end: int
     memo: str
     segment_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class OtherRange:
+    """Another coder's coding, shown (never changed) in the reviewer view."""
+
+    coder: str
+    code: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,11 @@ class CodingDocument:
         for uuid, ref in ranges.items():
             self.add_range(uuid, ref)
         self.others: Others = others or {}
+        self.other_ranges: dict[str, OtherRange] = {}
+        """uuid -> the other coders' codings (the reviewer view; empty otherwise)."""
+        self.others_read = 0
+        """How many times the other coders' codings were read or cleared (a view compares
+        it to know when to send them again)."""
 
     @classmethod
     def load(cls, project: Project, name: str, coder: str, *, reviewer: bool) -> CodingDocument:
@@ -99,9 +115,15 @@ class CodingDocument:
         return doc
 
     def load_others(self, project: Project, coder: str) -> None:
-        """Read the other coders' codings of this document (for the reviewer view)."""
+        """Read the other coders' codings of this document (for the reviewer view): who
+        applied which code on each segment (:attr:`others`) and their ranges
+        (:attr:`other_ranges`)."""
         frame = project.codings(document=self.name, with_attributes=False)
         frame = frame[frame["coder"] != coder].reset_index(drop=True)
+        self.other_ranges = {
+            str(r.coding_uuid): OtherRange(str(r.coder), str(r.code), int(r.start), int(r.end))
+            for r in frame.itertuples(index=False)}
+        self.others_read += 1
         segs = pd.DataFrame({
             "document": self.name, "start": [s.start for s in self.segments],
             "end": [s.end for s in self.segments], "text": [s.text for s in self.segments]})
@@ -114,6 +136,18 @@ class CodingDocument:
             if name not in names:
                 names.append(name)
         self.others = others
+
+    def clear_others(self) -> None:
+        """Stop showing the other coders' codings (the reviewer view closed)."""
+        self.others = {}
+        self.other_ranges = {}
+        self.others_read += 1
+
+    @functools.cached_property
+    def turn_bounds(self) -> tuple[tuple[int, int], ...]:
+        """``(start, end)`` of every turn's text, in order (what a selection keeps its ends
+        in; labels and stop markers lie between)."""
+        return tuple(sorted((t.start, t.end) for t in self.turns.values()))
 
     # -- this coder's codings ------------------------------------------------------------
     def segments_touched(self, start: int, end: int) -> tuple[int, ...]:

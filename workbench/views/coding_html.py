@@ -157,7 +157,8 @@ def case_html(pairs: tuple[tuple[str, str], ...]) -> str:
 
 
 def reviewer_html(state: ViewState, codebook: Codebook) -> str:
-    """A visible banner and the other coders' codings when the reviewer switch is on."""
+    """A visible banner and the other coders' codings when the reviewer switch is on, with
+    the legend of the transcript (this coder's codings solid, each other coder's dashed)."""
     if not state.reviewer:
         return (f'<div class="wb-blind" style="{_MUTED};font-size:12px">Blind coding: only '
                 f"{_name(state.coder)}'s codings are shown.</div>")
@@ -166,11 +167,16 @@ def reviewer_html(state: ViewState, codebook: Codebook) -> str:
         f"<li><b>{_name(coder)}</b>: {_name(', '.join(names.get(k, k) for k in keys))}</li>"
         for coder, keys in state.others
     ) or "<li><i>no other coder has coded this segment</i></li>"
+    legend = " · ".join(f"{_name(coder)}: dashed" for coder in state.other_coders)
+    legend = (f"{_name(state.coder)}: solid (yours) · {legend}" if legend
+              else "no other coder has coded this transcript")
     return (
         '<div class="wb-reviewer" style="background:#fff3cd;border:2px solid #d4a017;'
         'padding:4px 8px;border-radius:4px">'
         "<b>REVIEWER VIEW</b>: showing every coder's codings (not blind).<ul style="
-        f'"margin:2px 0">{rows}</ul></div>'
+        f'"margin:2px 0">{rows}</ul>'
+        f'<div class="wb-reviewer-legend" style="font-size:12px">In the transcript: '
+        f"{legend} (other coders' codings are shown, not yours to change)</div></div>"
     )
 
 

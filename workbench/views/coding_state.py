@@ -353,6 +353,8 @@ class ViewState:
     """``participant`` when :attr:`units` counts participant units, ``""`` for every unit."""
     coverage: str = "not_started"
     save_state: SaveState = SaveState()
+    other_coders: tuple[str, ...] = ()
+    """The other coders whose codings the transcript draws (the reviewer view only)."""
 
     @property
     def mode(self) -> Literal["coding", "form", "recode", "palette"]:

@@ -4,12 +4,14 @@ selectable.
 :class:`TranscriptView` is an anywidget. Its synced traits carry plain data prepared in
 Python (:mod:`workbench.views.transcript`): the document text (:attr:`~TranscriptView.text`),
 one row per turn (:attr:`~TranscriptView.turns`: speaker, role, recall-stop time, offsets),
-this coder's codings (:attr:`~TranscriptView.codings`: range, code colour and name), the
-current sentence and the selection. The browser shows every turn as it reads, each coding
-as a tint and a stripe under its words in its code's colour (several codings of one
-passage stack their stripes, and a margin stripe per code marks the turn), the current
-sentence outlined and the selection in blue. It renders only the turns near what is
-visible (blocks of turns filled in as they scroll into view and emptied again as they
+the codings (:attr:`~TranscriptView.codings`: range, code colour and name, and in the
+reviewer view the other coders' codings with the coder's name), the current sentence and
+the selection. The browser shows every turn as it reads, each coding as a tint and a
+stripe under its words in its code's colour (several codings of one passage stack their
+stripes, and a margin stripe per code marks the turn), another coder's coding (reviewer
+view) with a dashed underline and a hatched margin stripe named ``coder: code``, the
+current sentence outlined and the selection in blue. It renders only the turns near what
+is visible (blocks of turns filled in as they scroll into view and emptied again as they
 leave), so a 2,000-turn transcript stays smooth.
 
 :meth:`TranscriptView.show` sends only what changed: a move sends the current sentence's
@@ -124,17 +126,22 @@ function render({ model, el }) {
       marker.textContent = "recall stop " + stop;
       node.appendChild(marker);
     }
-    const codings = shownCodings.filter(([s, e]) => s < end && e > start).sort(byRange);
+    const all = shownCodings.filter(([s, e]) => s < end && e > start).sort(byRange);
+    const codings = all.filter((c) => !c[5]);  // this coder's; c[5]: another coder's name
+    const theirs = all.filter((c) => c[5]);
     const line = document.createElement("div");
     line.className = "wb-tv-line";
     const margin = document.createElement("span");
     margin.className = "wb-tv-margin";
     const seen = new Map();
-    for (const [, , colour, name] of codings) seen.set(name, colour);
-    for (const [name, colour] of seen) {
+    for (const [, , colour, name, , coder] of all) {
+      seen.set(coder ? coder + ": " + name : name, [colour, coder]);
+    }
+    for (const [name, [colour, coder]] of seen) {
       const stripe = document.createElement("span");
-      stripe.className = "wb-tv-stripe";
-      stripe.style.background = colour;
+      stripe.className = coder ? "wb-tv-stripe wb-tv-stripe-other" : "wb-tv-stripe";
+      stripe.style.background = coder
+        ? `repeating-linear-gradient(180deg, ${colour} 0 3px, transparent 3px 6px)` : colour;
       stripe.title = name;
       margin.appendChild(stripe);
     }
@@ -145,7 +152,7 @@ function render({ model, el }) {
     line.appendChild(who);
     const body = document.createElement("span");
     body.className = "wb-tv-text";
-    const cuts = pieces(start, end, codings);
+    const cuts = pieces(start, end, all);
     const current = shownCurrent;
     const selection = model.get("selection");
     for (let i = 0; i + 1 < cuts.length; i++) {
@@ -163,6 +170,14 @@ function render({ model, el }) {
         span.style.paddingBottom = `${3 * (over.length - 1)}px`;
         span.title = over.map((c) => c[3]).join(" · ");
         span.dataset.codes = over.map((c) => c[3]).join("|");
+      }
+      const their = theirs.filter(([s, e]) => s <= a && e >= b);
+      if (their.length) {  // another coder's: dashed, named, never this coder's to change
+        span.classList.add("wb-tv-other");
+        span.style.borderBottom = `2px dashed ${their[0][2]}`;
+        span.dataset.others = their.map((c) => c[5] + ": " + c[3]).join("|");
+        span.title = [span.title, ...their.map((c) => c[5] + ": " + c[3] + " (dashed)")]
+          .filter(Boolean).join(" · ");
       }
       if (current.length && a >= current[0] && b <= current[1]) {
         span.classList.add("wb-tv-current");
@@ -251,7 +266,9 @@ function render({ model, el }) {
     }
     return -1;
   };
-  const coded = (codings, id) => codings.some((row) => row[6] && row[6].includes(id));
+  // this coder's codings (row[5]: another coder's name) touching segment ``id`` (row[7])
+  const mine = (row, id) => !row[5] && row[7] && row[7].includes(id);
+  const coded = (codings, id) => codings.some((row) => mine(row, id));
   // [current, codings] after ``key`` (as CodingController.handle_key does it), or null
   // when that is not certain from what is here
   const step = ([current, codings], key) => {
@@ -273,9 +290,10 @@ function render({ model, el }) {
     const code = model.get("code_keys")[key === "0" ? 9 : Number(key) - 1];
     if (!code) return null;
     const [s, e, id] = units[pos];
-    const same = codings.filter((row) => row[5] === code[0] && row[6] && row[6].includes(id));
+    const same = codings.filter((row) => row[6] === code[0] && mine(row, id));
     if (!same.length) {  // applied to the sentence
-      return [current, [...codings, [s, e, code[1], code[2], "", code[0], [id]]].sort(byRange)];
+      const row = [s, e, code[1], code[2], "", "", code[0], [id]];
+      return [current, [...codings, row].sort(byRange)];
     }
     if (same.length === 1 && same[0][0] === s && same[0][1] === e) {  // removed
       return [current, codings.filter((row) => row !== same[0])];
@@ -296,7 +314,7 @@ function render({ model, el }) {
     }
     return state;
   };
-  const sig = (row) => row.slice(0, 4).join(",") + "," + row[5];
+  const sig = (row) => row.slice(0, 4).join(",") + "," + row[5] + "," + row[6];
   // draw again the turns whose current sentence or codings changed (only those)
   const redraw = () => {
     const [current, codings] = derive();
@@ -480,6 +498,8 @@ _CSS = """
   display: inline-flex; gap: 2px; min-width: 14px; align-self: stretch; user-select: none;
 }
 .wb-tv-stripe { display: inline-block; width: 4px; border-radius: 2px; }
+.wb-tv-stripe-other { border-radius: 0; }
+.wb-tv-text .wb-tv-other { padding-bottom: 1px; }
 .wb-tv-speaker { color: #555; font-weight: bold; white-space: nowrap; user-select: none; }
 .wb-tv-participant .wb-tv-speaker { color: #1f5f8b; }
 .wb-tv-text { white-space: pre-wrap; flex: 1; cursor: text; }
@@ -541,7 +561,9 @@ class TranscriptView(anywidget.AnyWidget):
         same update."""
         doc = controller.doc
         document_key = (doc.name, doc.sha256, id(doc))
-        codings_key = (document_key, controller.codebook_version, frozenset(doc.ranges))
+        others = doc.other_ranges if controller.reviewer else {}
+        codings_key = (document_key, controller.codebook_version, frozenset(doc.ranges),
+                       controller.reviewer, doc.others_read)
         segment = controller.segment
         current = [segment.start, segment.end] if segment is not None else []
         selection = list(controller.selection or ())
@@ -553,7 +575,7 @@ class TranscriptView(anywidget.AnyWidget):
                 self.turns = turn_rows(doc.turns)
             if codings_key != self._codings_key:
                 self._codings_key = codings_key
-                self.codings = coding_rows(doc.ranges, controller.codebook)
+                self.codings = coding_rows(doc.ranges, controller.codebook, others)
             if current != self.current:
                 self.current = current
             if selection != self.selection:
