@@ -329,7 +329,7 @@ def test_a_selection_across_turns_is_one_coding_drawn_in_each_turn_and_undone_ex
     assert "across 3 segments" in c.message
     # the view's coding row covers text of the three turns it runs through
     view = panel.transcript
-    ((start, end, _colour, _name, row_uuid, owner),) = view.codings
+    ((start, end, _colour, _name, row_uuid, owner, _key, _ids),) = view.codings
     assert (start, end, row_uuid, owner) == (s, e, uuid, "")
     drawn = [t[0] for t in view.turns if start < t[5] and t[4] < end]
     assert drawn == [2, 3, 4]
