@@ -9,11 +9,20 @@ Chromium, driven by Playwright, focuses the panel's keys and presses, alternatel
 each. Measured in the page:
 
 * **paint**: from the ``keydown`` event's timestamp to the first animation frame after the
-  panel's DOM changed outside the key box (a ``MutationObserver``, then
-  ``requestAnimationFrame``): the frame in which the change is drawn;
+  transcript showed the key's effect: for ``ArrowRight`` a new current sentence outlined
+  (``.wb-tv-current`` on other offsets), for ``1`` the current sentence's codes changed
+  (its ``data-codes``). The transcript view draws that at keydown, predicted (see
+  ``workbench/views/transcript_widget.py``), so this is the browser's own time; the
+  listener is installed before the page's scripts, so that it runs before the key box's;
+* **confirmed**: from the keydown to the first frame after the kernel's answer to that key
+  was drawn (the transcript's ``data-ack`` reached the key's number): the round trip the
+  paint figure measured before the prediction (printed for information, no target). The
+  run fails if what was drawn at keydown differs from what the answer showed;
 * **stored**: for each ``1``, from the keydown (wall clock in the page) to the ``at`` time of
   the audit row its coding wrote, in the same transaction as the coding (wall clock in the
   kernel; both clocks are this machine's).
+
+Each press waits for both before the next (and 30 ms more, as a coder would).
 
 Targets: paint p95 <= 50 ms for apply and for move; stored p95 <= 100 ms. Printed beside the
 kernel-side figures of ``bench_coding.py`` when it has run (``benchmarks/out/
@@ -53,29 +62,67 @@ TURNS = 2_000
 TARGET_PAINT_MS = 50.0
 TARGET_STORED_MS = 100.0
 
-# the page records each keydown's time and resolves when the panel has painted a change
+# installed before the page's own scripts (``add_init_script``), so that this keydown
+# listener (on window, capture phase) runs before the key box's, which draws the predicted
+# change at once: the page records each keydown's time and what the transcript showed as
+# current then, and resolves when that changed (paint) and when the kernel's answer to it
+# was drawn (confirmed)
 _MEASURE_JS = """
-() => {
-  window.__wb = { waits: [] };
-  const keys = () => document.querySelector('.wb-coding-panel .wb-keys');
-  // on window, capture phase: the panel's key catcher stops keys there from going further
-  window.addEventListener('keydown', (event) => {
-    const root = document.querySelector('.wb-coding-panel');
-    const box = keys();
+window.__wb = { waits: [] };
+(() => {
+  const shown = () => Array.from(document.querySelectorAll(
+    ".wb-coding-panel .wb-tv-current")).map((s) => [s.dataset.start, s.dataset.codes || ""]);
+  window.addEventListener("keydown", (event) => {
+    const root = document.querySelector(".wb-coding-panel");
+    if (!root) { return; }
     const t0 = event.timeStamp;
     const wall = performance.timeOrigin + event.timeStamp;
+    const before = shown();
+    const field = /^[0-9]$/.test(event.key) ? 1 : 0;  // a digit changes codes, a move starts
+    const changed = () => {
+      const now = shown();
+      return now.length > 0 && now.map((p) => p[field]).join(";")
+        !== before.map((p) => p[field]).join(";");
+    };
+    const view = () => root.querySelector(".wb-tv");
+    const box = root.querySelector(".wb-keys");
+    let seq = null;
+    setTimeout(() => { seq = Number(box && box.dataset.seq); }, 0);  // after the key box ran
+    const answered = () => seq !== null && view() && Number(view().dataset.ack) >= seq;
     window.__wb.waits.push(new Promise((resolve) => {
-      const observer = new MutationObserver((records) => {
-        if (records.every((r) => box && box.contains(r.target))) { return; }
+      const result = { paint: null, confirmed: null, wall };
+      const check = () => {
+        if (result.paint === null && changed()) {
+          result.paint = -1;
+          requestAnimationFrame(() => {
+            result.paint = performance.now() - t0;
+            result.drawn = JSON.stringify(shown());
+            done();
+          });
+        }
+        if (result.confirmed === null && answered()) {
+          result.confirmed = -1;
+          requestAnimationFrame(() => {
+            result.confirmed = performance.now() - t0;
+            result.answer = JSON.stringify(shown());
+            done();
+          });
+        }
+      };
+      const observer = new MutationObserver(check);
+      const timer = setTimeout(() => finish(), 10000);
+      const finish = () => {
         observer.disconnect();
-        requestAnimationFrame(() => resolve({ paint: performance.now() - t0, wall }));
-      });
+        clearTimeout(timer);
+        for (const k of ["paint", "confirmed"]) { if (result[k] === -1) { result[k] = null; } }
+        resolve(result);
+      };
+      const done = () => { if (result.paint > 0 && result.confirmed > 0) { finish(); } };
       observer.observe(root, { subtree: true, childList: true, characterData: true,
                                attributes: true });
-      setTimeout(() => { observer.disconnect(); resolve({ paint: null, wall }); }, 10000);
     }));
   }, true);
-}
+})();
 """
 
 
@@ -130,6 +177,7 @@ def drive(server: helpers.Server, name: str, presses: int) -> dict[str, list[Any
         browser = helpers.launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.add_init_script(_MEASURE_JS)
             helpers.open_notebook(page, server, name, timeout=120_000)
             idle = page.get_by_text(helpers.IDLE)
             helpers.run_all_cells(page)
@@ -137,7 +185,7 @@ def drive(server: helpers.Server, name: str, presses: int) -> dict[str, list[Any
             expect(panel).to_be_visible(timeout=180_000)
             expect(idle).to_be_visible(timeout=180_000)
             panel.locator(".wb-keys").click()
-            page.evaluate(_MEASURE_JS)
+            page.evaluate("() => { window.__wb.waits = []; }")
             for i in range(presses):
                 for kind, key in (("move", "ArrowRight"), ("apply", "1")):
                     page.keyboard.press(key)
@@ -146,7 +194,8 @@ def drive(server: helpers.Server, name: str, presses: int) -> dict[str, list[Any
                     result = page.evaluate(
                         f"() => window.__wb.waits.length > {count} ? window.__wb.waits.at(-1) "
                         ": null")
-                    samples[kind].append(result or {"paint": None, "wall": None})
+                    samples[kind].append(result or {"paint": None, "confirmed": None,
+                                                    "wall": None})
                     page.wait_for_timeout(30)  # let the kernel settle, as a coder would
                 if i % 25 == 24:
                     print(f"  {i + 1} of {presses} moves and applies")
@@ -186,14 +235,27 @@ def main() -> int:
         notebook(notes / "panel_bench.ipynb", project)
         with helpers.jupyterlab(notes, work / "lab") as server:
             samples = drive(server, "panel_bench.ipynb", args.presses)
-        missing = [k for k, v in samples.items() if any(s["paint"] is None for s in v)]
+        missing = [k for k, v in samples.items()
+                   if any(s["paint"] is None or s["confirmed"] is None for s in v)]
         if missing:
-            print(f"no paint seen within 10 s for some {', '.join(missing)} presses")
+            print(f"no paint or no answer seen within 10 s for some {', '.join(missing)} "
+                  "presses")
             return 1
         stored = stored_delays(project, [s["wall"] for s in samples["apply"]])
+    # what was drawn at keydown is what the kernel's answer showed (else the paint figure
+    # timed a wrong picture)
+    wrong = sum(s["drawn"] != s["answer"] for v in samples.values() for s in v)
+    total = sum(len(v) for v in samples.values())
+    print(f"drawn at keydown = the kernel's answer for {total - wrong} of {total} presses")
+    if wrong:
+        return 1
     figures = {"paint: apply (key 1)": percentiles([s["paint"] for s in samples["apply"]]),
                "paint: move (ArrowRight)": percentiles([s["paint"] for s in samples["move"]]),
-               "stored: apply, keydown -> commit": percentiles(stored)}
+               "stored: apply, keydown -> commit": percentiles(stored),
+               "confirmed: apply (kernel answer)": percentiles(
+                   [s["confirmed"] for s in samples["apply"]]),
+               "confirmed: move (kernel answer)": percentiles(
+                   [s["confirmed"] for s in samples["move"]])}
     kernel_path = bench_coding.OUT / "bench_coding.json"
     kernel = json.loads(kernel_path.read_text()) if kernel_path.exists() else {}
     print(f"\n{'browser, ms':36} {'p50':>8} {'p95':>8} {'max':>8}")
@@ -206,7 +268,9 @@ def main() -> int:
         move = kernel.get("move (next + view_state)", {}).get("p50")
         if move:
             ratio = figures["paint: move (ArrowRight)"]["p50"] / move
-            print(f"browser move p50 / kernel move p50: {ratio:.1f}x")
+            answer = figures["confirmed: move (kernel answer)"]["p50"] / move
+            print(f"browser move p50 / kernel move p50: paint {ratio:.1f}x, confirmed "
+                  f"{answer:.1f}x")
     else:
         print("\n(run benchmarks/bench_coding.py first to print the kernel-side figures beside)")
     checks = [("paint: apply (key 1)", TARGET_PAINT_MS), ("paint: move (ArrowRight)",

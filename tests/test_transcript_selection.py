@@ -212,8 +212,10 @@ def test_panel_transcript_shows_turns_codings_current_and_selection(blank: Proje
     assert view.selection == [s, e]
     panel.press("2")
     code = blank.codebook.code(blank.codebook.keys[1])
-    ((start, end, colour, name, uuid, coder),) = view.codings
-    assert (start, end, colour, name, coder) == (s, e, code.colour, code.name, "")
+    ((start, end, colour, name, uuid, coder, key, ids),) = view.codings
+    assert (start, end, colour, name, coder, key) == (s, e, code.colour, code.name, "",
+                                                      code.key)
+    assert ids == list(c.doc.segments_touched(s, e))
     assert uuid in c.doc.ranges
     panel.press("z")
     assert view.codings == []
@@ -272,7 +274,7 @@ def test_a_2000_turn_transcript_is_sent_once_and_moves_send_only_the_current_sen
         c.handle_key("1")
         view.show(c)
         names = [name for name, _ in sent]
-        assert sorted(names) == ["codings", "selection"]
+        assert sorted(names) == ["codings", "predict", "selection"]  # predict: off now
         assert len(view.codings) == 1 and dict(sent)["codings"] < 200
         began = time.perf_counter()
         for _ in range(50):
@@ -327,7 +329,7 @@ def test_a_selection_across_turns_is_one_coding_drawn_in_each_turn_and_undone_ex
     assert "across 3 segments" in c.message
     # the view's coding row covers text of the three turns it runs through
     view = panel.transcript
-    ((start, end, _colour, _name, row_uuid, owner),) = view.codings
+    ((start, end, _colour, _name, row_uuid, owner, _key, _ids),) = view.codings
     assert (start, end, row_uuid, owner) == (s, e, uuid, "")
     drawn = [t[0] for t in view.turns if start < t[5] and t[4] < end]
     assert drawn == [2, 3, 4]

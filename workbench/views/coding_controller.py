@@ -263,6 +263,23 @@ class CodingController(CodingSession):
         )
 
     @property
+    def visible_segments(self) -> tuple[SegmentRecord, ...]:
+        """The segments the filter shows, in order: what ``ArrowRight``/``ArrowLeft``/``u``
+        move through."""
+        segments = self.doc.segments
+        return tuple(segments[i] for i in self._visible)
+
+    @property
+    def predictable(self) -> bool:
+        """True when what a move key (arrows, ``u``) or a digit does can be told from the
+        current sentence, the visible segments and this coder's codings alone: no form,
+        palette, recode queue or selection is open, the reviewer view is off and there is a
+        current sentence. The transcript view then draws a key's effect at once, before
+        the kernel's answer (which still decides)."""
+        return (self._form is None and self._palette is None and self._walk is None
+                and not self.reviewer and self.segment is not None and self.selection is None)
+
+    @property
     def locked(self) -> bool:
         """True when the coder cannot be switched (``lock_coder`` or a blind round)."""
         return self.lock_coder or self._blind

@@ -313,6 +313,7 @@ class CodingPanel(widgets.VBox):
         except Exception as exc:  # a rendering bug must be visible too
             self.controller.record_error(exc)
             self.error_html.value = error_html(self.controller.last_error)
+            self.transcript.acknowledge(self.key_catcher.seq)  # the browser stops waiting
 
     def _code_clicked(self, key: str) -> Callable[[widgets.Button], None]:
         def clicked(_button: widgets.Button) -> None:
@@ -445,12 +446,14 @@ class CodingPanel(widgets.VBox):
             if state.codebook_version != self._built_version:
                 self._build_codes(self.controller.codebook, state.codebook_version)
                 self.children = self._layout()
+            # the transcript first: its update (with the key's number) confirms what the
+            # browser drew at keydown, so it goes out before the other widgets' updates
+            self.transcript.show(self.controller, ack=self.key_catcher.seq)
             self._render_choices(state)
             self.case_html.value = case_html(state.case)
             self.reviewer_html.value = reviewer_html(state, self.controller.codebook)
             self.header_html.value = header_html(state)
             self.context_html.value = context_html(state)
-            self.transcript.show(self.controller)
             labels = {c.code.key: c.label for c in state.codes}
             info = state.info
             shortcut = next((c.shortcut or f"/{c.palette}" for c in state.codes

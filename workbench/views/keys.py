@@ -26,6 +26,12 @@ that moment, because ipywidgets holds a field's last keystrokes back while an ea
 update is on its way to the kernel, and the key would overtake them; they go to the
 callbacks registered with :meth:`KeyCatcher.on_form_key`. Tests call
 :meth:`KeyCatcher.handle_message` with the same content the browser sends.
+
+Each key message also carries ``"seq"``, a number that grows with every key (kept as
+:attr:`KeyCatcher.seq` while the callbacks run), and the same key and number are
+dispatched at once, in the page, as a ``wb-key`` ``CustomEvent`` on the panel's root: the
+coding panel's transcript view draws what the key will do before the kernel answers, and
+the panel's answer carries the number back (see :mod:`workbench.views.transcript_widget`).
 """
 
 from __future__ import annotations
@@ -100,8 +106,18 @@ function render({ model, el }) {
     }
   };
   attach();
+  // every key sent carries a number that only grows (also across page loads); the panel
+  // hears of it at once (a "wb-key" event on its root: the transcript view draws what the
+  // key will do), and the kernel's answer carries it back (the transcript's ``ack``)
+  let seq = 0;
   const send = (key) => {
-    model.send({ type: "key", key });
+    seq = Math.max(seq + 1, Math.round((performance.timeOrigin + performance.now()) * 1000));
+    box.dataset.seq = String(seq);
+    model.send({ type: "key", key, seq });
+    const root = panel();
+    if (root) {
+      root.dispatchEvent(new CustomEvent("wb-key", { detail: { key, seq } }));
+    }
     box.classList.add("wb-keys-pressed");
     setTimeout(() => box.classList.remove("wb-keys-pressed"), 120);
   };
@@ -261,6 +277,9 @@ class KeyCatcher(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._callbacks: list[Callable[[str], object]] = []
         self._form_callbacks: list[Callable[[str, dict[str, object]], object]] = []
+        self.seq = 0
+        """The number the browser gave the last key handed to the callbacks (0 before
+        any): the panel sends it back with its answer (``TranscriptView.ack``)."""
         self.on_msg(self._on_custom_msg)
 
     def on_key(self, callback: Callable[[str], object]) -> None:
@@ -293,6 +312,8 @@ class KeyCatcher(anywidget.AnyWidget):
             for form_callback in self._form_callbacks:
                 form_callback(key, values)
             return True
+        seq = content.get("seq")
+        self.seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else self.seq
         for callback in self._callbacks:
             callback(key)
         return True

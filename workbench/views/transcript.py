@@ -17,8 +17,9 @@ to its last; spaces at either end are dropped; punctuation the coder included st
 (``"nervous."``), punctuation merely touching the range does not. A word is a run of
 letters and digits, joined by inner apostrophes or hyphens (``don't``, ``self-critical``).
 
-:func:`turn_rows` and :func:`coding_rows` build the plain rows the transcript widget shows;
-a coding row names the other coder whose coding it is in the reviewer view.
+:func:`turn_rows`, :func:`coding_rows`, :func:`unit_rows` and :func:`code_key_rows` build the
+plain rows the transcript widget shows (and predicts a key's effect from); a coding row
+names the other coder whose coding it is in the reviewer view.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from workbench.model import Codebook, format_video_time
+from workbench.model import Code, Codebook, format_video_time
 from workbench.views.coding_document import OtherRange, RangeRef
 from workbench.views.coding_state import SegmentRecord, TurnRecord
 
@@ -38,11 +39,13 @@ __all__ = [
     "Bounds",
     "Direction",
     "Selection",
+    "code_key_rows",
     "coding_rows",
     "extend",
     "snap_range",
     "snap_to_words",
     "turn_rows",
+    "unit_rows",
     "word_spans",
 ]
 
@@ -198,21 +201,41 @@ def turn_rows(turns: Mapping[int, TurnRecord]) -> list[list[object]]:
 def coding_rows(ranges: Mapping[str, RangeRef], codebook: Codebook,
                 others: Mapping[str, OtherRange] | None = None) -> list[list[object]]:
     """One row per coding (uuid -> range), ordered by start: ``[start, end, colour, code
-    name, uuid, coder]`` (a code no longer in the codebook shows grey under its key).
-    ``coder`` is ``""`` for this coder's own codings (``ranges``) and the other coder's
-    name for ``others`` (the reviewer view), which the view draws dashed and never acts on.
+    name, uuid, coder, code key, ids of the segments it touches]`` (a code no longer in
+    the codebook shows grey under its key). ``coder`` is ``""`` for this coder's own
+    codings (``ranges``) and the other coder's name for ``others`` (the reviewer view),
+    which the view draws dashed and never acts on (their segment ids are not sent: ``[]``).
     """
     codes = {c.key: c for c in codebook.codes}
-    items: list[tuple[str, str, int, int, str]] = [
-        (uuid, ref.code, ref.start, ref.end, "") for uuid, ref in ranges.items()]
-    items += [(uuid, ref.code, ref.start, ref.end, ref.coder)
+    items: list[tuple[str, str, int, int, str, tuple[int, ...]]] = [
+        (uuid, ref.code, ref.start, ref.end, "", ref.segment_ids)
+        for uuid, ref in ranges.items()]
+    items += [(uuid, ref.code, ref.start, ref.end, ref.coder, ())
               for uuid, ref in (others or {}).items() if uuid not in ranges]
     rows: list[list[object]] = []
-    for uuid, key, start, end, coder in sorted(items, key=lambda i: (i[2], i[3], i[4], i[0])):
+    for uuid, key, start, end, coder, ids in sorted(items,
+                                                    key=lambda i: (i[2], i[3], i[4], i[0])):
         code = codes.get(key)
-        colour = code.colour if code is not None and _HEX.match(code.colour or "") else "#777777"
-        rows.append([start, end, colour, code.name if code is not None else key, uuid, coder])
+        rows.append([start, end, _colour(code), code.name if code is not None else key, uuid,
+                     coder, key, list(ids)])
     return rows
+
+
+def unit_rows(segments: Iterable[SegmentRecord]) -> list[list[int]]:
+    """``[start, end, segment id]`` of each segment, in the order given (the visible ones:
+    what the move keys go through)."""
+    return [[s.start, s.end, s.id] for s in segments]
+
+
+def code_key_rows(codebook: Codebook) -> list[list[str]]:
+    """What the digit keys toggle: ``[code key, colour, name]`` of the codebook's first ten
+    codes (key ``1`` the first, ``0`` the tenth), as :meth:`CodingController.code_key`
+    reads a digit; the palette's codes are not here."""
+    return [[c.key, _colour(c), c.name] for c in list(codebook.codes)[:10]]
+
+
+def _colour(code: Code | None) -> str:
+    return code.colour if code is not None and _HEX.match(code.colour or "") else "#777777"
 
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -15,7 +15,27 @@ is visible (blocks of turns filled in as they scroll into view and emptied again
 leave), so a 2,000-turn transcript stays smooth.
 
 :meth:`TranscriptView.show` sends only what changed: a move sends the current sentence's
-two offsets, a coding the coding rows; the text and turns go once per document. A mouse
+two offsets, a coding the coding rows; the text and turns go once per document, the
+visible segments (:attr:`~TranscriptView.units`) when the filter changes and the digit
+keys' codes (:attr:`~TranscriptView.code_keys`) when the codebook does.
+
+A key does not wait for the kernel to show: the panel's key box (:mod:`workbench.views.keys`)
+dispatches each key it sends, with its number, as a ``wb-key`` event on the panel's root,
+and the view draws at once what the key will do, as :meth:`CodingController.handle_key
+<workbench.views.coding_controller.CodingController.handle_key>` does it, from what it
+holds: a move key outlines the next (previous; for ``u`` the next uncoded, wrapping)
+visible segment and scrolls to it, a digit adds its code's tint to the current sentence,
+or takes it away when this coder's only coding of that code there is exactly the sentence.
+It draws only what is certain: nothing while the kernel says the panel is not predictable
+(:attr:`~TranscriptView.predict` false: a form, the palette, the recode queue or a selection
+is open, or the reviewer view is on; see :attr:`CodingController.predictable
+<workbench.views.coding_controller.CodingController.predictable>`), nor for a key after
+another key or a click in the panel whose effect it cannot tell, until the kernel has
+answered that one. The kernel's answer is the truth: each update carries the number of the
+last key handled (:attr:`~TranscriptView.ack`), and the view draws the kernel's state with
+only the keys not yet answered applied on top, so a refused or different action is
+corrected within one round trip. Only the turns whose current sentence or codings changed
+are drawn again. A mouse
 selection in the view (from where the button went down to where it came up, read from
 those points: JupyterLab's notebook collapses the browser's own selection of a drag inside
 a cell, so the browser's selection is used only when it holds text) is sent to Python as
@@ -34,7 +54,7 @@ import anywidget
 import traitlets
 
 from workbench.views.coding_controller import CodingController
-from workbench.views.transcript import coding_rows, turn_rows
+from workbench.views.transcript import code_key_rows, coding_rows, turn_rows, unit_rows
 
 __all__ = ["TranscriptView"]
 
@@ -42,6 +62,12 @@ log = logging.getLogger(__name__)
 
 _ESM = r"""
 const BLOCK = 40;
+const MOVES = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, u: 0, U: 0 };
+const STALE_MS = 10000;  // a key the kernel has not answered by then is drawn no more
+
+// the order codings of one passage stack in: by range, then by name (not by uuid, so a
+// coding drawn before the kernel named it stacks where the kernel's one will)
+const byRange = (x, y) => x[0] - y[0] || x[1] - y[1] || (x[3] < y[3] ? -1 : x[3] > y[3] ? 1 : 0);
 
 function hexToRgba(hex, alpha) {
   const n = parseInt(hex.slice(1), 16);
@@ -57,6 +83,12 @@ function render({ model, el }) {
   el.appendChild(root);
   let blocks = [];
   let observer = null;
+  // what is drawn: the kernel's current sentence and codings, with the keys it has not
+  // answered yet (``pending``) applied on top where their effect is certain
+  let shownCurrent = model.get("current");
+  let shownCodings = model.get("codings");
+  let pending = [];  // { key, seq, at, opaque }
+  let barrier = false;  // a click in the panel since the last key: its effect is unknown
 
   const turnAt = (offset) => {  // index of the turn holding offset (or the one after)
     const turns = model.get("turns");
@@ -70,7 +102,7 @@ function render({ model, el }) {
 
   const pieces = (start, end, codings) => {
     const cuts = new Set([start, end]);
-    const current = model.get("current");
+    const current = shownCurrent;
     const selection = model.get("selection");
     for (const [s, e] of [...codings, current, selection]) {
       if (s === undefined) continue;
@@ -94,7 +126,7 @@ function render({ model, el }) {
       marker.textContent = "recall stop " + stop;
       node.appendChild(marker);
     }
-    const all = model.get("codings").filter(([s, e]) => s < end && e > start);
+    const all = shownCodings.filter(([s, e]) => s < end && e > start).sort(byRange);
     const codings = all.filter((c) => !c[5]);  // this coder's; c[5]: another coder's name
     const theirs = all.filter((c) => c[5]);
     const line = document.createElement("div");
@@ -121,7 +153,7 @@ function render({ model, el }) {
     const body = document.createElement("span");
     body.className = "wb-tv-text";
     const cuts = pieces(start, end, all);
-    const current = model.get("current");
+    const current = shownCurrent;
     const selection = model.get("selection");
     for (let i = 0; i + 1 < cuts.length; i++) {
       const a = cuts[i], b = cuts[i + 1];
@@ -182,6 +214,7 @@ function render({ model, el }) {
     }
   };
   const build = () => {
+    [shownCurrent, shownCodings] = derive();
     if (observer) observer.disconnect();
     observer = new IntersectionObserver(onIntersect, { root: scroller,
                                                        rootMargin: "600px 0px" });
@@ -209,7 +242,7 @@ function render({ model, el }) {
     for (const block of blocks) if (block.rendered) fill(block);
   };
   const reveal = () => {  // the current sentence in view (inside the scroller only)
-    const current = model.get("current");
+    const current = shownCurrent;
     if (!current.length || !blocks.length) return;
     const block = blocks[Math.floor(turnAt(current[0]) / BLOCK)];
     if (!block) return;
@@ -221,6 +254,131 @@ function render({ model, el }) {
       scroller.scrollTop += at.top - box.top - scroller.clientHeight / 3;
     }
   };
+
+  // -- drawing a key's effect before the kernel answers ------------------------------
+  const unitAt = (units, current) => {  // the position of the current sentence, or -1
+    let lo = 0, hi = units.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (units[mid][0] < current[0]) lo = mid + 1;
+      else if (units[mid][0] > current[0]) hi = mid - 1;
+      else return units[mid][1] === current[1] ? mid : -1;
+    }
+    return -1;
+  };
+  // this coder's codings (row[5]: another coder's name) touching segment ``id`` (row[7])
+  const mine = (row, id) => !row[5] && row[7] && row[7].includes(id);
+  const coded = (codings, id) => codings.some((row) => mine(row, id));
+  // [current, codings] after ``key`` (as CodingController.handle_key does it), or null
+  // when that is not certain from what is here
+  const step = ([current, codings], key) => {
+    const units = model.get("units");
+    const pos = current.length === 2 ? unitAt(units, current) : -1;
+    if (pos < 0) return null;
+    const move = MOVES[key];
+    if (move !== undefined) {
+      let next = Math.min(Math.max(pos + move, 0), units.length - 1);
+      if (move === 0) {  // u: the next segment this coder has not coded, wrapping around
+        for (let k = 1; k <= units.length; k++) {
+          const p = (pos + k) % units.length;
+          if (!coded(codings, units[p][2])) { next = p; break; }
+        }
+      }
+      return [[units[next][0], units[next][1]], codings];
+    }
+    if (key.length !== 1 || key < "0" || key > "9") return null;
+    const code = model.get("code_keys")[key === "0" ? 9 : Number(key) - 1];
+    if (!code) return null;
+    const [s, e, id] = units[pos];
+    const same = codings.filter((row) => row[6] === code[0] && mine(row, id));
+    if (!same.length) {  // applied to the sentence
+      const row = [s, e, code[1], code[2], "", "", code[0], [id]];
+      return [current, [...codings, row].sort(byRange)];
+    }
+    if (same.length === 1 && same[0][0] === s && same[0][1] === e) {  // removed
+      return [current, codings.filter((row) => row !== same[0])];
+    }
+    return null;  // a coding of the code across sentences or on part of this one
+  };
+  // the kernel's state with the keys it has not answered applied, as far as certain
+  const derive = () => {
+    const ack = model.get("ack");
+    const now = performance.now();
+    pending = pending.filter((p) => p.seq > ack && now - p.at < STALE_MS);
+    let state = [model.get("current"), model.get("codings")];
+    let sure = model.get("predict") && !model.get("selection").length;
+    for (const p of pending) {
+      const next = sure && !p.opaque ? step(state, p.key) : null;
+      if (next === null) sure = false;
+      else state = next;
+    }
+    return state;
+  };
+  const sig = (row) => row.slice(0, 4).join(",") + "," + row[5] + "," + row[6];
+  // draw again the turns whose current sentence or codings changed (only those)
+  const redraw = () => {
+    const [current, codings] = derive();
+    const ranges = [];
+    const moved = current.length !== shownCurrent.length || current[0] !== shownCurrent[0]
+      || current[1] !== shownCurrent[1];
+    if (moved) ranges.push(shownCurrent, current);
+    if (codings !== shownCodings) {
+      const before = new Set(shownCodings.map(sig)), after = new Set(codings.map(sig));
+      for (const row of shownCodings) if (!after.has(sig(row))) ranges.push(row);
+      for (const row of codings) if (!before.has(sig(row))) ranges.push(row);
+    }
+    shownCurrent = current;
+    shownCodings = codings;
+    const turns = model.get("turns");
+    const redo = new Set();
+    for (const [s, e] of ranges) {
+      if (s === undefined || !turns.length) continue;
+      const last = turnAt(Math.max(s, e - 1));
+      for (let i = turnAt(s); i <= last && redo.size <= 3 * BLOCK; i++) redo.add(i);
+    }
+    if (redo.size > 3 * BLOCK) {
+      refresh();
+    } else {
+      for (const i of redo) {
+        const block = blocks[Math.floor(i / BLOCK)];
+        const node = block && block.rendered ? block.node.children[i - block.first] : null;
+        if (node) node.replaceWith(turnNode(turns[i]));
+      }
+    }
+    if (moved) reveal();
+    root.dataset.ack = String(model.get("ack"));
+  };
+  let scheduled = false;
+  const schedule = () => {  // once for all the traits of one update from the kernel
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => { scheduled = false; redraw(); });
+  };
+  // a key the key box sent to the kernel (see keys.py): drawn now, confirmed by the answer
+  const onKeySent = (event) => {
+    const { key, seq } = event.detail || {};
+    if (typeof key !== "string" || typeof seq !== "number") return;
+    pending.push({ key, seq, at: performance.now(), opaque: barrier || !(key in MOVES
+                                                                    || /^[0-9]$/.test(key)) });
+    barrier = false;
+    redraw();
+    setTimeout(schedule, STALE_MS + 50);
+  };
+  const onPanelPointer = (event) => {  // a click (not on the key box) changes what keys do
+    if (!(event.target instanceof Element && event.target.closest(".wb-keys"))) barrier = true;
+  };
+  let panelRoot = null;
+  let tries = 0;
+  const listen = () => {
+    panelRoot = el.closest(".wb-coding-panel");
+    if (panelRoot) {
+      panelRoot.addEventListener("wb-key", onKeySent);
+      panelRoot.addEventListener("pointerdown", onPanelPointer, true);
+    } else if (tries++ < 100) {
+      requestAnimationFrame(listen);
+    }
+  };
+  listen();
 
   // a document offset for a point of the browser's selection
   const offsetOf = (node, offset) => {
@@ -295,10 +453,9 @@ function render({ model, el }) {
   scroller.addEventListener("dblclick", onDouble);
   model.on("change:turns", build);
   model.on("change:text", build);
-  model.on("change:codings", refresh);
   model.on("change:selection", refresh);
-  const moved = () => { refresh(); reveal(); };
-  model.on("change:current", moved);
+  const DRAWN = ["current", "codings", "ack", "predict", "units", "code_keys", "selection"];
+  for (const name of DRAWN) model.on("change:" + name, schedule);
   build();
   return () => {
     if (observer) observer.disconnect();
@@ -307,9 +464,12 @@ function render({ model, el }) {
     scroller.removeEventListener("dblclick", onDouble);
     model.off("change:turns", build);
     model.off("change:text", build);
-    model.off("change:codings", refresh);
     model.off("change:selection", refresh);
-    model.off("change:current", moved);
+    for (const name of DRAWN) model.off("change:" + name, schedule);
+    if (panelRoot) {
+      panelRoot.removeEventListener("wb-key", onKeySent);
+      panelRoot.removeEventListener("pointerdown", onPanelPointer, true);
+    }
   };
 }
 
@@ -359,12 +519,18 @@ class TranscriptView(anywidget.AnyWidget):
     codings: traitlets.List[Any] = traitlets.List().tag(sync=True)
     current: traitlets.List[Any] = traitlets.List().tag(sync=True)
     selection: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    units: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    code_keys: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    predict = traitlets.Bool(False).tag(sync=True)
+    ack = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._callbacks: list[Callable[[int, int], object]] = []
         self._document_key: tuple[object, ...] | None = None
         self._codings_key: tuple[object, ...] | None = None
+        self._units_key: tuple[object, ...] | None = None
+        self._code_keys_version: int | None = None
         self.on_msg(self._on_custom_msg)
 
     def on_select(self, callback: Callable[[int, int], object]) -> None:
@@ -388,9 +554,11 @@ class TranscriptView(anywidget.AnyWidget):
             callback(start, end)
         return True
 
-    def show(self, controller: CodingController) -> None:
+    def show(self, controller: CodingController, ack: int | None = None) -> None:
         """Show the controller's document, codings, current sentence and selection,
-        sending only the traits whose data changed."""
+        sending only the traits whose data changed; ``ack`` is the number of the last key
+        handled (:attr:`KeyCatcher.seq <workbench.views.keys.KeyCatcher.seq>`), sent in the
+        same update."""
         doc = controller.doc
         document_key = (doc.name, doc.sha256, id(doc))
         others = doc.other_ranges if controller.reviewer else {}
@@ -412,3 +580,19 @@ class TranscriptView(anywidget.AnyWidget):
                 self.current = current
             if selection != self.selection:
                 self.selection = selection
+            visible = controller.visible_segments
+            units_key = (document_key, tuple(s.id for s in visible))
+            if units_key != self._units_key:
+                self._units_key = units_key
+                self.units = unit_rows(visible)
+            if controller.codebook_version != self._code_keys_version:
+                self._code_keys_version = controller.codebook_version
+                self.code_keys = code_key_rows(controller.codebook)
+            self.predict = controller.predictable
+            if ack is not None:
+                self.ack = max(self.ack, ack)
+
+    def acknowledge(self, ack: int) -> None:
+        """Tell the browser the key numbered ``ack`` was handled (when :meth:`show` could
+        not say so: the panel's rendering failed)."""
+        self.ack = max(self.ack, ack)
