@@ -176,3 +176,42 @@ def test_deleting_the_decided_words_marks_the_decision_stale_with_a_reason(
     assert history.loc[adjusted.decision_id, "superseded_by"] == again["decision_id"]
     items = project.consensus_items(documents=C1)
     assert items.loc[items["item_id"] == quiet, "status"].tolist() == ["settled"]
+
+
+def test_a_re_import_between_reading_an_item_and_storing_its_decision_is_refused(
+        demo_project: Project, backend_url: str, monkeypatch) -> None:
+    """The item is read, then another session re-imports the transcript with text
+    inserted before it (its codings move), then the decision is stored: it is refused with
+    a StaleError and nothing is stored, instead of keeping offsets checked against the
+    old text. Deciding again on the listed-again item lands on the same words."""
+    import pytest
+
+    import workbench.consensus as consensus
+    from workbench.errors import StaleError
+    from workbench.project import open_project
+
+    project = demo_project  # SQLite and PostgreSQL
+    text = project.document_text(C1)
+    lo = text.index(QUIET)
+    quiet = _item(project, "withdrawal", lo)
+    edited = demo_transcript("D1", 3, "client", outcome="good").replace(
+        "R: Stop the video", LEAD + "R: Stop the video", 1)
+    resolve = consensus._resolve
+
+    def resolve_then_reimport(*args, **kwargs):
+        out = resolve(*args, **kwargs)
+        with open_project(backend_url) as other:
+            _reimport(other, edited)
+        return out
+
+    monkeypatch.setattr(consensus, "_resolve", resolve_then_reimport)
+    with pytest.raises(StaleError, match="changed since it was read"):
+        project.decide(quiet, "adjust", start=lo, end=lo + len(QUIET), decided_by="tom")
+    monkeypatch.undo()
+    assert project.decision_history().empty
+    new_text = project.document_text(C1)
+    assert new_text != text
+    at = new_text.index(QUIET)
+    again = project.decide(_item(project, "withdrawal", at), "adjust", start=at,
+                           end=at + len(QUIET), decided_by="tom")
+    assert new_text[again.start:again.end] == QUIET

@@ -49,10 +49,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from workbench.analysis import consensus as logic
-from workbench.errors import ConsensusError, NotFoundError, ReasonRequiredError, suggest
+from workbench.errors import (
+    ConsensusError,
+    NotFoundError,
+    ReasonRequiredError,
+    StaleError,
+    suggest,
+)
 from workbench.storage import consensus_store as store
 from workbench.storage.audit_log import now, record
-from workbench.storage.documents_store import document_by_name
+from workbench.storage.documents_store import lock_document_named
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -329,9 +335,18 @@ def _store(project: Project, item: pd.Series, panel: list[str], in_progress: InP
     new_code_id = None if new_code is None else project._code_id(new_code)
     at = now()
     with project.store.transaction() as conn:
-        doc = document_by_name(conn, str(item["document"]))
+        # the document locked (shared; a re-import takes it exclusively), then the codings
+        # the item rests on read again: a re-import that committed since the item was read
+        # moved or removed them, and the decision's offsets would point at other words
+        doc = lock_document_named(conn, str(item["document"]), exclusive=False)
         if doc is None:
             raise NotFoundError(f"no document {item['document']!r}.")
+        read = {str(u): (int(s), int(e)) for _c, s, e, u in item["ranges"]}
+        if store.coding_ranges(conn, list(read)) != read:
+            raise StaleError(
+                f"the codings of item {item['item_id']!r} changed since it was read (the "
+                "document was re-imported or a coder changed them); nothing was stored. "
+                "List the items again (project.consensus_items()) and decide again.")
         if store.latest_revision(conn, str(item["item_id"])) != revision - 1:
             raise ConsensusError(
                 f"item {item['item_id']!r} was decided or revised meanwhile; read "

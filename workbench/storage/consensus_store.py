@@ -29,6 +29,7 @@ from workbench.storage.schema import (
 __all__ = [
     "DECISION_COLUMNS",
     "any_decision",
+    "coding_ranges",
     "current_decision_keys",
     "decision_rows",
     "decisions_frame",
@@ -139,6 +140,16 @@ def decisions_frame(conn: Connection, *, current_only: bool = True,
     for column in ("start", "end", "superseded_by"):
         frame[column] = frame[column].astype("Int64")
     return frame
+
+
+def coding_ranges(conn: Connection, uuids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``uuid -> (start, end)`` of those of ``uuids`` that are codings now."""
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in range(0, len(uuids), 500):
+        rows = conn.execute(select(codings.c.uuid, codings.c.start, codings.c.end)
+                            .where(codings.c.uuid.in_(list(uuids[chunk:chunk + 500]))))
+        found.update({str(r.uuid): (int(r.start), int(r.end)) for r in rows})
+    return found
 
 
 def voting_codings(conn: Connection, *, documents_: Sequence[str],
