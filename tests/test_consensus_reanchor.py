@@ -215,3 +215,44 @@ def test_a_re_import_between_reading_an_item_and_storing_its_decision_is_refused
     again = project.decide(_item(project, "withdrawal", at), "adjust", start=at,
                            end=at + len(QUIET), decided_by="tom")
     assert new_text[again.start:again.end] == QUIET
+
+
+def test_the_adjudication_view_reads_a_re_imported_transcript_again(
+        demo_project: Project, backend_url: str) -> None:
+    """The view shows an item, another session re-imports the transcript with text
+    inserted before it, then a decision key is pressed: nothing is stored, the error says
+    the transcript was re-imported, the item is shown again at its new offsets, and the
+    same key then decides it on the same words."""
+    from workbench.project import open_project
+
+    project = demo_project  # SQLite and PostgreSQL
+    text = project.document_text(C1)
+    lo = text.index(QUIET)
+    quiet = _item(project, "withdrawal", lo)
+    controller = AdjudicationController(project, decided_by="tom", documents=C1)
+    while controller.view().item_id != quiet:
+        controller.next()
+    before = [(r.coder, r.start, r.end, r.text) for r in controller.view().ranges
+              if r.start is not None]
+    edited = demo_transcript("D1", 3, "client", outcome="good").replace(
+        "R: Stop the video", LEAD + "R: Stop the video", 1)
+    with open_project(backend_url) as other:
+        _reimport(other, edited)
+    shift = project.document_text(C1).index(QUIET) - lo
+    assert shift > 0
+    controller.press("a")
+    shown = controller.view()
+    assert "re-imported" in shown.error and "nothing was stored" in shown.error
+    assert project.decision_history().empty
+    assert shown.item_id == quiet
+    after = [(r.coder, r.start, r.end, r.text) for r in shown.ranges if r.start is not None]
+    assert after == [(c, s + shift, e + shift, t) for c, s, e, t in before]
+    controller.press("a")
+    assert controller.view().error == ""
+    decided = project.decision_history().iloc[-1]
+    assert decided["item_id"] == quiet
+    span = (int(decided["start"]), int(decided["end"]))
+    assert span in {(s, e) for _c, s, e, _t in after}  # one of the ranges as shown now
+    words = {(s, e): t for _c, s, e, t in after}[span]
+    assert project.document_text(C1)[span[0]:span[1]] == words
+    assert words in {t for _c, _s, _e, t in before}  # the same words as before

@@ -20,7 +20,10 @@ items of the scope are settled now (:func:`workbench.consensus.settled_items`, o
 an item of the queue that someone settled elsewhere leaves the queue with a message
 ("... settled elsewhere by tom"), and when it was the current item the action is not
 carried out (a pending decision is dropped: nothing is stored on the item shown next). An
-item whose decision a re-import made stale is open again.
+item whose decision a re-import made stale is open again. A decision refused because the
+document was re-imported since the view read it makes the view read that document's text,
+turns and queued items again (:class:`~workbench.errors.StaleError` shown: nothing stored,
+press the key again on the ranges as they read now).
 
 Decisions (keys in :data:`ADJUDICATION_KEYS`, legend :data:`KEY_LEGEND`):
 
@@ -70,7 +73,13 @@ import pandas as pd
 from workbench.analysis.consensus import against_majority
 from workbench.coder_identity import inert
 from workbench.consensus import Decision, settled_items
-from workbench.errors import ConsensusError, NotFoundError, WorkbenchError, suggest
+from workbench.errors import (
+    ConsensusError,
+    NotFoundError,
+    StaleError,
+    WorkbenchError,
+    suggest,
+)
 from workbench.model import Code, Codebook
 from workbench.views.coding_html import palette_html
 from workbench.views.coding_state import PaletteView, palette_keys, palette_matches
@@ -383,6 +392,28 @@ class AdjudicationController:
             self._texts[document] = self.project.document_text(document)
         return self._texts[document]
 
+    def _reread(self, document: str) -> bool:
+        """When ``document``'s text is no longer the one this view read (re-imported
+        meanwhile), read its text, turns and queued items again (an item whose codings
+        are gone leaves the queue) and return True; else False."""
+        if document not in self._texts or \
+                self.project.document_text(document) == self._texts[document]:
+            return False
+        self._texts.pop(document, None)
+        self._turns.pop(document, None)
+        fresh = self.project.consensus_items(coders=self.coders, documents=[document])
+        rows = {str(row["item_id"]): row for _, row in fresh.iterrows()}
+        current = self._ids[self.index] if self._ids else None
+        kept = [i for i, (item_id, row) in enumerate(zip(self._ids, self._queue, strict=True))
+                if str(row["document"]) != document or item_id in rows]
+        self._queue = [rows.get(self._ids[i], self._queue[i]) if
+                       str(self._queue[i]["document"]) == document else self._queue[i]
+                       for i in kept]
+        self._ids = [self._ids[i] for i in kept]
+        self.index = (self._ids.index(current) if current in self._ids
+                      else min(self.index, max(len(self._ids) - 1, 0)))
+        return True
+
     def _ranges(self, item: pd.Series) -> list[tuple[str, int, int]]:
         """(coder, start, end) of the item, in counted-coder order then position."""
         order = {c: i for i, c in enumerate(item["counted_coders"])}
@@ -562,14 +593,24 @@ class AdjudicationController:
         item = self._current()
         item_id = str(item["item_id"])
         old = self._decisions.get(item_id)
-        if old is None:
-            decision = self.project.decide(item_id, kind, start=start, end=end,
-                                           new_code=new_code, reason=reason,
-                                           decided_by=self._who(), coders=self.coders)
-        else:
-            decision = self.project.revise_decision(old.decision_id, kind, start=start,
-                                                    end=end, new_code=new_code,
-                                                    reason=reason, decided_by=self._who())
+        try:
+            if old is None:
+                decision = self.project.decide(item_id, kind, start=start, end=end,
+                                               new_code=new_code, reason=reason,
+                                               decided_by=self._who(), coders=self.coders)
+            else:
+                decision = self.project.revise_decision(old.decision_id, kind, start=start,
+                                                        end=end, new_code=new_code,
+                                                        reason=reason, decided_by=self._who())
+        except WorkbenchError:
+            document = str(item["document"])
+            if self._reread(document):
+                self._clear()
+                raise StaleError(
+                    f"{document} was re-imported since its items were read: they are shown "
+                    "again as the transcript reads now (ranges may have moved) and nothing "
+                    "was stored; check the item and press the key again.") from None
+            raise
         self._decisions[item_id] = decision
         self._last = decision
         self._clear()
