@@ -242,6 +242,8 @@ def _item(project: Project, item_id: str, panel: list[str], in_progress: InProgr
 
 
 _DecisionRow = namedtuple("_DecisionRow", store.DECISION_COLUMNS)  # type: ignore[misc]
+_DECISION_ID = store.DECISION_COLUMNS.index("decision_id")  # positions in store.decision_rows
+_STALE_REASON = store.DECISION_COLUMNS.index("stale_reason")
 
 
 def _as_decision(row: Any) -> Decision:
@@ -399,16 +401,16 @@ def decide(project: Project, item: str, kind: DecisionKind, *, start: int | None
     panel = _panel(project, coders)
     found = _item(project, item, panel, in_progress)
     with project.store.reading() as conn:
-        current = store.decision_rows(conn, item_key=item)  # stale_reason last
+        current = store.decision_rows(conn, item_key=item)
         revision = store.latest_revision(conn, item) + 1
-    stale = [row for row in current if row[-1]]
-    before = [row for row in current if not row[-1]]
+    stale = [row[_DECISION_ID] for row in current if row[_STALE_REASON]]
+    before = [row[_DECISION_ID] for row in current if not row[_STALE_REASON]]
     if before:
         raise ConsensusError(
-            f"item {item!r} is already decided (decision #{int(before[0][0])}); "
+            f"item {item!r} is already decided (decision #{int(before[0])}); "
             "change it with project.revise_decision(decision_id, ...).")
     stored = _resolve(project, found, kind, start, end, new_code)
-    supersedes = None if not stale else int(stale[0][0])
+    supersedes = None if not stale else int(stale[0])
     new = _store(project, found, panel, in_progress, kind, stored, (reason or "").strip(),
                  _who(project, decided_by), revision, supersedes)
     return _read(project, new)

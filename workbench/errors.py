@@ -63,6 +63,7 @@ __all__ = [
     "UnknownCoderError",
     "UsageError",
     "WorkbenchError",
+    "clip",
     "suggest",
 ]
 
@@ -189,6 +190,11 @@ class StorageError(WorkbenchError):
 
 class TranscriptWarning(UserWarning):
     """A transcript was imported but something about it deserves a look."""
+
+
+def clip(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters (an ellipsis last), for quoting it in a message."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:

@@ -29,6 +29,7 @@ from workbench.errors import (
     UnknownCoderError,
     UsageError,
     WorkbenchError,
+    clip,
     suggest,
 )
 from workbench.importing.importer import Importer, Progress, StoreIn, bulk_work
@@ -790,7 +791,7 @@ class Project:
             if expect_text is not None and doc.text[start:end] != expect_text:
                 raise StaleError(
                     f"{document}[{start}:{end}] no longer holds the text that was shown "
-                    f"({_clip(expect_text)!r}); nothing was saved. Reload the document."
+                    f"({clip(expect_text)!r}); nothing was saved. Reload the document."
                 )
             text = _range_text(doc.text, start, end, document)
             return self._store_range(conn, version, doc.id, doc.name, start, end, text,
@@ -1078,7 +1079,7 @@ class Project:
             doc = lock_document_named(conn, coding.document, exclusive=False)
             if doc is None or doc.text[coding.start:coding.end] != coding.text:
                 raise StaleError(
-                    f"{coding.document} no longer holds {_clip(coding.text)!r} at "
+                    f"{coding.document} no longer holds {clip(coding.text)!r} at "
                     f"{coding.start}..{coding.end}; the coding was not restored."
                 )
             if cs.coding_by_uuid(conn, coding.uuid) is not None:
@@ -1356,9 +1357,6 @@ def _range_text(text: str, start: int, end: int, document: str) -> str:
                                "passage with words in it.")
     return chosen
 
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _listify(value: str | Sequence[str] | None) -> list[str] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from workbench.errors import clip
 from workbench.importing.reanchor import (
     Placement,
     coding_row_from_unanchored,
@@ -195,7 +196,7 @@ def reanchor_decisions(conn: Connection, document_id: int, old_text: str, new_te
             start, end = place.start, place.end
         elif place is not None:
             text = old_text[int(start):int(end)]
-            reason = (f"re-import: the decided range {start}..{end} ({_clip(text)!r}) could "
+            reason = (f"re-import: the decided range {start}..{end} ({clip(text)!r}) could "
                       f"not be placed on the new text: {place}")
             rests["stale"] = {"reason": reason, "start": start, "end": end, "text": text,
                               "at": now().isoformat()}
@@ -207,6 +208,3 @@ def reanchor_decisions(conn: Connection, document_id: int, old_text: str, new_te
                                               rests_on=rests)
     return moved, stale
 
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -404,12 +404,11 @@ class AdjudicationController:
         fresh = self.project.consensus_items(coders=self.coders, documents=[document])
         rows = {str(row["item_id"]): row for _, row in fresh.iterrows()}
         current = self._ids[self.index] if self._ids else None
-        kept = [i for i, (item_id, row) in enumerate(zip(self._ids, self._queue, strict=True))
-                if str(row["document"]) != document or item_id in rows]
-        self._queue = [rows.get(self._ids[i], self._queue[i]) if
-                       str(self._queue[i]["document"]) == document else self._queue[i]
-                       for i in kept]
-        self._ids = [self._ids[i] for i in kept]
+        queued = [(item_id, row if str(row["document"]) != document else rows.get(item_id))
+                  for item_id, row in zip(self._ids, self._queue, strict=True)]
+        kept = [(item_id, row) for item_id, row in queued if row is not None]
+        self._ids = [item_id for item_id, _ in kept]
+        self._queue = [row for _, row in kept]
         self.index = (self._ids.index(current) if current in self._ids
                       else min(self.index, max(len(self._ids) - 1, 0)))
         return True
